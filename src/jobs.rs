@@ -1,0 +1,185 @@
+//! Long work as jobs: plain functions that report progress through [`Progress`],
+//! check a [`Cancel`] flag between steps, and hold a [`JobLock`] so that a second
+//! job of the same kind — in this process or another — is refused with
+//! [`JobError::AlreadyRunning`]. The GUI, the command line and the scheduler run
+//! the same job functions.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::home::Home;
+
+/// Kinds of jobs; two of the same kind never run at once on one installation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// Building the demo store.
+    Demo,
+    /// Creating or switching stores.
+    StoreSwitch,
+}
+
+impl JobKind {
+    /// The lock file's stem.
+    fn slug(self) -> &'static str {
+        match self {
+            Self::Demo => "demo",
+            Self::StoreSwitch => "changement-base",
+        }
+    }
+
+    /// The French name shown to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Demo => "la création de la base de démonstration",
+            Self::StoreSwitch => "le changement de base de données",
+        }
+    }
+}
+
+/// Job-level errors shared by every job.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// A job of the same kind already runs (pid of the holder when known).
+    #[error("a {kind:?} job is already running (pid {holder_pid:?})")]
+    AlreadyRunning {
+        /// The kind.
+        kind: JobKind,
+        /// Process holding the lock, as it wrote in the lock file.
+        holder_pid: Option<u32>,
+    },
+    /// The user cancelled.
+    #[error("cancelled")]
+    Cancelled,
+    /// The lock file could not be created.
+    #[error("cannot create lock {path}: {source}")]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The system error.
+        source: std::io::Error,
+    },
+}
+
+/// Receives progress from a job. Implementations must be cheap: jobs call them often.
+pub trait Progress: Send + Sync {
+    /// A new phase begins, with `total` units of work (0 when unknown).
+    fn phase(&self, label: &str, total: u64);
+    /// `done` units of the current phase are finished.
+    fn advance(&self, done: u64);
+}
+
+/// Progress that goes nowhere (tests, quiet command lines).
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn phase(&self, _label: &str, _total: u64) {}
+    fn advance(&self, _done: u64) {}
+}
+
+/// A cancel flag shared between the job and whoever may stop it.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A flag not yet raised.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the job to stop at its next check.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether cancellation was asked.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// `Err(Cancelled)` once cancellation was asked; jobs call it between steps.
+    pub fn check(&self) -> Result<(), JobError> {
+        if self.is_cancelled() {
+            Err(JobError::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Held for as long as a job runs; released on drop (and by the system if the
+/// process dies, so a crash never leaves a job "running" forever).
+#[derive(Debug)]
+pub struct JobLock {
+    _file: File,
+}
+
+impl JobLock {
+    /// Takes the lock of `kind` in `home`, or says who holds it.
+    pub fn acquire(home: &Home, kind: JobKind) -> Result<Self, JobError> {
+        let dir = home.locks_dir();
+        let path = dir.join(format!("{}.lock", kind.slug()));
+        std::fs::create_dir_all(&dir).map_err(|source| JobError::Lock {
+            path: path.clone(),
+            source,
+        })?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|source| JobError::Lock {
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => {
+                file.set_len(0).ok();
+                let _ = write!(file, "{}", std::process::id());
+                Ok(Self { _file: file })
+            }
+            Err(TryLockError::WouldBlock) => {
+                let holder_pid = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok());
+                Err(JobError::AlreadyRunning { kind, holder_pid })
+            }
+            Err(TryLockError::Error(source)) => Err(JobError::Lock { path, source }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_job_of_the_same_kind_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::at(dir.path());
+        let first = JobLock::acquire(&home, JobKind::Demo).expect("first");
+        match JobLock::acquire(&home, JobKind::Demo) {
+            Err(JobError::AlreadyRunning { kind, holder_pid }) => {
+                assert_eq!(kind, JobKind::Demo);
+                assert_eq!(holder_pid, Some(std::process::id()));
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        // Another kind is free.
+        let _other = JobLock::acquire(&home, JobKind::StoreSwitch).expect("other kind");
+        drop(first);
+        JobLock::acquire(&home, JobKind::Demo).expect("free again");
+    }
+
+    #[test]
+    fn cancel_is_seen_by_clones() {
+        let cancel = Cancel::new();
+        let seen = cancel.clone();
+        assert!(seen.check().is_ok());
+        cancel.cancel();
+        assert!(matches!(seen.check(), Err(JobError::Cancelled)));
+    }
+}

@@ -1,0 +1,127 @@
+//! What the tray's menu entries do, free of any GUI crate: start the centre on
+//! the right screen as a child process, open the application folder in the file
+//! manager. The tray glue only maps clicks to these.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::state::MenuAction;
+use crate::home::Home;
+
+/// What the tray must do after an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing more.
+    Done,
+    /// Leave the service.
+    Quit,
+}
+
+/// Errors of performing a menu action.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// A program could not be started.
+    #[error("cannot start {program}: {source}")]
+    Spawn {
+        /// The program.
+        program: String,
+        /// The system error.
+        source: std::io::Error,
+    },
+    /// The entry's capability is not in this version.
+    #[error("{0:?} is not available in this version")]
+    Unavailable(MenuAction),
+}
+
+/// The centre screen an entry opens, by its `--screen` name.
+pub fn centre_screen(action: MenuAction) -> Option<&'static str> {
+    match action {
+        MenuAction::OpenCentre => Some("accueil"),
+        MenuAction::ConfigurePaths => Some("chemins"),
+        MenuAction::ChangeDatabase => Some("base"),
+        MenuAction::About => Some("a-propos"),
+        _ => None,
+    }
+}
+
+/// Performs a menu action.
+pub fn perform(home: &Home, action: MenuAction) -> Result<Effect, ActionError> {
+    if let Some(screen) = centre_screen(action) {
+        spawn_centre(screen)?;
+        return Ok(Effect::Done);
+    }
+    match action {
+        MenuAction::ExploreFolder => {
+            open_folder(home.root())?;
+            Ok(Effect::Done)
+        }
+        MenuAction::Quit => Ok(Effect::Quit),
+        other => Err(ActionError::Unavailable(other)),
+    }
+}
+
+/// Starts `iea-maintenance centre --screen SCREEN` as a child process. When a
+/// centre is already open, the child hands it the screen and exits at once.
+pub fn spawn_centre(screen: &str) -> Result<(), ActionError> {
+    let exe = std::env::current_exe().map_err(|source| ActionError::Spawn {
+        program: "iea-maintenance".into(),
+        source,
+    })?;
+    spawn_detached(Command::new(exe).args(["centre", "--screen", screen]))
+}
+
+/// Opens `folder` in the desktop's file manager.
+pub fn open_folder(folder: &Path) -> Result<(), ActionError> {
+    let program = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    spawn_detached(Command::new(program).arg(folder))
+}
+
+/// Starts a child and reaps it on a small thread, so no zombie is left.
+fn spawn_detached(cmd: &mut Command) -> Result<(), ActionError> {
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|source| ActionError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+    tracing::info!(program, pid = child.id(), "programme lancé");
+    let _ = std::thread::Builder::new()
+        .name("reap-child".into())
+        .spawn(move || {
+            let _ = child.wait();
+        });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_open_the_right_screens() {
+        assert_eq!(centre_screen(MenuAction::OpenCentre), Some("accueil"));
+        assert_eq!(centre_screen(MenuAction::ConfigurePaths), Some("chemins"));
+        assert_eq!(centre_screen(MenuAction::ChangeDatabase), Some("base"));
+        assert_eq!(centre_screen(MenuAction::About), Some("a-propos"));
+        assert_eq!(centre_screen(MenuAction::Quit), None);
+    }
+
+    #[test]
+    fn quit_quits_and_unbuilt_entries_do_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::at(dir.path());
+        assert_eq!(perform(&home, MenuAction::Quit).expect("quit"), Effect::Quit);
+        assert!(matches!(
+            perform(&home, MenuAction::UpdateNow),
+            Err(ActionError::Unavailable(MenuAction::UpdateNow))
+        ));
+    }
+}

@@ -1,0 +1,442 @@
+//! The resident service's state machine, in plain Rust: from what is known of the
+//! installation (authentication result, assistance mode, store and backup
+//! problems) to what the tray shows — the icon, the one-line status and which menu
+//! entries can be used. The worst state wins.
+
+use serde::{Deserialize, Serialize};
+
+/// What the last authentication said (PROTOCOL.md, authentication server).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// No authentication has been made yet.
+    Unknown,
+    /// Case 1: connected to the production server.
+    Connected,
+    /// Case 2: no answer, or an unexpected one.
+    Unreachable {
+        /// When the next automatic try is due (RFC 3339), if one is planned.
+        next_retry: Option<String>,
+    },
+    /// Case 3: authorisation refused.
+    AuthRefused {
+        /// The server's message.
+        message: String,
+    },
+    /// Case 3: licence withdrawn; consultation only.
+    LicenceRefused {
+        /// The server's message.
+        message: String,
+    },
+    /// The same licence on two workstations.
+    LicenceDuplicate {
+        /// The server's message.
+        message: String,
+    },
+}
+
+impl ConnectionState {
+    /// The key `status --json` prints.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Connected => "connected",
+            Self::Unreachable { .. } => "unreachable",
+            Self::AuthRefused { .. } => "auth_refused",
+            Self::LicenceRefused { .. } => "licence_refused",
+            Self::LicenceDuplicate { .. } => "licence_duplicate",
+        }
+    }
+}
+
+/// Everything the tray's look depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceInputs {
+    /// Last authentication result.
+    pub connection: ConnectionState,
+    /// Assistance mode on.
+    pub assistance: bool,
+    /// The active store cannot be opened (a short French reason).
+    pub store_problem: Option<String>,
+    /// Backup warnings, one short French line each.
+    pub backup_warnings: Vec<String>,
+}
+
+/// Which capabilities this build has; entries of the others are greyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Connection settings screen and authentication.
+    pub connection: bool,
+    /// Updates.
+    pub updates: bool,
+    /// Support requests and assistance mode.
+    pub support: bool,
+}
+
+impl Capabilities {
+    /// The capabilities of this build.
+    pub const CURRENT: Self = Self {
+        connection: false,
+        updates: false,
+        support: false,
+    };
+}
+
+/// The three icons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayIconKind {
+    /// Blue ball: connected.
+    Ball,
+    /// Blue ball with a red heart: failing or not yet verified.
+    BallHeart,
+    /// Red beetle: assistance mode.
+    Beetle,
+}
+
+/// What a menu entry does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MenuAction {
+    /// Paramètres de connexion…
+    ConnectionSettings,
+    /// Relancer l'authentification auprès du serveur
+    RetryAuthentication,
+    /// Configurer les chemins de l'application…
+    ConfigurePaths,
+    /// Ouvrir le centre de maintenance…
+    OpenCentre,
+    /// Mettre à jour Impact Emploi maintenant…
+    UpdateNow,
+    /// Explorer le répertoire de l'application…
+    ExploreFolder,
+    /// Demande d'assistance à distance…
+    RemoteAssistance,
+    /// Activer le mode assistance…
+    EnableAssistance,
+    /// Désactiver le mode assistance…
+    DisableAssistance,
+    /// Changer de base de données…
+    ChangeDatabase,
+    /// À propos du Tiers de confiance…
+    About,
+    /// Quitter le gestionnaire de services
+    Quit,
+}
+
+impl MenuAction {
+    /// The seed's words for the entry.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ConnectionSettings => "Paramètres de connexion…",
+            Self::RetryAuthentication => "Relancer l'authentification auprès du serveur",
+            Self::ConfigurePaths => "Configurer les chemins de l'application…",
+            Self::OpenCentre => "Ouvrir le centre de maintenance…",
+            Self::UpdateNow => "Mettre à jour Impact Emploi maintenant…",
+            Self::ExploreFolder => "Explorer le répertoire de l'application…",
+            Self::RemoteAssistance => "Demande d'assistance à distance…",
+            Self::EnableAssistance => "Activer le mode assistance…",
+            Self::DisableAssistance => "Désactiver le mode assistance…",
+            Self::ChangeDatabase => "Changer de base de données…",
+            Self::About => "À propos du Tiers de confiance…",
+            Self::Quit => "Quitter le gestionnaire de services",
+        }
+    }
+
+    /// A stable identifier, used as the tray menu item id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::ConnectionSettings => "connexion",
+            Self::RetryAuthentication => "relancer-authentification",
+            Self::ConfigurePaths => "chemins",
+            Self::OpenCentre => "centre",
+            Self::UpdateNow => "mise-a-jour",
+            Self::ExploreFolder => "explorer",
+            Self::RemoteAssistance => "assistance-distance",
+            Self::EnableAssistance => "activer-assistance",
+            Self::DisableAssistance => "desactiver-assistance",
+            Self::ChangeDatabase => "changer-base",
+            Self::About => "a-propos",
+            Self::Quit => "quitter",
+        }
+    }
+
+    /// Every action, for looking an id up.
+    pub const ALL: [Self; 12] = [
+        Self::ConnectionSettings,
+        Self::RetryAuthentication,
+        Self::ConfigurePaths,
+        Self::OpenCentre,
+        Self::UpdateNow,
+        Self::ExploreFolder,
+        Self::RemoteAssistance,
+        Self::EnableAssistance,
+        Self::DisableAssistance,
+        Self::ChangeDatabase,
+        Self::About,
+        Self::Quit,
+    ];
+
+    /// The action whose [`id`](Self::id) is `id`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.id() == id)
+    }
+}
+
+/// One line of the tray menu.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuEntry {
+    /// A disabled line of text (the status, warnings).
+    Info(String),
+    /// A separator.
+    Separator,
+    /// An action, enabled or greyed.
+    Action {
+        /// What it does.
+        action: MenuAction,
+        /// Whether it can be used now.
+        enabled: bool,
+    },
+    /// A submenu.
+    Submenu {
+        /// Its title.
+        label: &'static str,
+        /// Its entries.
+        entries: Vec<MenuEntry>,
+    },
+}
+
+/// What the tray shows for a set of inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayView {
+    /// The icon.
+    pub icon: TrayIconKind,
+    /// The one-line status (the worst problem, or that all is well).
+    pub status_line: String,
+    /// The menu, top to bottom.
+    pub menu: Vec<MenuEntry>,
+}
+
+/// Title of the support submenu (seed 001).
+pub const SUPPORT_SUBMENU: &str = "Demande de support technique";
+
+/// Computes the tray's look. Pure: same inputs, same view.
+pub fn tray_view(inputs: &ServiceInputs, caps: Capabilities) -> TrayView {
+    let icon = if inputs.assistance {
+        TrayIconKind::Beetle
+    } else if inputs.connection == ConnectionState::Connected && inputs.store_problem.is_none() {
+        TrayIconKind::Ball
+    } else {
+        TrayIconKind::BallHeart
+    };
+
+    // Lines from worst to mildest; the first is the status line.
+    let mut lines: Vec<String> = Vec::new();
+    if inputs.assistance {
+        lines.push("Mode assistance : déconnecté du serveur de production".to_owned());
+    }
+    if let Some(problem) = &inputs.store_problem {
+        lines.push(format!("Base de données inaccessible : {problem}"));
+    }
+    if !inputs.assistance {
+        let line = match &inputs.connection {
+            ConnectionState::Connected => None,
+            ConnectionState::Unknown => {
+                Some("Connexion au serveur non vérifiée".to_owned())
+            }
+            ConnectionState::Unreachable { next_retry } => Some(match next_retry {
+                Some(at) => format!(
+                    "Échec de connexion au serveur – nouvel essai à {}",
+                    short_time(at)
+                ),
+                None => "Échec de connexion au serveur".to_owned(),
+            }),
+            ConnectionState::AuthRefused { .. } => {
+                Some("Serveur d'authentification : autorisation refusée".to_owned())
+            }
+            ConnectionState::LicenceRefused { .. } => {
+                Some("Licence non reconnue : consultation seulement".to_owned())
+            }
+            ConnectionState::LicenceDuplicate { .. } => {
+                Some("Licence identique sur 2 postes".to_owned())
+            }
+        };
+        lines.extend(line);
+    }
+    lines.extend(inputs.backup_warnings.iter().cloned());
+    if lines.is_empty() {
+        lines.push("Connecté au serveur Impact emploi".to_owned());
+    }
+    let status_line = lines[0].clone();
+
+    let act = |action: MenuAction, enabled: bool| MenuEntry::Action { action, enabled };
+    let mut menu: Vec<MenuEntry> = lines.into_iter().map(MenuEntry::Info).collect();
+    menu.push(MenuEntry::Separator);
+    menu.extend([
+        act(MenuAction::ConnectionSettings, caps.connection),
+        act(
+            MenuAction::RetryAuthentication,
+            caps.connection && !inputs.assistance,
+        ),
+        act(MenuAction::ConfigurePaths, true),
+        act(MenuAction::OpenCentre, true),
+        act(MenuAction::UpdateNow, caps.updates),
+        act(MenuAction::ExploreFolder, true),
+        MenuEntry::Submenu {
+            label: SUPPORT_SUBMENU,
+            entries: vec![
+                act(MenuAction::RemoteAssistance, caps.support),
+                if inputs.assistance {
+                    act(MenuAction::DisableAssistance, caps.support)
+                } else {
+                    act(MenuAction::EnableAssistance, caps.support)
+                },
+                act(MenuAction::ChangeDatabase, true),
+            ],
+        },
+        act(MenuAction::About, true),
+        MenuEntry::Separator,
+        act(MenuAction::Quit, true),
+    ]);
+    TrayView {
+        icon,
+        status_line,
+        menu,
+    }
+}
+
+/// "14:05" from an RFC 3339 time, or the text as given.
+fn short_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(connection: ConnectionState) -> ServiceInputs {
+        ServiceInputs {
+            connection,
+            assistance: false,
+            store_problem: None,
+            backup_warnings: Vec::new(),
+        }
+    }
+
+    const ALL_CAPS: Capabilities = Capabilities {
+        connection: true,
+        updates: true,
+        support: true,
+    };
+
+    fn actions(menu: &[MenuEntry]) -> Vec<(MenuAction, bool)> {
+        let mut out = Vec::new();
+        for e in menu {
+            match e {
+                MenuEntry::Action { action, enabled } => out.push((*action, *enabled)),
+                MenuEntry::Submenu { entries, .. } => out.extend(actions(entries)),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn connected_gives_the_blue_ball() {
+        let v = tray_view(&inputs(ConnectionState::Connected), ALL_CAPS);
+        assert_eq!(v.icon, TrayIconKind::Ball);
+        assert_eq!(v.status_line, "Connecté au serveur Impact emploi");
+        assert_eq!(v.menu[0], MenuEntry::Info(v.status_line.clone()));
+    }
+
+    #[test]
+    fn every_failure_gives_the_heart_with_its_own_line() {
+        let cases = [
+            ConnectionState::Unknown,
+            ConnectionState::Unreachable { next_retry: None },
+            ConnectionState::AuthRefused { message: "x".into() },
+            ConnectionState::LicenceRefused { message: "x".into() },
+            ConnectionState::LicenceDuplicate { message: "x".into() },
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for c in cases {
+            let v = tray_view(&inputs(c), ALL_CAPS);
+            assert_eq!(v.icon, TrayIconKind::BallHeart);
+            assert!(seen.insert(v.status_line), "status lines must differ");
+        }
+    }
+
+    #[test]
+    fn assistance_wins_over_everything() {
+        let mut i = inputs(ConnectionState::AuthRefused { message: "x".into() });
+        i.assistance = true;
+        i.store_problem = Some("fichier introuvable".into());
+        i.backup_warnings.push("Sauvegarde en retard".into());
+        let v = tray_view(&i, ALL_CAPS);
+        assert_eq!(v.icon, TrayIconKind::Beetle);
+        assert!(v.status_line.starts_with("Mode assistance"));
+        let acts = actions(&v.menu);
+        assert!(acts.contains(&(MenuAction::DisableAssistance, true)));
+        assert!(!acts.iter().any(|(a, _)| *a == MenuAction::EnableAssistance));
+        // No call to the authentication server in assistance mode.
+        assert!(acts.contains(&(MenuAction::RetryAuthentication, false)));
+    }
+
+    #[test]
+    fn store_problem_beats_a_good_connection_and_backup_warnings() {
+        let mut i = inputs(ConnectionState::Connected);
+        i.backup_warnings.push("Sauvegarde en retard".into());
+        assert_eq!(tray_view(&i, ALL_CAPS).icon, TrayIconKind::Ball);
+        assert_eq!(tray_view(&i, ALL_CAPS).status_line, "Sauvegarde en retard");
+        i.store_problem = Some("fichier introuvable".into());
+        let v = tray_view(&i, ALL_CAPS);
+        assert_eq!(v.icon, TrayIconKind::BallHeart);
+        assert!(v.status_line.starts_with("Base de données inaccessible"));
+    }
+
+    #[test]
+    fn menu_order_follows_the_original() {
+        let v = tray_view(&inputs(ConnectionState::Connected), ALL_CAPS);
+        let order: Vec<MenuAction> = actions(&v.menu).into_iter().map(|(a, _)| a).collect();
+        assert_eq!(
+            order,
+            vec![
+                MenuAction::ConnectionSettings,
+                MenuAction::RetryAuthentication,
+                MenuAction::ConfigurePaths,
+                MenuAction::OpenCentre,
+                MenuAction::UpdateNow,
+                MenuAction::ExploreFolder,
+                MenuAction::RemoteAssistance,
+                MenuAction::EnableAssistance,
+                MenuAction::ChangeDatabase,
+                MenuAction::About,
+                MenuAction::Quit,
+            ]
+        );
+    }
+
+    #[test]
+    fn capabilities_not_built_are_greyed_and_the_others_work() {
+        let v = tray_view(&inputs(ConnectionState::Unknown), Capabilities::CURRENT);
+        for (action, enabled) in actions(&v.menu) {
+            let expected = matches!(
+                action,
+                MenuAction::ConfigurePaths
+                    | MenuAction::OpenCentre
+                    | MenuAction::ExploreFolder
+                    | MenuAction::ChangeDatabase
+                    | MenuAction::About
+                    | MenuAction::Quit
+            );
+            assert_eq!(enabled, expected, "{action:?}");
+        }
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        for a in MenuAction::ALL {
+            assert_eq!(MenuAction::from_id(a.id()), Some(a));
+        }
+    }
+}
