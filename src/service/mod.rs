@@ -47,3 +47,57 @@ fn short_store_problem(e: &crate::store::StoreError) -> &'static str {
         }
     }
 }
+
+/// Tells when anything the tray depends on may have changed, by the size and
+/// modification time of the files behind it (config, state, store and its WAL).
+/// Looking at file metadata costs next to nothing; the store is opened only when
+/// something moved.
+#[derive(Debug, Default)]
+pub struct ChangeWatch {
+    last: Option<Vec<(std::path::PathBuf, Option<(std::time::SystemTime, u64)>)>>,
+}
+
+impl ChangeWatch {
+    /// Whether something changed since the last call (true on the first call).
+    pub fn changed(&mut self, home: &Home) -> bool {
+        let store = Config::load(home).map_or_else(|_| home.default_store_path(), |c| c.paths.store);
+        let mut wal = store.clone().into_os_string();
+        wal.push("-wal");
+        let now: Vec<_> = [home.config_file(), home.state_file(), store, wal.into()]
+            .into_iter()
+            .map(|p| {
+                let stamp = std::fs::metadata(&p)
+                    .ok()
+                    .and_then(|m| Some((m.modified().ok()?, m.len())));
+                (p, stamp)
+            })
+            .collect();
+        let changed = self.last.as_ref() != Some(&now);
+        self.last = Some(now);
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_watch_sees_state_and_store_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::at(dir.path());
+        let mut watch = ChangeWatch::default();
+        assert!(watch.changed(&home));
+        assert!(!watch.changed(&home));
+        let mut state = PersistedState::default();
+        state.assistance = true;
+        state.save(&home).expect("save");
+        assert!(watch.changed(&home));
+        assert!(!watch.changed(&home));
+        std::fs::create_dir_all(home.default_store_path().parent().expect("parent")).expect("dir");
+        drop(Store::create(&home.default_store_path()).expect("create"));
+        assert!(watch.changed(&home));
+        assert!(current_inputs(&home).store_problem.is_none());
+        assert!(current_inputs(&home).assistance);
+    }
+}

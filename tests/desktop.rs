@@ -1,0 +1,93 @@
+//! The tray as a person sees it: under Xvfb with `trayer` as the tray host, the
+//! service's icon appears, a right-click opens its menu, and "Ouvrir le centre de
+//! maintenance…" opens the centre's window.
+
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use support::desktop::{Desktop, artefacts_dir, wait_until};
+
+const BIN: &str = env!("CARGO_BIN_EXE_iea-maintenance");
+
+#[test]
+fn tray_icon_menu_opens_the_maintenance_centre() {
+    let home = tempfile::tempdir().expect("home");
+    let xdg = tempfile::tempdir().expect("xdg");
+    let status = Command::new(BIN)
+        .args(["demo", "--payslips", "600"])
+        .env("IEA_HOME", home.path())
+        .stdout(Stdio::null())
+        .status()
+        .expect("demo");
+    assert!(status.success(), "demo store");
+
+    let mut desk = Desktop::start();
+    let mut trayer = desk.command("trayer");
+    trayer.args([
+        "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32",
+        "--SetDockType", "true", "--transparent", "false", "--tint", "0xdddddd",
+    ]);
+    desk.spawn(trayer);
+    assert!(
+        wait_until(Duration::from_secs(10), || !desk
+            .search(&["--class", "trayer"])
+            .is_empty()),
+        "trayer did not start"
+    );
+
+    let mut service = desk.command("dbus-run-session");
+    service
+        .arg("--")
+        .arg(BIN)
+        .env("IEA_HOME", home.path())
+        .env("XDG_CONFIG_HOME", xdg.path().join("config"))
+        .env("XDG_RUNTIME_DIR", xdg.path())
+        .env("XDG_DATA_HOME", xdg.path().join("data"))
+        .env("XDG_CACHE_HOME", xdg.path().join("cache"));
+    desk.spawn(service);
+
+    // The icon is embedded in trayer: trayer grows from nothing to the icon's width.
+    let trayer_win = desk.search(&["--class", "trayer"]);
+    let mut icon_box = None;
+    let embedded = wait_until(Duration::from_secs(20), || {
+        icon_box = trayer_win
+            .iter()
+            .filter_map(|w| desk.geometry(w))
+            .find(|(_, _, w, h)| *w >= 16 && *h >= 16);
+        icon_box.is_some() && desk.window_tree().contains("iea-maintenance")
+    });
+    let shots = artefacts_dir();
+    desk.screenshot(&shots.join("bureau-icone.png"));
+    assert!(embedded, "the tray icon did not appear in trayer");
+    let (x, y, w, h) = icon_box.expect("icon geometry");
+    let (cx, cy) = (x + w / 2, y + h / 2);
+
+    let windows_before = desk.window_tree();
+    desk.xdotool(&["mousemove", &cx.to_string(), &cy.to_string(), "click", "3"]);
+    let menu_open = wait_until(Duration::from_secs(5), || {
+        desk.window_tree().lines().count() > windows_before.lines().count()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    desk.screenshot(&shots.join("bureau-menu.png"));
+    assert!(menu_open, "the right-click menu did not open");
+
+    // In the menu, the first usable entry is "Configurer les chemins…", the next
+    // one "Ouvrir le centre de maintenance…" (the entries before are greyed).
+    desk.xdotool(&["key", "Down", "Down", "Return"]);
+    let mut centre = Vec::new();
+    let opened = wait_until(Duration::from_secs(60), || {
+        centre = desk.search(&["--name", "Impact emploi – Centre de maintenance"]);
+        !centre.is_empty()
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    desk.screenshot(&shots.join("bureau-centre.png"));
+    assert!(opened, "the maintenance centre window did not open");
+    println!("captures : {}", shots.display());
+
+    // Quit the centre and the service cleanly.
+    let _ = Command::new("pkill")
+        .args(["-f", home.path().to_string_lossy().as_ref()])
+        .status();
+}

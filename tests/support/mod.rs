@@ -1,0 +1,3 @@
+//! Helpers shared by the integration tests: loopback peers, throw-away desktops.
+
+pub mod desktop;
