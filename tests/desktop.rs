@@ -60,6 +60,9 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     });
     let shots = artefacts_dir();
     desk.screenshot(&shots.join("bureau-icone.png"));
+    if !embedded {
+        stop_programs(home.path());
+    }
     assert!(embedded, "the tray icon did not appear in trayer");
     let (x, y, w, h) = icon_box.expect("icon geometry");
     let (cx, cy) = (x + w / 2, y + h / 2);
@@ -71,6 +74,9 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     });
     std::thread::sleep(Duration::from_millis(500));
     desk.screenshot(&shots.join("bureau-menu.png"));
+    if !menu_open {
+        stop_programs(home.path());
+    }
     assert!(menu_open, "the right-click menu did not open");
 
     // In the menu, the first usable entry is "Configurer les chemins…", the next
@@ -78,16 +84,39 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     desk.xdotool(&["key", "Down", "Down", "Return"]);
     let mut centre = Vec::new();
     let opened = wait_until(Duration::from_secs(60), || {
-        centre = desk.search(&["--name", "Impact emploi – Centre de maintenance"]);
+        // xdotool's name search is a regular expression that trips on the en dash.
+        centre = desk.search(&["--name", "Centre de maintenance"]);
         !centre.is_empty()
     });
     std::thread::sleep(Duration::from_secs(3));
     desk.screenshot(&shots.join("bureau-centre.png"));
+    let tree = desk.window_tree();
+    stop_programs(home.path());
     assert!(opened, "the maintenance centre window did not open");
+    assert!(
+        tree.contains("\"Impact emploi – Centre de maintenance\""),
+        "window title: {tree}"
+    );
+    let logs = iea_maintenance::logging::recent_lines(&home.path().join("logs"), 200)
+        .expect("logs")
+        .join("\n");
+    assert!(
+        logs.contains("Ouvrir le centre de maintenance…"),
+        "the entry chosen was not « Ouvrir le centre de maintenance… »: {logs}"
+    );
     println!("captures : {}", shots.display());
+}
 
-    // Quit the centre and the service cleanly.
-    let _ = Command::new("pkill")
-        .args(["-f", home.path().to_string_lossy().as_ref()])
-        .status();
+/// Stops the service and the centre by the pids in their instance locks.
+fn stop_programs(home: &std::path::Path) {
+    for name in ["centre", "service"] {
+        let lock = home.join("locks").join(format!("{name}.instance.lock"));
+        if let Some(pid) = std::fs::read_to_string(lock)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+        }
+    }
+    std::thread::sleep(Duration::from_millis(300));
 }

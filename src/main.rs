@@ -1,0 +1,511 @@
+//! Command-line entry of `iea-maintenance`: parses the arguments, then calls the
+//! library. Without argument it starts the resident service (tray icon); the
+//! sub-commands open the maintenance centre, build a demo store, print the status
+//! or diagnose the store. Exit status: 0 success, 1 failure, 2 bad usage.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::mpsc;
+
+use anyhow::Context;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use iea_maintenance::config::{self, Config};
+use iea_maintenance::home::Home;
+use iea_maintenance::instance::{self, Acquired};
+use iea_maintenance::jobs::{Cancel, Progress};
+use iea_maintenance::ui::{self, ScreenId, messages};
+use iea_maintenance::{autostart, demo, diagnostics, logging, status, tray};
+
+const HELP_TEMPLATE: &str = "\
+{before-help}{name} {version} — {about}
+
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
+/// Gestionnaire de services et centre de maintenance d'Impact emploi association.
+#[derive(Parser)]
+#[command(
+    name = "iea-maintenance",
+    version,
+    about = "gestionnaire de services et centre de maintenance d'Impact emploi",
+    long_about = "Sans commande : démarre le gestionnaire de services (icône dans la zone de \
+                  notification). Toutes les données sont sous le dossier IEA_HOME \
+                  (variable d'environnement) ou, à défaut, dans le dossier de données de \
+                  l'utilisateur.",
+    help_template = HELP_TEMPLATE,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    next_help_heading = "Options"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    #[command(flatten)]
+    common: CommonFlags,
+}
+
+#[derive(Args)]
+struct CommonFlags {
+    /// Affiche cette aide
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// Affiche la version
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Subcommand)]
+#[command(subcommand_help_heading = "Commandes", subcommand_value_name = "COMMANDE")]
+enum Cmd {
+    /// Ouvre le centre de maintenance (ou l'amène au premier plan s'il est déjà ouvert)
+    #[command(help_template = HELP_TEMPLATE)]
+    Centre {
+        /// Écran à afficher : accueil, chemins, base, journal, a-propos
+        #[arg(long, value_name = "ÉCRAN", default_value = "accueil")]
+        screen: String,
+    },
+    /// Crée une base de démonstration réaliste dans IEA_HOME
+    #[command(help_template = HELP_TEMPLATE)]
+    Demo {
+        /// Nombre de bulletins de salaire à créer
+        #[arg(long, value_name = "N", default_value_t = 20_000)]
+        payslips: u64,
+        /// Graine : la même graine donne la même base
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+        /// Remplace la base existante (elle n'est remplacée qu'une fois la nouvelle complète)
+        #[arg(long)]
+        force: bool,
+    },
+    /// Affiche l'état de l'installation
+    #[command(help_template = HELP_TEMPLATE)]
+    Status {
+        /// Sortie JSON sur une ligne
+        #[arg(long)]
+        json: bool,
+    },
+    /// Diagnostique l'accès à la base de données
+    #[command(help_template = HELP_TEMPLATE)]
+    Doctor {
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Vérifie ou réinitialise le fichier de configuration
+    #[command(subcommand, help_template = HELP_TEMPLATE)]
+    Config(ConfigCmd),
+    /// Démarrage du gestionnaire de services avec la session
+    #[command(subcommand, help_template = HELP_TEMPLATE)]
+    Autostart(AutostartCmd),
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Vérifie config.toml et indique la ligne et la clé en cause
+    Check,
+    /// Conserve une copie datée de config.toml puis rétablit les valeurs par défaut
+    Reset,
+}
+
+#[derive(Subcommand)]
+enum AutostartCmd {
+    /// Démarrer avec la session
+    Enable,
+    /// Ne plus démarrer avec la session
+    Disable,
+    /// Indique si le démarrage avec la session est actif
+    Status,
+}
+
+fn main() -> ExitCode {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("Erreur : {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  cause : {cause}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Prints clap's help and version as they are, and its errors in French.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ErrorKind};
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        _ => {}
+    }
+    let value = |k| e.get(k).map(ToString::to_string).unwrap_or_default();
+    let message = match e.kind() {
+        ErrorKind::InvalidSubcommand => {
+            format!("commande inconnue : « {} »", value(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::UnknownArgument => {
+            format!("option inconnue : « {} »", value(ContextKind::InvalidArg))
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => format!(
+            "valeur incorrecte « {} » pour {}",
+            value(ContextKind::InvalidValue),
+            value(ContextKind::InvalidArg)
+        ),
+        ErrorKind::MissingRequiredArgument => {
+            format!("argument obligatoire manquant : {}", value(ContextKind::InvalidArg))
+        }
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            "une commande est attendue".to_owned()
+        }
+        _ => "arguments incorrects".to_owned(),
+    };
+    eprintln!("Erreur : {message}.\nPour l'aide : iea-maintenance --help");
+    ExitCode::from(2)
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let home = Home::from_env().map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    match cli.command {
+        None => run_service(&home),
+        Some(Cmd::Centre { screen }) => {
+            let Some(screen) = ScreenId::from_slug(&screen) else {
+                let names: Vec<&str> = ScreenId::ALL
+                    .iter()
+                    .filter(|s| s.is_built())
+                    .map(|s| s.slug())
+                    .collect();
+                eprintln!(
+                    "Erreur : écran inconnu « {screen} ». Écrans disponibles : {}.",
+                    names.join(", ")
+                );
+                return Ok(ExitCode::from(2));
+            };
+            run_centre(&home, screen)
+        }
+        Some(Cmd::Demo {
+            payslips,
+            seed,
+            force,
+        }) => run_demo(&home, payslips, seed, force),
+        Some(Cmd::Status { json }) => run_status(&home, json),
+        Some(Cmd::Doctor { json }) => run_doctor(&home, json),
+        Some(Cmd::Config(cmd)) => run_config(&home, &cmd),
+        Some(Cmd::Autostart(cmd)) => run_autostart(&cmd),
+    }
+}
+
+/// Loads the configuration or explains in French why it cannot be used.
+fn load_config(home: &Home) -> anyhow::Result<Config> {
+    Config::load(home).map_err(|e| {
+        anyhow::anyhow!(
+            "{}\nPour repartir des valeurs par défaut en gardant une copie : \
+             iea-maintenance config reset",
+            messages::config_error(&e)
+        )
+    })
+}
+
+fn logs_dir(home: &Home) -> PathBuf {
+    Config::load(home).map_or_else(|_| home.logs_dir(), |c| c.paths.logs)
+}
+
+fn run_service(home: &Home) -> anyhow::Result<ExitCode> {
+    home.ensure()
+        .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    let _log = logging::init(&logs_dir(home), "service");
+    let primary = match instance::acquire(home, "service", "centre accueil")
+        .context("impossible de vérifier si le gestionnaire de services est déjà lancé")?
+    {
+        Acquired::Forwarded => {
+            eprintln!(
+                "Le gestionnaire de services est déjà lancé : le centre de maintenance s'ouvre."
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        Acquired::Primary(p) => p,
+    };
+    match tray::run(home.clone(), primary.requests) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(tray::TrayError::NoTrayHost) => {
+            tracing::warn!("aucune zone de notification");
+            eprintln!(
+                "Aucune zone de notification n'a été trouvée sur ce bureau : l'icône du \
+                 gestionnaire de services ne peut pas s'afficher.\n\
+                 Le centre de maintenance s'ouvre à la place."
+            );
+            let exe = std::env::current_exe().context("programme introuvable")?;
+            let status = std::process::Command::new(exe)
+                .args(["centre", "--screen", "accueil"])
+                .status()
+                .context("impossible d'ouvrir le centre de maintenance")?;
+            Ok(if status.success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Err(tray::TrayError::NoDisplay(detail)) => {
+            tracing::error!(detail, "pas de session graphique");
+            eprintln!(
+                "Aucune session graphique n'est disponible : le gestionnaire de services a \
+                 besoin d'un bureau pour afficher son icône.\n\
+                 Les commandes « status », « doctor » et « demo » fonctionnent sans bureau."
+            );
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e).context("l'icône du gestionnaire de services n'a pas pu être créée"),
+    }
+}
+
+fn run_centre(home: &Home, screen: ScreenId) -> anyhow::Result<ExitCode> {
+    home.ensure()
+        .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    let _log = logging::init(&logs_dir(home), "centre");
+    let primary = match instance::acquire(home, "centre", screen.slug())
+        .context("impossible de vérifier si le centre de maintenance est déjà ouvert")?
+    {
+        Acquired::Forwarded => return Ok(ExitCode::SUCCESS),
+        Acquired::Primary(p) => p,
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("centre-requests".into())
+        .spawn(move || {
+            for request in primary.requests {
+                let screen = ScreenId::from_slug(&request).unwrap_or(ScreenId::Accueil);
+                if tx.send(screen).is_err() {
+                    break;
+                }
+            }
+        })
+        .context("impossible de démarrer le centre de maintenance")?;
+    ui::run_centre(ui::CentreOptions {
+        home: home.clone(),
+        screen,
+        requests: Some(rx),
+    })
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "la fenêtre du centre de maintenance n'a pas pu s'ouvrir ({e}). Vérifiez que \
+             vous êtes dans une session graphique."
+        )
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An indicatif bar fed by a job.
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn phase(&self, label: &str, total: u64) {
+        self.0.set_length(total);
+        self.0.set_position(0);
+        self.0.set_message(label.to_owned());
+    }
+    fn advance(&self, done: u64) {
+        self.0.set_position(done);
+    }
+}
+
+fn run_demo(home: &Home, payslips: u64, seed: u64, force: bool) -> anyhow::Result<ExitCode> {
+    home.ensure()
+        .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    let mut config = load_config(home)?;
+    let path = config.paths.store.clone();
+    let bar = indicatif::ProgressBar::new(0);
+    if std::io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:24} [{bar:40}] {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let options = demo::DemoOptions {
+        payslips,
+        seed,
+        overwrite: force,
+    };
+    let report = demo::build_demo(home, &path, &options, &Bar(bar.clone()), &Cancel::new());
+    bar.finish_and_clear();
+    let report = match report {
+        Ok(r) => r,
+        Err(demo::DemoError::Exists { .. }) => {
+            eprintln!(
+                "Une base existe déjà à {} : elle n'a pas été touchée.\n\
+                 Pour la remplacer par une base de démonstration : iea-maintenance demo --force",
+                path.display()
+            );
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e).context("la base de démonstration n'a pas pu être créée"),
+    };
+    config.set_active_store(&path);
+    config
+        .save(home)
+        .map_err(|e| anyhow::anyhow!("{}", messages::config_error(&e)))?;
+    println!(
+        "Base de démonstration créée : {}\n  {} dossiers, {} employeurs, {} salariés, {} bulletins de salaire, {} utilisateurs, {} postes\n  en {:.1} s",
+        report.path.display(),
+        report.dossiers,
+        report.employers,
+        report.employees,
+        report.payslips,
+        report.users,
+        report.workstations,
+        report.elapsed.as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_status(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
+    let (status, store_error) = match status::collect(home) {
+        Ok(s) => s,
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "version": env!("CARGO_PKG_VERSION"),
+                        "home": home.root(),
+                        "error": e.to_string(),
+                    })
+                );
+            }
+            anyhow::bail!("{}", messages::config_error(&e));
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string(&status)?);
+    } else {
+        println!("Impact emploi – iea-maintenance {}", status.version);
+        println!("Dossier de l'installation : {}", status.home.display());
+        println!("Base de données : {}", status.store.path.display());
+        if let (Some(v), Some(d), Some(p)) = (
+            status.store.schema_version,
+            status.store.dossiers,
+            status.store.payslips,
+        ) {
+            println!(
+                "  version du schéma {v}, {}, {d} dossiers, {p} bulletins de salaire",
+                iea_maintenance::fsutil::human_size(status.store.size_bytes)
+            );
+        }
+        println!(
+            "Connexion : {}{}",
+            status.state,
+            if status.assistance {
+                " (mode assistance)"
+            } else {
+                ""
+            }
+        );
+    }
+    if let Some(e) = store_error {
+        if !json {
+            eprintln!("{}", messages::store_error(&e));
+            eprintln!("Pour un diagnostic détaillé : iea-maintenance doctor");
+        }
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_doctor(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
+    let config = load_config(home)?;
+    let diagnosis = diagnostics::diagnose(&config.paths.store);
+    let healthy = diagnosis.is_healthy();
+    if json {
+        let conclusion = messages::conclusion(&diagnosis);
+        println!(
+            "{}",
+            serde_json::json!({
+                "diagnosis": diagnosis,
+                "healthy": healthy,
+                "next_step": {
+                    "title": conclusion.title,
+                    "what": conclusion.what,
+                    "why": conclusion.why,
+                    "todo": conclusion.todo,
+                },
+            })
+        );
+    } else {
+        println!("{}", messages::diagnosis_report(&diagnosis));
+    }
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn run_config(home: &Home, cmd: &ConfigCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ConfigCmd::Check => match Config::load(home) {
+            Ok(_) => {
+                println!("{} : configuration correcte.", home.config_file().display());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                eprintln!("{}", messages::config_error(&e));
+                Ok(ExitCode::from(1))
+            }
+        },
+        ConfigCmd::Reset => {
+            let copy = config::reset_keeping_copy(home)
+                .map_err(|e| anyhow::anyhow!("{}", messages::config_error(&e)))?;
+            if let Some(copy) = copy {
+                println!("Copie de l'ancienne configuration : {}", copy.display());
+            }
+            println!(
+                "Valeurs par défaut rétablies dans {}.",
+                home.config_file().display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn run_autostart(cmd: &AutostartCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        AutostartCmd::Enable => {
+            let exe = std::env::current_exe().context("programme introuvable")?;
+            let path = autostart::enable(&exe)
+                .context("le démarrage avec la session n'a pas pu être activé")?;
+            println!("Démarrage avec la session activé ({}).", path.display());
+        }
+        AutostartCmd::Disable => {
+            autostart::disable().context("le démarrage avec la session n'a pas pu être désactivé")?;
+            println!("Démarrage avec la session désactivé.");
+        }
+        AutostartCmd::Status => {
+            println!(
+                "Démarrage avec la session : {}",
+                if autostart::is_enabled() {
+                    "activé"
+                } else {
+                    "désactivé"
+                }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
