@@ -95,7 +95,10 @@ mod tests {
 
     #[test]
     fn exec_arguments_are_quoted() {
-        assert_eq!(quote("/opt/iea maintenance/bin"), "\"/opt/iea maintenance/bin\"");
+        assert_eq!(
+            quote("/opt/iea maintenance/bin"),
+            "\"/opt/iea maintenance/bin\""
+        );
         assert_eq!(quote("a\"b$c"), "\"a\\\"b\\$c\"");
     }
 }

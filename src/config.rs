@@ -402,7 +402,12 @@ impl Config {
                 _ => None,
             },
         )?;
-        let auth_url = v.url(c.auth_url.as_ref(), "connection.auth_url", mode, DEFAULT_AUTH_URL)?;
+        let auth_url = v.url(
+            c.auth_url.as_ref(),
+            "connection.auth_url",
+            mode,
+            DEFAULT_AUTH_URL,
+        )?;
         let update_url = v.url(
             c.update_url.as_ref(),
             "connection.update_url",
@@ -415,9 +420,13 @@ impl Config {
             mode,
             DEFAULT_NET_ENTREPRISES_URL,
         )?;
-        let proxy_host = v.text(c.proxy.host.as_ref());
+        let proxy_host = Validator::text(c.proxy.host.as_ref());
         if !proxy_host.is_empty() && !is_host_name(&proxy_host) {
-            return Err(v.invalid(c.proxy.host.as_ref(), "connection.proxy.host", ValueProblem::BadHost));
+            return Err(v.invalid(
+                c.proxy.host.as_ref(),
+                "connection.proxy.host",
+                ValueProblem::BadHost,
+            ));
         }
         if kind == ConnectionKind::Proxy && proxy_host.is_empty() {
             return Err(v.invalid(
@@ -429,7 +438,7 @@ impl Config {
         let proxy = ProxySettings {
             host: proxy_host,
             port: v.port(c.proxy.port.as_ref(), "connection.proxy.port", 8080)?,
-            user: v.text(c.proxy.user.as_ref()),
+            user: Validator::text(c.proxy.user.as_ref()),
         };
 
         let p = &raw.paths;
@@ -452,7 +461,9 @@ impl Config {
         let support_address = m
             .support_address
             .as_ref()
-            .map_or(DEFAULT_SUPPORT_ADDRESS.to_owned(), |s| s.get_ref().trim().to_owned());
+            .map_or(DEFAULT_SUPPORT_ADDRESS.to_owned(), |s| {
+                s.get_ref().trim().to_owned()
+            });
         if !is_email(&support_address) {
             return Err(v.invalid(
                 m.support_address.as_ref(),
@@ -460,13 +471,17 @@ impl Config {
                 ValueProblem::BadEmail,
             ));
         }
-        let sender = v.text(m.sender.as_ref());
+        let sender = Validator::text(m.sender.as_ref());
         if !sender.is_empty() && !is_email(&sender) {
             return Err(v.invalid(m.sender.as_ref(), "mail.sender", ValueProblem::BadEmail));
         }
-        let smtp_host = v.text(m.smtp_host.as_ref());
+        let smtp_host = Validator::text(m.smtp_host.as_ref());
         if !smtp_host.is_empty() && !is_host_name(&smtp_host) {
-            return Err(v.invalid(m.smtp_host.as_ref(), "mail.smtp_host", ValueProblem::BadHost));
+            return Err(v.invalid(
+                m.smtp_host.as_ref(),
+                "mail.smtp_host",
+                ValueProblem::BadHost,
+            ));
         }
         let mail = MailSettings {
             smtp_host,
@@ -483,7 +498,7 @@ impl Config {
                     _ => None,
                 },
             )?,
-            user: v.text(m.user.as_ref()),
+            user: Validator::text(m.user.as_ref()),
             sender,
             support_address,
         };
@@ -613,8 +628,7 @@ pub fn is_email(s: &str) -> bool {
 pub fn is_host_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_'))
 }
 
@@ -622,9 +636,8 @@ pub fn is_host_name(s: &str) -> bool {
 pub fn check_url(text: &str, mode: ConnectionMode) -> Result<Url, ValueProblem> {
     let url = Url::parse(text.trim()).map_err(|_| ValueProblem::BadUrl)?;
     match url.scheme() {
-        "https" => {}
         "http" if mode == ConnectionMode::Secure => return Err(ValueProblem::HttpInSecureMode),
-        "http" => {}
+        "http" | "https" => {}
         _ => return Err(ValueProblem::BadScheme),
     }
     if url.host_str().is_none_or(str::is_empty) {
@@ -644,7 +657,12 @@ impl Validator<'_> {
         value.map_or(0, |v| line_at(self.text, v.span().start))
     }
 
-    fn invalid<T>(&self, value: Option<&Spanned<T>>, key: &str, problem: ValueProblem) -> ConfigError {
+    fn invalid<T>(
+        &self,
+        value: Option<&Spanned<T>>,
+        key: &str,
+        problem: ValueProblem,
+    ) -> ConfigError {
         ConfigError::Invalid {
             path: self.path.to_path_buf(),
             line: self.line_of(value),
@@ -653,8 +671,10 @@ impl Validator<'_> {
         }
     }
 
-    fn text(&self, value: Option<&Spanned<String>>) -> String {
-        value.map(|v| v.get_ref().trim().to_owned()).unwrap_or_default()
+    fn text(value: Option<&Spanned<String>>) -> String {
+        value
+            .map(|v| v.get_ref().trim().to_owned())
+            .unwrap_or_default()
     }
 
     fn choice<T: Copy>(
@@ -683,7 +703,12 @@ impl Validator<'_> {
         check_url(text, mode).map_err(|problem| self.invalid(value, key, problem))
     }
 
-    fn port(&self, value: Option<&Spanned<i64>>, key: &str, default: u16) -> Result<u16, ConfigError> {
+    fn port(
+        &self,
+        value: Option<&Spanned<i64>>,
+        key: &str,
+        default: u16,
+    ) -> Result<u16, ConfigError> {
         match value {
             None => Ok(default),
             Some(v) => u16::try_from(*v.get_ref())
@@ -763,9 +788,15 @@ mod tests {
         let (_d, home) = home();
         let c = Config::load(&home).expect("defaults");
         assert_eq!(c.connection.mode, ConnectionMode::Secure);
-        assert_eq!(c.connection.auth_url.as_str(), "https://impact-emploi.urssaf.fr/");
+        assert_eq!(
+            c.connection.auth_url.as_str(),
+            "https://impact-emploi.urssaf.fr/"
+        );
         assert_eq!(c.connection.update_url.as_str(), DEFAULT_UPDATE_URL);
-        assert_eq!(c.connection.net_entreprises_url.as_str(), DEFAULT_NET_ENTREPRISES_URL);
+        assert_eq!(
+            c.connection.net_entreprises_url.as_str(),
+            DEFAULT_NET_ENTREPRISES_URL
+        );
         assert_eq!(c.mail.support_address, DEFAULT_SUPPORT_ADDRESS);
         assert_eq!(c.paths.store, home.default_store_path());
         assert!(!home.config_file().exists(), "loading must not write");
@@ -812,16 +843,20 @@ mod tests {
     #[test]
     fn http_address_is_refused_in_secure_mode() {
         let (_d, home) = home();
-        let text = "[connection]\nmode = \"secure\"\n\nauth_url = \"http://impact-emploi.urssaf.fr:80\"\n";
+        let text =
+            "[connection]\nmode = \"secure\"\n\nauth_url = \"http://impact-emploi.urssaf.fr:80\"\n";
         match Config::parse(text, &home.config_file(), &home) {
-            Err(ConfigError::Invalid { line, key, problem, .. }) => {
+            Err(ConfigError::Invalid {
+                line, key, problem, ..
+            }) => {
                 assert_eq!(line, 4);
                 assert_eq!(key, "connection.auth_url");
                 assert_eq!(problem, ValueProblem::HttpInSecureMode);
             }
             other => panic!("expected an invalid value, got {other:?}"),
         }
-        let ok = "[connection]\nmode = \"normal\"\nauth_url = \"http://impact-emploi.urssaf.fr:80\"\n";
+        let ok =
+            "[connection]\nmode = \"normal\"\nauth_url = \"http://impact-emploi.urssaf.fr:80\"\n";
         assert!(Config::parse(ok, &home.config_file(), &home).is_ok());
     }
 
@@ -831,11 +866,20 @@ mod tests {
         let text = "[mail]\nsmtp_port = 70000\n";
         assert!(matches!(
             Config::parse(text, &home.config_file(), &home),
-            Err(ConfigError::Invalid { line: 2, problem: ValueProblem::PortOutOfRange, .. })
+            Err(ConfigError::Invalid {
+                line: 2,
+                problem: ValueProblem::PortOutOfRange,
+                ..
+            })
         ));
         let text = "[connection.proxy]\nport = \"abc\"\n";
         match Config::parse(text, &home.config_file(), &home) {
-            Err(ConfigError::Invalid { line, key, problem: ValueProblem::WrongType { .. }, .. }) => {
+            Err(ConfigError::Invalid {
+                line,
+                key,
+                problem: ValueProblem::WrongType { .. },
+                ..
+            }) => {
                 assert_eq!((line, key.as_str()), (2, "port"));
             }
             other => panic!("expected a type error, got {other:?}"),
@@ -848,7 +892,10 @@ mod tests {
         let text = "[connection]\nkind = \"proxy\"\n";
         assert!(matches!(
             Config::parse(text, &home.config_file(), &home),
-            Err(ConfigError::Invalid { problem: ValueProblem::MissingProxyHost, .. })
+            Err(ConfigError::Invalid {
+                problem: ValueProblem::MissingProxyHost,
+                ..
+            })
         ));
     }
 
@@ -862,6 +909,9 @@ mod tests {
             std::fs::read_to_string(&copy).expect("copy"),
             "ceci n'est pas du TOML = = ="
         );
-        assert_eq!(Config::load(&home).expect("defaults"), Config::defaults(&home));
+        assert_eq!(
+            Config::load(&home).expect("defaults"),
+            Config::defaults(&home)
+        );
     }
 }

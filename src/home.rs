@@ -128,7 +128,11 @@ mod tests {
             home.staging_dir(),
             home.state_file(),
         ] {
-            assert!(p.starts_with(dir.path()), "{} outside the root", p.display());
+            assert!(
+                p.starts_with(dir.path()),
+                "{} outside the root",
+                p.display()
+            );
         }
         assert!(home.logs_dir().is_dir());
         assert!(home.staging_dir().is_dir());

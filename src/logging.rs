@@ -99,13 +99,21 @@ mod tests {
             "a1\na2\na3\n",
         )
         .expect("write");
-        std::fs::write(dir.path().join("iea-maintenance.2026-11-21.log"), "b1\nb2\n").expect("write");
+        std::fs::write(
+            dir.path().join("iea-maintenance.2026-11-21.log"),
+            "b1\nb2\n",
+        )
+        .expect("write");
         std::fs::write(dir.path().join("autre.txt"), "x\n").expect("write");
         assert_eq!(
             recent_lines(dir.path(), 3).expect("read"),
             vec!["a3", "b1", "b2"]
         );
         assert_eq!(recent_lines(dir.path(), 100).expect("read").len(), 5);
-        assert!(recent_lines(&dir.path().join("absent"), 10).expect("none").is_empty());
+        assert!(
+            recent_lines(&dir.path().join("absent"), 10)
+                .expect("none")
+                .is_empty()
+        );
     }
 }

@@ -61,7 +61,10 @@ struct CommonFlags {
 }
 
 #[derive(Subcommand)]
-#[command(subcommand_help_heading = "Commandes", subcommand_value_name = "COMMANDE")]
+#[command(
+    subcommand_help_heading = "Commandes",
+    subcommand_value_name = "COMMANDE"
+)]
 enum Cmd {
     /// Ouvre le centre de maintenance (ou l'amène au premier plan s'il est déjà ouvert)
     #[command(help_template = HELP_TEMPLATE)]
@@ -70,8 +73,10 @@ enum Cmd {
         #[arg(long, value_name = "ÉCRAN", default_value = "accueil")]
         screen: String,
     },
-    /// Crée une base de démonstration réaliste dans IEA_HOME
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(
+        about = "Crée une base de démonstration réaliste dans IEA_HOME",
+        help_template = HELP_TEMPLATE
+    )]
     Demo {
         /// Nombre de bulletins de salaire à créer
         #[arg(long, value_name = "N", default_value_t = 20_000)]
@@ -157,7 +162,10 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     let value = |k| e.get(k).map(ToString::to_string).unwrap_or_default();
     let message = match e.kind() {
         ErrorKind::InvalidSubcommand => {
-            format!("commande inconnue : « {} »", value(ContextKind::InvalidSubcommand))
+            format!(
+                "commande inconnue : « {} »",
+                value(ContextKind::InvalidSubcommand)
+            )
         }
         ErrorKind::UnknownArgument => {
             format!("option inconnue : « {} »", value(ContextKind::InvalidArg))
@@ -168,7 +176,10 @@ fn usage_error(e: &clap::Error) -> ExitCode {
             value(ContextKind::InvalidArg)
         ),
         ErrorKind::MissingRequiredArgument => {
-            format!("argument obligatoire manquant : {}", value(ContextKind::InvalidArg))
+            format!(
+                "argument obligatoire manquant : {}",
+                value(ContextKind::InvalidArg)
+            )
         }
         ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             "une commande est attendue".to_owned()
@@ -432,6 +443,12 @@ fn run_doctor(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
     let config = load_config(home)?;
     let diagnosis = diagnostics::diagnose(&config.paths.store);
     let healthy = diagnosis.is_healthy();
+    // Low free space is a warning to act on, not a store that cannot be used.
+    let usable = healthy
+        || matches!(
+            diagnosis.conclusion,
+            diagnostics::Conclusion::LowSpace { .. }
+        );
     if json {
         let conclusion = messages::conclusion(&diagnosis);
         println!(
@@ -450,7 +467,7 @@ fn run_doctor(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
     } else {
         println!("{}", messages::diagnosis_report(&diagnosis));
     }
-    Ok(if healthy {
+    Ok(if usable {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -493,7 +510,8 @@ fn run_autostart(cmd: &AutostartCmd) -> anyhow::Result<ExitCode> {
             println!("Démarrage avec la session activé ({}).", path.display());
         }
         AutostartCmd::Disable => {
-            autostart::disable().context("le démarrage avec la session n'a pas pu être désactivé")?;
+            autostart::disable()
+                .context("le démarrage avec la session n'a pas pu être désactivé")?;
             println!("Démarrage avec la session désactivé.");
         }
         AutostartCmd::Status => {

@@ -1,4 +1,4 @@
-//! The command line end to end: the real binary on temporary IEA_HOMEs.
+//! The command line end to end: the real binary on temporary `IEA_HOME`s.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -37,7 +37,15 @@ fn help_is_in_french_and_bad_usage_exits_2() {
     let o = run(home.path(), &["--help"]);
     assert_eq!(o.status.code(), Some(0));
     let t = text(&o);
-    for word in ["Utilisation", "Commandes", "centre", "demo", "status", "doctor", "Affiche cette aide"] {
+    for word in [
+        "Utilisation",
+        "Commandes",
+        "centre",
+        "demo",
+        "status",
+        "doctor",
+        "Affiche cette aide",
+    ] {
         assert!(t.contains(word), "help lacks {word}: {t}");
     }
     let o = run(home.path(), &["inconnue"]);
@@ -61,7 +69,10 @@ fn status_without_a_store_fails_and_creates_nothing() {
     assert!(json["store"]["error"].is_string());
     assert!(json["store"]["schema_version"].is_null());
     let store = json["store"]["path"].as_str().expect("path");
-    assert!(!Path::new(store).exists(), "status must never create a store");
+    assert!(
+        !Path::new(store).exists(),
+        "status must never create a store"
+    );
 }
 
 #[test]
@@ -106,12 +117,22 @@ fn doctor_explains_a_missing_store_and_passes_a_good_one() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("introuvable"), "{}", text(&o));
 
-    assert!(run(home.path(), &["demo", "--payslips", "500"]).status.success());
+    assert!(
+        run(home.path(), &["demo", "--payslips", "500"])
+            .status
+            .success()
+    );
     let o = run(home.path(), &["doctor", "--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(json["healthy"], true);
-    assert!(json["diagnosis"]["checks"].as_array().expect("checks").len() >= 5);
+    assert!(
+        json["diagnosis"]["checks"]
+            .as_array()
+            .expect("checks")
+            .len()
+            >= 5
+    );
 }
 
 #[test]
@@ -126,11 +147,18 @@ fn a_bad_config_is_located_kept_and_can_be_reset() {
     let o = run(home.path(), &["config", "check"]);
     assert_eq!(o.status.code(), Some(1));
     let t = text(&o);
-    assert!(t.contains('3') && t.contains("auth_url"), "line and key: {t}");
+    assert!(
+        t.contains('3') && t.contains("auth_url"),
+        "line and key: {t}"
+    );
     let o = run(home.path(), &["status"]);
     assert_eq!(o.status.code(), Some(1));
     // Never overwritten silently.
-    assert!(std::fs::read_to_string(&config).expect("read").contains("http://"));
+    assert!(
+        std::fs::read_to_string(&config)
+            .expect("read")
+            .contains("http://")
+    );
 
     let o = run(home.path(), &["config", "reset"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -140,14 +168,25 @@ fn a_bad_config_is_located_kept_and_can_be_reset() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".sauvegarde"))
         .collect();
     assert_eq!(copies.len(), 1);
-    assert!(std::fs::read_to_string(copies[0].path()).expect("copy").contains("http://"));
-    assert_eq!(run(home.path(), &["config", "check"]).status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(copies[0].path())
+            .expect("copy")
+            .contains("http://")
+    );
+    assert_eq!(
+        run(home.path(), &["config", "check"]).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
 fn assistance_mode_shows_in_status() {
     let home = tempfile::tempdir().expect("home");
-    assert!(run(home.path(), &["demo", "--payslips", "100"]).status.success());
+    assert!(
+        run(home.path(), &["demo", "--payslips", "100"])
+            .status
+            .success()
+    );
     std::fs::write(
         home.path().join("state.json"),
         r#"{"connection":{"state":"connected"},"assistance":true,"updated_at":null}"#,
@@ -162,14 +201,19 @@ fn assistance_mode_shows_in_status() {
 #[test]
 fn autostart_entry_is_written_and_removed() {
     let home = tempfile::tempdir().expect("home");
-    let entry = home.path().join("xdg-config/autostart/iea-maintenance.desktop");
+    let entry = home
+        .path()
+        .join("xdg-config/autostart/iea-maintenance.desktop");
     let o = run(home.path(), &["autostart", "enable"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let content = std::fs::read_to_string(&entry).expect("entry");
     assert!(content.contains(BIN), "{content}");
     assert!(content.contains("IEA_HOME="), "{content}");
     assert!(text(&run(home.path(), &["autostart", "status"])).contains("activé"));
-    assert_eq!(run(home.path(), &["autostart", "disable"]).status.code(), Some(0));
+    assert_eq!(
+        run(home.path(), &["autostart", "disable"]).status.code(),
+        Some(0)
+    );
     assert!(!entry.exists());
     assert!(text(&run(home.path(), &["autostart", "status"])).contains("désactivé"));
 }
@@ -179,5 +223,9 @@ fn the_service_without_a_desktop_says_so_in_french() {
     let home = tempfile::tempdir().expect("home");
     let o = run(home.path(), &[]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("Aucune session graphique"), "{}", text(&o));
+    assert!(
+        text(&o).contains("Aucune session graphique"),
+        "{}",
+        text(&o)
+    );
 }

@@ -2,6 +2,8 @@
 //! service's icon appears, a right-click opens its menu, and "Ouvrir le centre de
 //! maintenance…" opens the centre's window.
 
+#![allow(clippy::print_stdout)]
+
 mod support;
 
 use std::process::{Command, Stdio};
@@ -26,8 +28,20 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     let mut desk = Desktop::start();
     let mut trayer = desk.command("trayer");
     trayer.args([
-        "--edge", "top", "--align", "right", "--widthtype", "request", "--height", "32",
-        "--SetDockType", "true", "--transparent", "false", "--tint", "0xdddddd",
+        "--edge",
+        "top",
+        "--align",
+        "right",
+        "--widthtype",
+        "request",
+        "--height",
+        "32",
+        "--SetDockType",
+        "true",
+        "--transparent",
+        "false",
+        "--tint",
+        "0xdddddd",
     ]);
     desk.spawn(trayer);
     assert!(
@@ -83,7 +97,7 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     // one "Ouvrir le centre de maintenance…" (the entries before are greyed).
     desk.xdotool(&["key", "Down", "Down", "Return"]);
     let mut centre = Vec::new();
-    let opened = wait_until(Duration::from_secs(60), || {
+    let opened = wait_until(Duration::from_mins(1), || {
         // xdotool's name search is a regular expression that trips on the en dash.
         centre = desk.search(&["--name", "Centre de maintenance"]);
         !centre.is_empty()

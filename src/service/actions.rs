@@ -118,7 +118,10 @@ mod tests {
     fn quit_quits_and_unbuilt_entries_do_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = Home::at(dir.path());
-        assert_eq!(perform(&home, MenuAction::Quit).expect("quit"), Effect::Quit);
+        assert_eq!(
+            perform(&home, MenuAction::Quit).expect("quit"),
+            Effect::Quit
+        );
         assert!(matches!(
             perform(&home, MenuAction::UpdateNow),
             Err(ActionError::Unavailable(MenuAction::UpdateNow))

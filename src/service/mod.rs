@@ -1,8 +1,8 @@
 //! The resident service: its state machine, its persisted state and its run loop.
 
+pub mod actions;
 pub mod persist;
 pub mod state;
-pub mod actions;
 
 use crate::config::Config;
 use crate::home::Home;
@@ -35,9 +35,7 @@ fn short_store_problem(e: &crate::store::StoreError) -> &'static str {
     match e {
         E::FolderNotFound { .. } => "chemin introuvable",
         E::FileNotFound { .. } => "fichier introuvable",
-        E::NotAFile { .. } | E::NotADatabase { .. } | E::NotAStore { .. } => {
-            "fichier non reconnu"
-        }
+        E::NotAFile { .. } | E::NotADatabase { .. } | E::NotAStore { .. } => "fichier non reconnu",
         E::PermissionDenied { .. } => "accès refusé",
         E::Locked { .. } => "base verrouillée",
         E::Corrupt { .. } => "base endommagée",
@@ -54,13 +52,17 @@ fn short_store_problem(e: &crate::store::StoreError) -> &'static str {
 /// something moved.
 #[derive(Debug, Default)]
 pub struct ChangeWatch {
-    last: Option<Vec<(std::path::PathBuf, Option<(std::time::SystemTime, u64)>)>>,
+    last: Option<Vec<FileStamp>>,
 }
+
+/// A file and, when it exists, its modification time and size.
+type FileStamp = (std::path::PathBuf, Option<(std::time::SystemTime, u64)>);
 
 impl ChangeWatch {
     /// Whether something changed since the last call (true on the first call).
     pub fn changed(&mut self, home: &Home) -> bool {
-        let store = Config::load(home).map_or_else(|_| home.default_store_path(), |c| c.paths.store);
+        let store =
+            Config::load(home).map_or_else(|_| home.default_store_path(), |c| c.paths.store);
         let mut wal = store.clone().into_os_string();
         wal.push("-wal");
         let now: Vec<_> = [home.config_file(), home.state_file(), store, wal.into()]
@@ -89,8 +91,10 @@ mod tests {
         let mut watch = ChangeWatch::default();
         assert!(watch.changed(&home));
         assert!(!watch.changed(&home));
-        let mut state = PersistedState::default();
-        state.assistance = true;
+        let mut state = PersistedState {
+            assistance: true,
+            ..PersistedState::default()
+        };
         state.save(&home).expect("save");
         assert!(watch.changed(&home));
         assert!(!watch.changed(&home));

@@ -239,9 +239,7 @@ pub fn tray_view(inputs: &ServiceInputs, caps: Capabilities) -> TrayView {
     if !inputs.assistance {
         let line = match &inputs.connection {
             ConnectionState::Connected => None,
-            ConnectionState::Unknown => {
-                Some("Connexion au serveur non vérifiée".to_owned())
-            }
+            ConnectionState::Unknown => Some("Connexion au serveur non vérifiée".to_owned()),
             ConnectionState::Unreachable { next_retry } => Some(match next_retry {
                 Some(at) => format!(
                     "Échec de connexion au serveur – nouvel essai à {}",
@@ -305,9 +303,10 @@ pub fn tray_view(inputs: &ServiceInputs, caps: Capabilities) -> TrayView {
 
 /// "14:05" from an RFC 3339 time, or the text as given.
 fn short_time(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
-        .unwrap_or_else(|_| rfc3339.to_owned())
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
+        |_| rfc3339.to_owned(),
+        |t| t.with_timezone(&chrono::Local).format("%H:%M").to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -354,9 +353,15 @@ mod tests {
         let cases = [
             ConnectionState::Unknown,
             ConnectionState::Unreachable { next_retry: None },
-            ConnectionState::AuthRefused { message: "x".into() },
-            ConnectionState::LicenceRefused { message: "x".into() },
-            ConnectionState::LicenceDuplicate { message: "x".into() },
+            ConnectionState::AuthRefused {
+                message: "x".into(),
+            },
+            ConnectionState::LicenceRefused {
+                message: "x".into(),
+            },
+            ConnectionState::LicenceDuplicate {
+                message: "x".into(),
+            },
         ];
         let mut seen = std::collections::HashSet::new();
         for c in cases {
@@ -368,7 +373,9 @@ mod tests {
 
     #[test]
     fn assistance_wins_over_everything() {
-        let mut i = inputs(ConnectionState::AuthRefused { message: "x".into() });
+        let mut i = inputs(ConnectionState::AuthRefused {
+            message: "x".into(),
+        });
         i.assistance = true;
         i.store_problem = Some("fichier introuvable".into());
         i.backup_warnings.push("Sauvegarde en retard".into());

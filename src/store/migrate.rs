@@ -63,7 +63,8 @@ mod tests {
     fn a_failing_migration_leaves_the_previous_version() {
         let mut conn = Connection::open_in_memory().expect("memory");
         // A table in the way makes migration 1 fail half-way through.
-        conn.execute_batch("CREATE TABLE users (x)").expect("obstacle");
+        conn.execute_batch("CREATE TABLE users (x)")
+            .expect("obstacle");
         assert!(migrate(&mut conn).is_err());
         let version: u32 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))

@@ -272,7 +272,8 @@ impl Store {
         }
         let tmp = crate::fsutil::parent_dir(path).join(format!(
             ".{}.nouvelle",
-            path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            path.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
         ));
         let _ = std::fs::remove_file(&tmp);
         {
@@ -395,7 +396,10 @@ pub(crate) fn init_new(conn: &mut Connection) -> rusqlite::Result<()> {
     let now = chrono::Local::now().to_rfc3339();
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('created_at', ?1), ('created_by', ?2)",
-        (now, format!("iea-maintenance {}", env!("CARGO_PKG_VERSION"))),
+        (
+            now,
+            format!("iea-maintenance {}", env!("CARGO_PKG_VERSION")),
+        ),
     )?;
     Ok(())
 }
@@ -427,7 +431,7 @@ pub fn is_network_path(path: &Path) -> bool {
         } else {
             crate::fsutil::parent_dir(path)
         };
-        rustix::fs::statfs(probe).is_ok_and(|s| NETWORK_MAGICS.contains(&(s.f_type as i64)))
+        rustix::fs::statfs(probe).is_ok_and(|s| NETWORK_MAGICS.contains(&s.f_type))
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -456,7 +460,10 @@ mod tests {
     fn open_never_creates_a_missing_store() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("absent.iea");
-        assert!(matches!(Store::open(&path), Err(StoreError::FileNotFound { .. })));
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::FileNotFound { .. })
+        ));
         assert!(!path.exists());
         let deep = dir.path().join("partage").join("compta").join("paie.iea");
         match Store::open(&deep) {
@@ -473,10 +480,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("paie.iea");
         std::fs::write(&path, b"important").expect("write");
-        assert!(matches!(Store::create(&path), Err(StoreError::AlreadyExists { .. })));
+        assert!(matches!(
+            Store::create(&path),
+            Err(StoreError::AlreadyExists { .. })
+        ));
         assert_eq!(std::fs::read(&path).expect("read"), b"important");
         let typo = dir.path().join("dossier-mal-tape").join("paie.iea");
-        assert!(matches!(Store::create(&typo), Err(StoreError::FolderNotFound { .. })));
+        assert!(matches!(
+            Store::create(&typo),
+            Err(StoreError::FolderNotFound { .. })
+        ));
     }
 
     #[test]
@@ -484,17 +497,29 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let text = dir.path().join("notes.iea");
         std::fs::write(&text, vec![b'x'; 4096]).expect("write");
-        assert!(matches!(Store::open(&text), Err(StoreError::NotADatabase { .. })));
+        assert!(matches!(
+            Store::open(&text),
+            Err(StoreError::NotADatabase { .. })
+        ));
         let empty = dir.path().join("vide.iea");
         std::fs::write(&empty, b"").expect("write");
-        assert!(matches!(Store::open(&empty), Err(StoreError::NotAStore { .. })));
+        assert!(matches!(
+            Store::open(&empty),
+            Err(StoreError::NotAStore { .. })
+        ));
         let other = dir.path().join("autre.sqlite");
         Connection::open(&other)
             .expect("open")
             .execute_batch("CREATE TABLE t (x)")
             .expect("create");
-        assert!(matches!(Store::open(&other), Err(StoreError::NotAStore { .. })));
-        assert!(matches!(Store::open(dir.path()), Err(StoreError::NotAFile { .. })));
+        assert!(matches!(
+            Store::open(&other),
+            Err(StoreError::NotAStore { .. })
+        ));
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::NotAFile { .. })
+        ));
     }
 
     #[test]

@@ -87,7 +87,10 @@ fn sni_watcher_present() -> bool {
         1000,
         gio::Cancellable::NONE,
     );
-    reply.ok().and_then(|v| v.get::<(bool,)>()).is_some_and(|(b,)| b)
+    reply
+        .ok()
+        .and_then(|v| v.get::<(bool,)>())
+        .is_some_and(|(b,)| b)
 }
 
 #[cfg(target_os = "linux")]
@@ -98,7 +101,10 @@ fn xembed_tray_present() -> bool {
         return false;
     };
     let name = format!("_NET_SYSTEM_TRAY_S{screen}");
-    let Ok(Ok(atom)) = conn.intern_atom(false, name.as_bytes()).map(|c| c.reply()) else {
+    let Ok(Ok(atom)) = conn
+        .intern_atom(false, name.as_bytes())
+        .map(x11rb::cookie::Cookie::reply)
+    else {
         return false;
     };
     let owner = conn
@@ -120,7 +126,10 @@ pub fn run(home: Home, requests: Receiver<String>) -> Result<(), TrayError> {
     if !has_tray_host() {
         return Err(TrayError::NoTrayHost);
     }
-    let view = state::tray_view(&crate::service::current_inputs(&home), Capabilities::CURRENT);
+    let view = state::tray_view(
+        &crate::service::current_inputs(&home),
+        Capabilities::CURRENT,
+    );
     let icon_dir = home.locks_dir().join("icones");
     let _ = std::fs::create_dir_all(&icon_dir);
     let tray = TrayIconBuilder::new()
@@ -189,7 +198,12 @@ fn build_items(entries: &[MenuEntry]) -> Vec<Box<dyn IsMenuItem>> {
     for (n, entry) in entries.iter().enumerate() {
         match entry {
             MenuEntry::Info(text) => {
-                out.push(Box::new(MenuItem::with_id(format!("info-{n}"), text, false, None)));
+                out.push(Box::new(MenuItem::with_id(
+                    format!("info-{n}"),
+                    text,
+                    false,
+                    None,
+                )));
             }
             MenuEntry::Separator => out.push(Box::new(PredefinedMenuItem::separator())),
             MenuEntry::Action { action, enabled } => out.push(Box::new(MenuItem::with_id(
@@ -225,10 +239,10 @@ fn refresh() {
         if view == state.view {
             return;
         }
-        if view.icon != state.view.icon {
-            if let Ok(i) = icon(view.icon) {
-                let _ = state.tray.set_icon(Some(i));
-            }
+        if view.icon != state.view.icon
+            && let Ok(i) = icon(view.icon)
+        {
+            let _ = state.tray.set_icon(Some(i));
         }
         if view.menu != state.view.menu {
             state.tray.set_menu(Some(Box::new(build_menu(&view))));

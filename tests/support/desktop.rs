@@ -47,7 +47,8 @@ impl Desktop {
     /// A command that runs on this display.
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);
-        c.env("DISPLAY", &self.display).env_remove("WAYLAND_DISPLAY");
+        c.env("DISPLAY", &self.display)
+            .env_remove("WAYLAND_DISPLAY");
         c
     }
 
@@ -64,7 +65,11 @@ impl Desktop {
 
     /// Output of `xdotool ARGS` (empty on failure).
     pub fn xdotool(&self, args: &[&str]) -> String {
-        let out = self.command("xdotool").args(args).output().expect("xdotool");
+        let out = self
+            .command("xdotool")
+            .args(args)
+            .output()
+            .expect("xdotool");
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 

@@ -1,0 +1,862 @@
+//! The centre's shell: the runtime state shared by the screens ([`AppCtx`]), the
+//! [`Command`]s screens push, and [`CentreApp`], which draws the navigation panel,
+//! the status bar and the current screen, then applies the commands once per frame.
+//!
+//! Commands that take time (opening a store, switching or creating one) run on
+//! named worker threads; their state (pending, done, failed) is kept as an
+//! [`Outcome`] per [`Action`] so that the screen that sent them can show it next to
+//! its button.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
+
+use eframe::egui;
+
+use super::messages::{self, Explanation};
+use super::request::Request;
+use super::screens::{
+    APropos, Accueil, BaseScreen, Chemins, ConfigErrorScreen, Inaccessible, Journal,
+};
+use super::{ScreenId, widgets};
+use crate::config::{self, Config, ConfigError};
+use crate::fsutil;
+use crate::home::Home;
+use crate::service::persist::PersistedState;
+use crate::service::state::{Capabilities, ServiceInputs, tray_view};
+use crate::store::catalog::{self, CatalogError};
+use crate::store::{Store, StoreError};
+
+/// How often the status bar re-reads the service's state and the store's size.
+const REFRESH_EVERY: Duration = Duration::from_secs(5);
+
+/// The active store as the centre sees it.
+#[derive(Debug)]
+pub enum StoreState {
+    /// `config.toml` is invalid, so no store is known.
+    NotConfigured,
+    /// Being opened on a worker thread.
+    Opening,
+    /// Being opened again after a failure ("Réessayer"); the failure stays on
+    /// screen meanwhile.
+    Retrying(StoreError),
+    /// Open (read-write, schema up to date).
+    Open(Store),
+    /// Cannot be opened; the screens that need it give way to
+    /// "Base de données inaccessible".
+    Failed(StoreError),
+}
+
+/// Commands whose result is shown next to the control that sent them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// [`Command::SaveConfig`].
+    SaveConfig,
+    /// [`Command::SetAutostart`].
+    Autostart,
+    /// [`Command::SwitchStore`].
+    SwitchStore,
+    /// [`Command::CreateStore`].
+    CreateStore,
+    /// [`Command::ForgetStore`].
+    ForgetStore,
+    /// [`Command::ResetConfigKeepingCopy`].
+    ResetConfig,
+    /// [`Command::CreateFolder`].
+    CreateFolder,
+    /// [`Command::OpenFolder`].
+    OpenFolder,
+}
+
+/// What became of a command that can take time or fail.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Running.
+    Pending,
+    /// Done; the French sentence to show.
+    Done(String),
+    /// Failed; what happened and what to do.
+    Failed(Explanation),
+}
+
+/// An intent pushed by a screen; the shell applies it at the end of the frame.
+#[derive(Debug)]
+pub enum Command {
+    /// Show a screen. Screens this version does not have are ignored.
+    Navigate(ScreenId),
+    /// Read `config.toml` again (after it was fixed by hand), then reopen the store.
+    ReloadConfig,
+    /// Open the active store again ("Réessayer").
+    ReloadStore,
+    /// Save this configuration, already validated by the screen, atomically; the
+    /// store is reopened when its path changed.
+    SaveConfig(Box<Config>),
+    /// Turn "Démarrer avec la session" on or off.
+    SetAutostart(bool),
+    /// Make the existing store at this path active: a job that opens it first and
+    /// changes nothing if it does not open.
+    SwitchStore(PathBuf),
+    /// Create a new empty store at this path (the user confirmed) and make it active.
+    CreateStore(PathBuf),
+    /// Remove a store from the list of known stores; its file is never touched.
+    ForgetStore(PathBuf),
+    /// Keep a dated copy of `config.toml`, write the defaults, reload.
+    ResetConfigKeepingCopy,
+    /// Create a missing folder (for the paths of "Configurer les chemins").
+    CreateFolder(PathBuf),
+    /// Put text on the clipboard.
+    CopyToClipboard(String),
+    /// Show a folder in the file manager.
+    OpenFolder(PathBuf),
+    /// Close the centre.
+    Quit,
+}
+
+/// What a store job sends back: which action, and the configuration it saved.
+type JobResult = (Action, Result<Config, CatalogError>);
+
+/// The runtime state the screens read, and the queue of their commands.
+#[derive(Debug)]
+pub struct AppCtx {
+    /// The installation.
+    pub home: Home,
+    /// The configuration, or why `config.toml` cannot be used.
+    pub config: Result<Config, ConfigError>,
+    /// The active store.
+    pub store: StoreState,
+    /// The service's last known state (connection, assistance).
+    pub persisted: PersistedState,
+    /// Commands pushed this frame, applied by the shell at its end.
+    pub commands: Vec<Command>,
+    outcomes: HashMap<Action, Outcome>,
+    store_generation: u64,
+    config_generation: u64,
+    fs_generation: u64,
+    store_size: Option<u64>,
+    notice: Option<String>,
+}
+
+impl AppCtx {
+    /// Loads the configuration and the service's state of `home`. The store is
+    /// opened by the shell, on a worker thread.
+    pub fn load(home: Home) -> Self {
+        let config = Config::load(&home);
+        if let Err(e) = &config {
+            tracing::warn!(error = %e, "configuration illisible");
+        }
+        let persisted = PersistedState::load(&home);
+        Self {
+            home,
+            config,
+            store: StoreState::NotConfigured,
+            persisted,
+            commands: Vec::new(),
+            outcomes: HashMap::new(),
+            store_generation: 0,
+            config_generation: 0,
+            fs_generation: 0,
+            store_size: None,
+            notice: None,
+        }
+    }
+
+    /// Queues a command for the end of the frame.
+    pub fn push(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// The configuration, when `config.toml` is valid.
+    pub fn config(&self) -> Option<&Config> {
+        self.config.as_ref().ok()
+    }
+
+    /// The active store's path, when the configuration is valid.
+    pub fn store_path(&self) -> Option<&Path> {
+        self.config().map(|c| c.paths.store.as_path())
+    }
+
+    /// The logs folder: the configured one, or the default when `config.toml`
+    /// is invalid (the journal stays readable then).
+    pub fn logs_dir(&self) -> PathBuf {
+        self.config()
+            .map_or_else(|| self.home.logs_dir(), |c| c.paths.logs.clone())
+    }
+
+    /// What became of the last command of kind `action`, if any.
+    pub fn outcome(&self, action: Action) -> Option<&Outcome> {
+        self.outcomes.get(&action)
+    }
+
+    /// Forgets the result of `action` (a screen does so when its form changes).
+    pub fn clear_outcome(&mut self, action: Action) {
+        if !matches!(self.outcomes.get(&action), Some(Outcome::Pending)) {
+            self.outcomes.remove(&action);
+        }
+    }
+
+    /// Whether a command of kind `action` runs.
+    pub fn is_pending(&self, action: Action) -> bool {
+        matches!(self.outcomes.get(&action), Some(Outcome::Pending))
+    }
+
+    /// Changes each time the store is (re)opened: screens showing its content
+    /// read it again.
+    pub fn store_generation(&self) -> u64 {
+        self.store_generation
+    }
+
+    /// Changes each time the configuration is loaded or saved: forms re-read it.
+    pub fn config_generation(&self) -> u64 {
+        self.config_generation
+    }
+
+    /// Changes when the centre created a folder: path checks run again.
+    pub fn fs_generation(&self) -> u64 {
+        self.fs_generation
+    }
+
+    /// The connection line of the service, in French (the tray's status line,
+    /// without the store, which is shown apart).
+    pub fn connection_line(&self) -> String {
+        let inputs = ServiceInputs {
+            connection: self.persisted.connection.clone(),
+            assistance: self.persisted.assistance,
+            store_problem: None,
+            backup_warnings: Vec::new(),
+        };
+        tray_view(&inputs, Capabilities::CURRENT).status_line
+    }
+
+    fn set_outcome(&mut self, action: Action, outcome: Outcome) {
+        self.outcomes.insert(action, outcome);
+    }
+}
+
+/// Turns a failed store job into French.
+pub(crate) fn catalog_error(e: &CatalogError) -> Explanation {
+    match e {
+        CatalogError::Job(e) => messages::job_error(e),
+        CatalogError::Store(e) => messages::store_error(e),
+        CatalogError::Config(e) => messages::config_error(e),
+        CatalogError::ActiveStore { path } => Explanation {
+            title: "Base active".to_owned(),
+            what: format!(
+                "La base {} est la base active : elle ne peut pas être retirée de la liste.",
+                path.display()
+            ),
+            why: "Le logiciel travaille sur cette base.".to_owned(),
+            todo: "Choisissez d'abord une autre base, puis retirez celle-ci de la liste."
+                .to_owned(),
+            details: String::new(),
+        },
+    }
+}
+
+/// A failure of the system met by the shell itself (a folder that cannot be
+/// created or opened).
+fn io_failure(title: &str, what: String, source: &std::io::Error) -> Explanation {
+    Explanation {
+        title: title.to_owned(),
+        what,
+        why: "Le système a refusé l'opération.".to_owned(),
+        todo: "Vérifiez le chemin et vos droits sur ce dossier, puis réessayez.".to_owned(),
+        details: source.to_string(),
+    }
+}
+
+/// The screens' own state, kept while the user moves between them.
+#[derive(Debug, Default)]
+struct Screens {
+    accueil: Accueil,
+    chemins: Chemins,
+    base: BaseScreen,
+    journal: Journal,
+    a_propos: APropos,
+    inaccessible: Inaccessible,
+    config_error: ConfigErrorScreen,
+}
+
+/// Which screen fills the central panel this frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    Screen(ScreenId),
+    ConfigError,
+    Inaccessible,
+}
+
+/// The maintenance centre: shell and screens.
+#[derive(Debug)]
+pub struct CentreApp {
+    ctx: AppCtx,
+    screen: ScreenId,
+    screens: Screens,
+    opening: Request<Result<Store, StoreError>>,
+    store_job: Request<JobResult>,
+    requests: Option<Receiver<ScreenId>>,
+    last_refresh: Option<f64>,
+    started: bool,
+    quit_requested: bool,
+}
+
+impl CentreApp {
+    /// The centre of `home`, showing `screen` first (Accueil for a screen this
+    /// version does not have). The store is opened at the first frame.
+    pub fn new(home: Home, screen: ScreenId) -> Self {
+        Self {
+            ctx: AppCtx::load(home),
+            screen: if screen.is_built() {
+                screen
+            } else {
+                ScreenId::Accueil
+            },
+            screens: Screens::default(),
+            opening: Request::default(),
+            store_job: Request::default(),
+            requests: None,
+            last_refresh: None,
+            started: false,
+            quit_requested: false,
+        }
+    }
+
+    /// Screens asked by later starts of the centre.
+    pub fn set_requests(&mut self, requests: Receiver<ScreenId>) {
+        self.requests = Some(requests);
+    }
+
+    /// The selected screen (what the navigation panel highlights).
+    pub fn screen(&self) -> ScreenId {
+        self.screen
+    }
+
+    /// The shared state.
+    pub fn ctx(&self) -> &AppCtx {
+        &self.ctx
+    }
+
+    /// Whether "Quitter" was chosen.
+    pub fn quit_requested(&self) -> bool {
+        self.quit_requested
+    }
+
+    /// Whether any work runs in the background (store opening, jobs, screens'
+    /// requests). Tests wait for this to become false.
+    pub fn is_busy(&self) -> bool {
+        !self.started
+            || self.opening.is_pending()
+            || self.store_job.is_pending()
+            || self.screens.accueil.is_busy()
+            || self.screens.chemins.is_busy()
+            || self.screens.base.is_busy()
+            || self.screens.journal.is_busy()
+            || self.screens.inaccessible.is_busy()
+    }
+
+    /// Shows `screen` and brings the window forward (a later start asked for it).
+    pub fn bring_forward(&mut self, egui_ctx: &egui::Context, screen: ScreenId) {
+        self.navigate(screen);
+        egui_ctx.send_viewport_cmd(egui::ViewportCommand::Visible(true));
+        egui_ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+        egui_ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+    }
+
+    fn navigate(&mut self, screen: ScreenId) {
+        if screen.is_built() {
+            self.screen = screen;
+        }
+    }
+
+    /// Draws one frame of the whole window into `ui` and applies the commands the
+    /// screens pushed.
+    pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let egui_ctx = ui.ctx().clone();
+        if !self.started {
+            self.started = true;
+            self.open_store(&egui_ctx);
+        }
+        self.poll_background(&egui_ctx);
+        self.refresh_cached(&egui_ctx);
+
+        egui::Panel::bottom("barre-etat").show(ui, |ui| self.status_bar_ui(ui));
+        egui::Panel::left("navigation")
+            .resizable(false)
+            .exact_size(240.0)
+            .show(ui, |ui| self.navigation_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.notice_ui(ui);
+            self.screen_ui(ui);
+        });
+
+        self.apply_commands(&egui_ctx);
+    }
+
+    fn shown(&self) -> Shown {
+        if self.ctx.config.is_err() {
+            if matches!(self.screen, ScreenId::Journal | ScreenId::APropos) {
+                Shown::Screen(self.screen)
+            } else {
+                Shown::ConfigError
+            }
+        } else if matches!(
+            self.ctx.store,
+            StoreState::Failed(_) | StoreState::Retrying(_)
+        ) && !self.screen.works_without_store()
+        {
+            Shown::Inaccessible
+        } else {
+            Shown::Screen(self.screen)
+        }
+    }
+
+    fn screen_ui(&mut self, ui: &mut egui::Ui) {
+        let shown = self.shown();
+        let ctx = &mut self.ctx;
+        let s = &mut self.screens;
+        match shown {
+            Shown::ConfigError => s.config_error.ui(ui, ctx),
+            Shown::Inaccessible => s.inaccessible.ui(ui, ctx),
+            Shown::Screen(ScreenId::Chemins) => s.chemins.ui(ui, ctx),
+            Shown::Screen(ScreenId::Base) => s.base.ui(ui, ctx),
+            Shown::Screen(ScreenId::Journal) => s.journal.ui(ui, ctx),
+            Shown::Screen(ScreenId::APropos) => s.a_propos.ui(ui, ctx),
+            // Every other screen is not built: the navigation never selects one.
+            Shown::Screen(_) => s.accueil.ui(ui, ctx),
+        }
+    }
+
+    fn navigation_ui(&mut self, ui: &mut egui::Ui) {
+        ui.add_space(8.0);
+        ui.heading("Centre de maintenance");
+        ui.add_space(8.0);
+        let groups: [(Option<&str>, &[ScreenId]); 6] = [
+            (None, &[ScreenId::Accueil]),
+            (
+                Some("Administrer"),
+                &[ScreenId::ComptesUtilisateurs, ScreenId::Licences],
+            ),
+            (
+                Some("Maintenir"),
+                &[
+                    ScreenId::Sauvegardes,
+                    ScreenId::MisesAJour,
+                    ScreenId::Transfert,
+                ],
+            ),
+            (None, &[ScreenId::Cloture]),
+            (
+                None,
+                &[
+                    ScreenId::Connexion,
+                    ScreenId::Chemins,
+                    ScreenId::Base,
+                    ScreenId::Journal,
+                ],
+            ),
+            (None, &[ScreenId::APropos]),
+        ];
+        for (group, screens) in groups {
+            if let Some(group) = group {
+                ui.add_space(6.0);
+                ui.label(egui::RichText::new(group).strong());
+            }
+            for &screen in screens {
+                let indent = if group.is_some() { 14.0 } else { 0.0 };
+                ui.horizontal(|ui| {
+                    ui.add_space(indent);
+                    let button =
+                        egui::Button::selectable(self.screen == screen, screen.nav_label());
+                    if ui.add_enabled(screen.is_built(), button).clicked() {
+                        self.ctx.push(Command::Navigate(screen));
+                    }
+                });
+            }
+            if group.is_none() && screens.len() > 1 {
+                ui.add_space(4.0);
+            }
+        }
+        ui.add_space(6.0);
+        ui.separator();
+        if ui.add(egui::Button::new("Quitter")).clicked() {
+            self.ctx.push(Command::Quit);
+        }
+    }
+
+    fn status_bar_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(self.ctx.connection_line());
+            ui.separator();
+            ui.label(if self.ctx.persisted.assistance {
+                "Mode assistance : activé"
+            } else {
+                "Mode assistance : désactivé"
+            });
+            ui.separator();
+            let store = match (&self.ctx.store, self.ctx.store_path()) {
+                (_, None) => "Base : configuration à corriger".to_owned(),
+                (StoreState::Failed(_), Some(p)) => format!("Base inaccessible : {}", p.display()),
+                (StoreState::Opening | StoreState::Retrying(_), Some(p)) => {
+                    format!("Base : {} – ouverture…", p.display())
+                }
+                (_, Some(p)) => match self.ctx.store_size {
+                    Some(size) => format!("Base : {} ({})", p.display(), fsutil::human_size(size)),
+                    None => format!("Base : {}", p.display()),
+                },
+            };
+            ui.label(store);
+        });
+    }
+
+    fn notice_ui(&mut self, ui: &mut egui::Ui) {
+        let mut close = false;
+        if let Some(notice) = &self.ctx.notice {
+            egui::Frame::group(ui.style()).show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    widgets::mark_ui(ui, widgets::Mark::Ok);
+                    ui.label(notice.as_str());
+                    if ui.add(egui::Button::new("Fermer")).clicked() {
+                        close = true;
+                    }
+                });
+            });
+            ui.add_space(8.0);
+        }
+        if close {
+            self.ctx.notice = None;
+        }
+    }
+
+    /// Starts opening the active store on a worker thread.
+    fn open_store(&mut self, egui_ctx: &egui::Context) {
+        let Some(path) = self.ctx.store_path().map(Path::to_path_buf) else {
+            self.ctx.store = StoreState::NotConfigured;
+            self.ctx.store_generation += 1;
+            return;
+        };
+        self.ctx.store = match std::mem::replace(&mut self.ctx.store, StoreState::Opening) {
+            StoreState::Failed(e) | StoreState::Retrying(e) => StoreState::Retrying(e),
+            _ => StoreState::Opening,
+        };
+        self.opening
+            .start(egui_ctx, "centre-ouverture-base", move || {
+                Store::open(&path)
+            });
+    }
+
+    fn poll_background(&mut self, egui_ctx: &egui::Context) {
+        self.screens.accueil.poll();
+        self.screens.chemins.poll();
+        self.screens.base.poll();
+        self.screens.journal.poll();
+        self.screens.inaccessible.poll();
+        let arrived = self.opening.poll();
+        let stopped = !self.opening.is_pending() && self.opening.failure().is_some();
+        if arrived || stopped {
+            // Move the result out: the request only keeps it until now.
+            let taken = std::mem::take(&mut self.opening);
+            self.ctx.store = match taken.into_latest() {
+                Some(Ok(store)) => {
+                    self.ctx.store_size = Some(crate::store::size_on_disk(store.path()));
+                    StoreState::Open(store)
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "base de données inaccessible");
+                    StoreState::Failed(e)
+                }
+                None => StoreState::Failed(StoreError::Io {
+                    path: self
+                        .ctx
+                        .store_path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default(),
+                    source: std::io::Error::other("ouverture interrompue"),
+                }),
+            };
+            self.ctx.store_generation += 1;
+        }
+        if self.store_job.poll() {
+            let taken = std::mem::take(&mut self.store_job);
+            if let Some((action, result)) = taken.into_latest() {
+                self.finish_store_job(egui_ctx, action, result);
+            }
+        } else if !self.store_job.is_pending() && self.store_job.failure().is_some() {
+            self.store_job = Request::default();
+            for action in [
+                Action::SwitchStore,
+                Action::CreateStore,
+                Action::ForgetStore,
+            ] {
+                if self.ctx.is_pending(action) {
+                    self.ctx.set_outcome(
+                        action,
+                        Outcome::Failed(io_failure(
+                            "Opération interrompue",
+                            "L'opération s'est arrêtée avant la fin.".to_owned(),
+                            &std::io::Error::other("tâche de fond interrompue"),
+                        )),
+                    );
+                }
+            }
+        }
+    }
+
+    fn finish_store_job(
+        &mut self,
+        egui_ctx: &egui::Context,
+        action: Action,
+        result: Result<Config, CatalogError>,
+    ) {
+        match result {
+            Ok(config) => {
+                let path = config.paths.store.clone();
+                let previous = self.ctx.store_path().map(Path::to_path_buf);
+                self.ctx.config = Ok(config);
+                self.ctx.config_generation += 1;
+                let message = match action {
+                    Action::CreateStore => format!(
+                        "La nouvelle base {} a été créée ; c'est maintenant la base active.",
+                        path.display()
+                    ),
+                    Action::ForgetStore => {
+                        "La base a été retirée de la liste. Son fichier n'a pas été supprimé."
+                            .to_owned()
+                    }
+                    _ => format!("La base {} est maintenant la base active.", path.display()),
+                };
+                self.ctx.set_outcome(action, Outcome::Done(message));
+                if previous.as_deref() != Some(path.as_path()) || action != Action::ForgetStore {
+                    self.open_store(egui_ctx);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, ?action, "changement de base refusé");
+                self.ctx
+                    .set_outcome(action, Outcome::Failed(catalog_error(&e)));
+            }
+        }
+    }
+
+    fn refresh_cached(&mut self, egui_ctx: &egui::Context) {
+        let now = egui_ctx.input(|i| i.time);
+        let due = self
+            .last_refresh
+            .is_none_or(|t| now - t >= REFRESH_EVERY.as_secs_f64());
+        if due {
+            self.last_refresh = Some(now);
+            self.ctx.persisted = PersistedState::load(&self.ctx.home);
+            if let StoreState::Open(store) = &self.ctx.store {
+                self.ctx.store_size = Some(crate::store::size_on_disk(store.path()));
+            }
+        }
+        egui_ctx.request_repaint_after(REFRESH_EVERY);
+    }
+
+    fn start_store_job(
+        &mut self,
+        egui_ctx: &egui::Context,
+        action: Action,
+        job: fn(&Home, &Path) -> Result<Config, CatalogError>,
+        path: PathBuf,
+    ) {
+        if self.store_job.is_pending() {
+            // The domain refuses a second job too; say it here without a thread.
+            return;
+        }
+        self.ctx.set_outcome(action, Outcome::Pending);
+        let home = self.ctx.home.clone();
+        self.store_job
+            .start(egui_ctx, "centre-changement-base", move || {
+                (action, job(&home, &path))
+            });
+    }
+
+    fn apply_commands(&mut self, egui_ctx: &egui::Context) {
+        let commands = std::mem::take(&mut self.ctx.commands);
+        for command in commands {
+            self.apply(egui_ctx, command);
+        }
+    }
+
+    fn apply(&mut self, egui_ctx: &egui::Context, command: Command) {
+        match command {
+            Command::Navigate(screen) => self.navigate(screen),
+            Command::ReloadConfig => {
+                self.ctx.config = Config::load(&self.ctx.home);
+                self.ctx.config_generation += 1;
+                self.open_store(egui_ctx);
+            }
+            Command::ReloadStore => self.open_store(egui_ctx),
+            Command::SaveConfig(config) => {
+                let previous = self.ctx.store_path().map(Path::to_path_buf);
+                match config.save(&self.ctx.home) {
+                    Ok(()) => {
+                        tracing::info!("configuration enregistrée");
+                        let store_changed =
+                            previous.as_deref() != Some(config.paths.store.as_path());
+                        self.ctx.config = Ok(*config);
+                        self.ctx.config_generation += 1;
+                        self.ctx.set_outcome(
+                            Action::SaveConfig,
+                            Outcome::Done("Les chemins ont été enregistrés.".to_owned()),
+                        );
+                        if store_changed {
+                            self.open_store(egui_ctx);
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "configuration non enregistrée");
+                        self.ctx.set_outcome(
+                            Action::SaveConfig,
+                            Outcome::Failed(messages::config_error(&e)),
+                        );
+                    }
+                }
+            }
+            Command::SetAutostart(enabled) => {
+                let result = if enabled {
+                    std::env::current_exe()
+                        .map_err(|e| {
+                            io_failure(
+                                "Démarrage avec la session",
+                                "Le programme ne retrouve pas son propre fichier.".to_owned(),
+                                &e,
+                            )
+                        })
+                        .and_then(|exe| {
+                            crate::autostart::enable(&exe)
+                                .map(|_| ())
+                                .map_err(|e| autostart_failure(&e))
+                        })
+                } else {
+                    crate::autostart::disable().map_err(|e| autostart_failure(&e))
+                };
+                let outcome = match result {
+                    Ok(()) if enabled => Outcome::Done(
+                        "Le gestionnaire de services démarrera avec la session.".to_owned(),
+                    ),
+                    Ok(()) => Outcome::Done(
+                        "Le gestionnaire de services ne démarrera plus avec la session.".to_owned(),
+                    ),
+                    Err(explanation) => Outcome::Failed(explanation),
+                };
+                self.ctx.set_outcome(Action::Autostart, outcome);
+            }
+            Command::SwitchStore(path) => {
+                self.start_store_job(egui_ctx, Action::SwitchStore, catalog::switch_to, path);
+            }
+            Command::CreateStore(path) => {
+                self.start_store_job(
+                    egui_ctx,
+                    Action::CreateStore,
+                    catalog::create_and_activate,
+                    path,
+                );
+            }
+            Command::ForgetStore(path) => {
+                self.start_store_job(egui_ctx, Action::ForgetStore, catalog::forget, path);
+            }
+            Command::ResetConfigKeepingCopy => match config::reset_keeping_copy(&self.ctx.home) {
+                Ok(copy) => {
+                    let message = match copy {
+                        Some(copy) => format!(
+                            "Les valeurs par défaut ont été rétablies. Une copie de l'ancien fichier a été conservée : {}",
+                            copy.display()
+                        ),
+                        None => "Les valeurs par défaut ont été rétablies.".to_owned(),
+                    };
+                    tracing::info!("configuration remise aux valeurs par défaut");
+                    self.ctx.notice = Some(message.clone());
+                    self.ctx
+                        .set_outcome(Action::ResetConfig, Outcome::Done(message));
+                    self.ctx.config = Config::load(&self.ctx.home);
+                    self.ctx.config_generation += 1;
+                    self.open_store(egui_ctx);
+                }
+                Err(e) => {
+                    self.ctx.set_outcome(
+                        Action::ResetConfig,
+                        Outcome::Failed(messages::config_error(&e)),
+                    );
+                }
+            },
+            Command::CreateFolder(path) => {
+                let outcome = match std::fs::create_dir_all(&path) {
+                    Ok(()) => Outcome::Done(format!("Le dossier {} a été créé.", path.display())),
+                    Err(e) => Outcome::Failed(io_failure(
+                        "Dossier non créé",
+                        format!("Le dossier {} n'a pas pu être créé.", path.display()),
+                        &e,
+                    )),
+                };
+                self.ctx.fs_generation += 1;
+                self.ctx.set_outcome(Action::CreateFolder, outcome);
+            }
+            Command::CopyToClipboard(text) => egui_ctx.copy_text(text),
+            Command::OpenFolder(path) => {
+                let outcome = match open_in_file_manager(&path) {
+                    Ok(()) => Outcome::Done(String::new()),
+                    Err(e) => Outcome::Failed(io_failure(
+                        "Dossier non ouvert",
+                        format!("Le dossier {} n'a pas pu être ouvert.", path.display()),
+                        &e,
+                    )),
+                };
+                self.ctx.set_outcome(Action::OpenFolder, outcome);
+            }
+            Command::Quit => {
+                self.quit_requested = true;
+                egui_ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+        }
+    }
+}
+
+fn autostart_failure(e: &crate::autostart::AutostartError) -> Explanation {
+    Explanation {
+        title: "Démarrage avec la session".to_owned(),
+        what: "Le démarrage avec la session n'a pas pu être modifié.".to_owned(),
+        why: "Le gestionnaire de services ne démarrera pas comme demandé à la prochaine ouverture de session.".to_owned(),
+        todo: "Vérifiez vos droits sur votre dossier personnel, puis réessayez.".to_owned(),
+        details: e.to_string(),
+    }
+}
+
+/// Shows `path` in the platform's file manager, without waiting for it.
+fn open_in_file_manager(path: &Path) -> std::io::Result<()> {
+    if !path.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "dossier introuvable",
+        ));
+    }
+    let program = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let mut child = std::process::Command::new(program).arg(path).spawn()?;
+    // Reap the child when it ends, so no zombie stays behind.
+    let _ = std::thread::Builder::new()
+        .name("centre-explorateur".into())
+        .spawn(move || child.wait());
+    Ok(())
+}
+
+impl eframe::App for CentreApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        let asked: Vec<ScreenId> = self
+            .requests
+            .as_ref()
+            .map(|rx| rx.try_iter().collect())
+            .unwrap_or_default();
+        for screen in asked {
+            self.bring_forward(ctx, screen);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame_ui(ui);
+    }
+}

@@ -1,0 +1,239 @@
+//! "Accueil": the active store at a glance — its file, size and schema version,
+//! its dossiers with their employers, employees, payslips and first and last pay
+//! periods — and the connection state. Every number is read from the store by
+//! [`Store::summary`], on a worker thread (a store of a million payslips takes a
+//! while); the previous figures stay on screen while they are read again.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, RichText};
+
+use crate::fsutil;
+use crate::store::{Store, StoreError, StoreSummary};
+use crate::ui::app::{AppCtx, StoreState};
+use crate::ui::request::Request;
+use crate::ui::{messages, widgets};
+
+/// The Accueil screen.
+#[derive(Debug, Default)]
+pub struct Accueil {
+    summary: Request<Result<StoreSummary, StoreError>>,
+    /// The store generation the last read was started for.
+    read_for: Option<u64>,
+    /// The pass the screen was last drawn in.
+    last_pass: Option<u64>,
+}
+
+impl Accueil {
+    /// Whether the summary is being read.
+    pub fn is_busy(&self) -> bool {
+        self.summary.is_pending()
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    pub fn poll(&mut self) {
+        self.summary.poll();
+    }
+
+    fn start_reading(&mut self, egui_ctx: &egui::Context, path: PathBuf) {
+        start_reading(&mut self.summary, egui_ctx, path);
+    }
+
+    /// Draws the screen.
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.summary.poll();
+        widgets::title_ui(ui, "Accueil");
+
+        let path = ctx.store_path().map(std::path::Path::to_path_buf);
+        if matches!(ctx.store, StoreState::Opening | StoreState::Retrying(_)) {
+            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
+            return;
+        }
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        if let Some(path) = &path
+            && (entered || self.read_for != Some(ctx.store_generation()))
+            && !self.summary.is_pending()
+        {
+            self.read_for = Some(ctx.store_generation());
+            // Figures of another store must not stay on screen.
+            if self
+                .summary
+                .latest()
+                .and_then(|r| r.as_ref().ok())
+                .is_some_and(|s| &s.path != path)
+            {
+                self.summary.clear();
+            }
+            self.start_reading(ui.ctx(), path.clone());
+        }
+
+        egui::ScrollArea::both()
+            .auto_shrink(false)
+            .show(ui, |ui| self.content_ui(ui, ctx, path.as_ref()));
+    }
+
+    fn content_ui(&mut self, ui: &mut egui::Ui, ctx: &AppCtx, path: Option<&PathBuf>) {
+        widgets::section_ui(ui, "Base de données active");
+        let summary = self.summary.latest().and_then(|r| r.as_ref().ok()).cloned();
+        let summary = summary.as_ref();
+        egui::Grid::new("accueil-base")
+            .num_columns(2)
+            .spacing([24.0, 6.0])
+            .show(ui, |ui| {
+                ui.label("Fichier");
+                ui.label(path.map_or_else(String::new, |p| p.display().to_string()));
+                ui.end_row();
+                if let Some(s) = summary {
+                    ui.label("Taille");
+                    ui.label(fsutil::human_size(s.size_bytes));
+                    ui.end_row();
+                    ui.label("Version du schéma");
+                    ui.label(s.schema_version.to_string());
+                    ui.end_row();
+                    ui.label("Comptes utilisateurs");
+                    ui.label(widgets::count(s.users));
+                    ui.end_row();
+                    ui.label("Postes de travail connus");
+                    ui.label(widgets::count(s.workstations));
+                    ui.end_row();
+                }
+            });
+
+        ui.add_space(6.0);
+        refresh_ui(ui, &mut self.summary, path);
+
+        widgets::section_ui(ui, "Connexion au serveur");
+        ui.label(ctx.connection_line());
+
+        widgets::section_ui(ui, "Dossiers");
+        match summary {
+            None if self.summary.is_pending() => {
+                ui.horizontal(|ui| widgets::pending_ui(ui, "Comptage des dossiers…"));
+            }
+            None => {}
+            Some(s) if s.dossiers.is_empty() => {
+                ui.label("Cette base ne contient aucun dossier.");
+            }
+            Some(s) => dossiers_ui(ui, s),
+        }
+    }
+}
+
+/// Reads the summary of the store at `path` on a worker thread.
+fn start_reading(
+    summary: &mut Request<Result<StoreSummary, StoreError>>,
+    egui_ctx: &egui::Context,
+    path: PathBuf,
+) {
+    summary.start(egui_ctx, "centre-accueil-resume", move || {
+        Store::open_read_only(&path)?.summary()
+    });
+}
+
+/// "Actualiser" and the state of the reading next to it.
+fn refresh_ui(
+    ui: &mut egui::Ui,
+    summary: &mut Request<Result<StoreSummary, StoreError>>,
+    path: Option<&PathBuf>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        let refresh = ui.add_enabled(
+            !summary.is_pending() && path.is_some(),
+            egui::Button::new("Actualiser"),
+        );
+        if refresh.clicked()
+            && let Some(path) = path
+        {
+            start_reading(summary, ui.ctx(), path.clone());
+        }
+        if summary.is_pending() {
+            widgets::pending_ui(ui, "Lecture de la base…");
+        } else if let Some(failure) = summary.failure() {
+            widgets::failed_ui(
+                ui,
+                &format!("La lecture de la base s'est arrêtée ({failure})."),
+            );
+        } else if let Some(Err(e)) = summary.latest() {
+            widgets::failed_ui(ui, &messages::store_error(e).what);
+        }
+    });
+}
+
+/// The table of dossiers with a total line.
+fn dossiers_ui(ui: &mut egui::Ui, s: &StoreSummary) {
+    let none = "–";
+    egui::Grid::new("accueil-dossiers")
+        .num_columns(8)
+        .striped(true)
+        .spacing([18.0, 6.0])
+        .show(ui, |ui| {
+            for header in [
+                "Dossier",
+                "État",
+                "Archivé",
+                "Employeurs\nactifs / total",
+                "Salariés",
+                "Bulletins",
+                "Première\npériode",
+                "Dernière\npériode",
+            ] {
+                ui.label(RichText::new(header).strong());
+            }
+            ui.end_row();
+            for d in &s.dossiers {
+                ui.label(d.name.as_str());
+                ui.label(d.state.label());
+                ui.label(if d.archived { "Oui" } else { "Non" });
+                ui.label(format!(
+                    "{} / {}",
+                    widgets::count(d.active_employers),
+                    widgets::count(d.employers)
+                ));
+                ui.label(widgets::count(d.employees));
+                ui.label(widgets::count(d.payslips));
+                ui.label(
+                    d.first_period
+                        .as_deref()
+                        .map_or_else(|| none.to_owned(), widgets::period),
+                );
+                ui.label(
+                    d.last_period
+                        .as_deref()
+                        .map_or_else(|| none.to_owned(), widgets::period),
+                );
+                ui.end_row();
+            }
+            let active: u64 = s.dossiers.iter().map(|d| d.active_employers).sum();
+            let total = match s.dossiers.len() {
+                1 => "Total (1 dossier)".to_owned(),
+                n => format!("Total ({} dossiers)", widgets::count(n as u64)),
+            };
+            ui.label(RichText::new(total).strong());
+            ui.label("");
+            ui.label("");
+            ui.label(
+                RichText::new(format!(
+                    "{} / {}",
+                    widgets::count(active),
+                    widgets::count(s.employers)
+                ))
+                .strong(),
+            );
+            ui.label(RichText::new(widgets::count(s.employees)).strong());
+            ui.label(RichText::new(widgets::count(s.payslips)).strong());
+            let first = s
+                .dossiers
+                .iter()
+                .filter_map(|d| d.first_period.as_deref())
+                .min();
+            let last = s
+                .dossiers
+                .iter()
+                .filter_map(|d| d.last_period.as_deref())
+                .max();
+            ui.label(first.map_or_else(|| none.to_owned(), widgets::period));
+            ui.label(last.map_or_else(|| none.to_owned(), widgets::period));
+            ui.end_row();
+        });
+}

@@ -1,0 +1,398 @@
+//! "Changer de base de données": the stores this workstation knows, each opened
+//! read-only on a worker thread to say whether it can be used; switching to one,
+//! opening another file, creating a new empty store (after a confirmation saying
+//! what will be created) and removing a store from the list (its file is never
+//! deleted). The work itself is in [`crate::store::catalog`]; this screen only
+//! pushes commands and shows their state next to their buttons.
+
+use std::path::PathBuf;
+
+use eframe::egui::{self, RichText};
+
+use crate::config::Config;
+use crate::fsutil;
+use crate::store::StoreError;
+use crate::store::catalog::{self, ProbedStore};
+use crate::ui::app::{Action, AppCtx, Command};
+use crate::ui::messages::{self, Explanation};
+use crate::ui::request::Request;
+use crate::ui::widgets;
+
+/// Width of the path fields, in points.
+const FIELD_WIDTH: f32 = 420.0;
+
+/// Which control started the last switch, to show its state next to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum SwitchOrigin {
+    #[default]
+    List,
+    Other,
+}
+
+/// The "Changer de base de données" screen.
+#[derive(Debug, Default)]
+pub struct BaseScreen {
+    probes: Request<Vec<ProbedStore>>,
+    probed_for: Option<(u64, u64)>,
+    last_pass: Option<u64>,
+    selected: Option<PathBuf>,
+    other_path: String,
+    new_path: String,
+    new_path_problem: Option<Explanation>,
+    confirm_create: Option<PathBuf>,
+    switch_origin: SwitchOrigin,
+}
+
+impl BaseScreen {
+    /// Whether the stores are being probed.
+    pub fn is_busy(&self) -> bool {
+        self.probes.is_pending()
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    pub fn poll(&mut self) {
+        self.probes.poll();
+    }
+
+    fn start_probing(&mut self, egui_ctx: &egui::Context, config: Config) {
+        self.probes
+            .start(egui_ctx, "centre-verification-bases", move || {
+                catalog::probe_all(&config)
+            });
+    }
+
+    /// Draws the screen.
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.probes.poll();
+        widgets::title_ui(ui, "Changer de base de données");
+        let Some(config) = ctx.config().cloned() else {
+            return;
+        };
+        let key = (ctx.config_generation(), ctx.store_generation());
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        if entered || self.probed_for != Some(key) {
+            self.probed_for = Some(key);
+            self.start_probing(ui.ctx(), config.clone());
+        }
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.label(
+                    "La base active est celle sur laquelle Impact emploi travaille. Choisissez \
+                     une base dans la liste, ouvrez-en une autre ou créez une base vide.",
+                );
+                widgets::section_ui(ui, "Bases connues");
+                self.list_ui(ui, ctx, &config);
+                widgets::section_ui(ui, "Ouvrir une autre base");
+                self.other_ui(ui, ctx);
+                widgets::section_ui(ui, "Créer une nouvelle base vide");
+                self.create_ui(ui, ctx);
+            });
+        self.confirm_ui(ui, ctx, &config);
+    }
+
+    fn list_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx, config: &Config) {
+        match self.probes.latest() {
+            None if self.probes.is_pending() => {}
+            None => {
+                ui.label("Aucune base n'est connue.");
+            }
+            Some(probed) => {
+                // One entry per store: the path to select on the first line, what
+                // is known of it on the second (long network paths fit the width).
+                for p in probed {
+                    let selected = self.selected.as_ref() == Some(&p.path);
+                    egui::Frame::group(ui.style())
+                        .fill(if selected {
+                            ui.visuals().extreme_bg_color
+                        } else {
+                            ui.visuals().panel_fill
+                        })
+                        .show(ui, |ui| {
+                            ui.set_width(ui.available_width());
+                            let path_text = p.path.display().to_string();
+                            if ui
+                                .add(egui::Button::selectable(selected, path_text).wrap())
+                                .clicked()
+                            {
+                                self.selected = Some(p.path.clone());
+                            }
+                            ui.horizontal_wrapped(|ui| store_facts_ui(ui, p));
+                        });
+                }
+            }
+        }
+
+        let selected = self
+            .selected
+            .as_ref()
+            .and_then(|s| self.probes.latest()?.iter().find(|p| &p.path == s));
+        let can_use = selected.is_some_and(|p| !p.active && p.state.is_ok());
+        let can_forget = selected.is_some_and(|p| p.known && !p.active);
+        let selected_path = selected.map(|p| p.path.clone());
+
+        ui.add_space(6.0);
+        ui.horizontal_wrapped(|ui| {
+            let refresh =
+                ui.add_enabled(!self.probes.is_pending(), egui::Button::new("Actualiser"));
+            if refresh.clicked() {
+                self.start_probing(ui.ctx(), config.clone());
+            }
+            if self.probes.is_pending() {
+                widgets::pending_ui(ui, "Vérification des bases…");
+            } else if let Some(failure) = self.probes.failure() {
+                widgets::failed_ui(ui, &format!("La vérification s'est arrêtée ({failure})."));
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let busy = ctx.is_pending(Action::SwitchStore) || ctx.is_pending(Action::CreateStore);
+            let use_it = ui.add_enabled(can_use && !busy, egui::Button::new("Utiliser cette base"));
+            if use_it.clicked()
+                && let Some(path) = selected_path.clone()
+            {
+                self.switch_origin = SwitchOrigin::List;
+                ctx.push(Command::SwitchStore(path));
+            }
+            if self.switch_origin == SwitchOrigin::List
+                && ctx.outcome(Action::SwitchStore).is_some()
+            {
+                widgets::outcome_ui(ui, ctx.outcome(Action::SwitchStore), "Changement de base…");
+            } else if selected_path.is_none() {
+                ui.label(RichText::new("Cliquez d'abord sur une base de la liste.").weak());
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let forget = ui.add_enabled(
+                can_forget && !ctx.is_pending(Action::ForgetStore),
+                egui::Button::new("Retirer de la liste"),
+            );
+            if forget.clicked()
+                && let Some(path) = selected_path
+            {
+                ctx.push(Command::ForgetStore(path));
+                self.selected = None;
+            }
+            ui.label(
+                RichText::new("Le fichier de la base n'est pas supprimé : il est seulement retiré de cette liste.")
+                    .weak(),
+            );
+        });
+        ui.horizontal_wrapped(|ui| {
+            widgets::outcome_ui(ui, ctx.outcome(Action::ForgetStore), "Retrait de la liste…");
+        });
+    }
+
+    fn other_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        ui.label(
+            "Indiquez le fichier d'une base Impact emploi (par exemple sur le serveur de \
+             l'association). Elle est vérifiée avant de devenir la base active.",
+        );
+        ui.horizontal_wrapped(|ui| {
+            let changed = path_field_ui(ui, "Chemin de la base à ouvrir", &mut self.other_path);
+            if changed && self.switch_origin == SwitchOrigin::Other {
+                ctx.clear_outcome(Action::SwitchStore);
+            }
+            let browse = ui
+                .add(egui::Button::new("Parcourir…"))
+                .accessible_name("Parcourir… : base à ouvrir");
+            if browse.clicked() {
+                let mut dialog = rfd::FileDialog::new()
+                    .set_title("Ouvrir une base Impact emploi")
+                    .add_filter("Base Impact emploi", &["iea"])
+                    .add_filter("Tous les fichiers", &["*"]);
+                if let Some(dir) =
+                    widgets::dialog_folder(&widgets::typed_path(&ctx.home, &self.other_path))
+                {
+                    dialog = dialog.set_directory(dir);
+                }
+                if let Some(picked) = dialog.pick_file() {
+                    self.other_path = picked.display().to_string();
+                }
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let busy = ctx.is_pending(Action::SwitchStore) || ctx.is_pending(Action::CreateStore);
+            let open = ui.add_enabled(
+                !self.other_path.trim().is_empty() && !busy,
+                egui::Button::new("Ouvrir cette base"),
+            );
+            if open.clicked() {
+                self.switch_origin = SwitchOrigin::Other;
+                ctx.push(Command::SwitchStore(widgets::typed_path(
+                    &ctx.home,
+                    &self.other_path,
+                )));
+            }
+            if self.switch_origin == SwitchOrigin::Other {
+                widgets::outcome_ui(
+                    ui,
+                    ctx.outcome(Action::SwitchStore),
+                    "Vérification de la base…",
+                );
+            }
+        });
+    }
+
+    fn create_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        ui.label(
+            "Une base vide ne contient aucun dossier. Le dossier qui la contiendra doit déjà \
+             exister ; aucune base existante n'est remplacée.",
+        );
+        ui.horizontal_wrapped(|ui| {
+            if path_field_ui(ui, "Chemin de la nouvelle base", &mut self.new_path) {
+                self.new_path_problem = None;
+                ctx.clear_outcome(Action::CreateStore);
+            }
+            let browse = ui
+                .add(egui::Button::new("Parcourir…"))
+                .accessible_name("Parcourir… : nouvelle base");
+            if browse.clicked() {
+                let mut dialog = rfd::FileDialog::new()
+                    .set_title("Créer une nouvelle base vide")
+                    .set_file_name("impact-emploi.iea")
+                    .add_filter("Base Impact emploi", &["iea"]);
+                if let Some(dir) =
+                    widgets::dialog_folder(&widgets::typed_path(&ctx.home, &self.new_path))
+                {
+                    dialog = dialog.set_directory(dir);
+                }
+                if let Some(picked) = dialog.save_file() {
+                    self.new_path = picked.display().to_string();
+                    self.new_path_problem = None;
+                }
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            let busy = ctx.is_pending(Action::SwitchStore) || ctx.is_pending(Action::CreateStore);
+            let create = ui.add_enabled(
+                !self.new_path.trim().is_empty() && !busy,
+                egui::Button::new("Créer la base…"),
+            );
+            if create.clicked() {
+                let path = widgets::typed_path(&ctx.home, &self.new_path);
+                ctx.clear_outcome(Action::CreateStore);
+                match catalog::check_new_store_path(&path) {
+                    Ok(()) => {
+                        self.new_path_problem = None;
+                        self.confirm_create = Some(path);
+                    }
+                    Err(e) => self.new_path_problem = Some(messages::store_error(&e)),
+                }
+            }
+            widgets::outcome_ui(ui, ctx.outcome(Action::CreateStore), "Création de la base…");
+        });
+        if let Some(problem) = &self.new_path_problem {
+            ui.horizontal_wrapped(|ui| widgets::failed_ui(ui, &problem.what));
+            if !problem.todo.is_empty() {
+                ui.label(problem.todo.as_str());
+            }
+            ui.label("Aucune base n'a été créée.");
+        }
+    }
+
+    /// The confirmation before a store is created.
+    fn confirm_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx, config: &Config) {
+        let Some(path) = self.confirm_create.clone() else {
+            return;
+        };
+        let mut decided: Option<bool> = None;
+        let modal =
+            egui::Modal::new(egui::Id::unique("confirmer-creation-base")).show(ui.ctx(), |ui| {
+                ui.set_max_width(520.0);
+                ui.heading("Créer une nouvelle base vide ?");
+                ui.add_space(8.0);
+                ui.label("Une base de données vide va être créée à cet emplacement :");
+                ui.label(RichText::new(path.display().to_string()).monospace());
+                ui.add_space(6.0);
+                ui.label(format!(
+                    "Elle deviendra la base active d'Impact emploi. La base actuelle ({}) n'est ni \
+                 modifiée ni supprimée : elle reste dans la liste des bases connues.",
+                    config.paths.store.display()
+                ));
+                ui.add_space(10.0);
+                ui.horizontal(|ui| {
+                    if ui.add(egui::Button::new("Créer la base")).clicked() {
+                        decided = Some(true);
+                    }
+                    if ui.add(egui::Button::new("Annuler")).clicked() {
+                        decided = Some(false);
+                    }
+                });
+            });
+        if modal.should_close() && decided.is_none() {
+            decided = Some(false);
+        }
+        match decided {
+            Some(true) => {
+                ctx.push(Command::CreateStore(path));
+                self.confirm_create = None;
+            }
+            Some(false) => self.confirm_create = None,
+            None => {}
+        }
+    }
+}
+
+/// The second line of a store's entry: active or not, whether it opens, its
+/// size, schema version and number of dossiers.
+fn store_facts_ui(ui: &mut egui::Ui, p: &ProbedStore) {
+    ui.add_space(8.0);
+    if p.active {
+        ui.label(
+            RichText::new("Base active")
+                .strong()
+                .color(widgets::ok_color(ui)),
+        );
+        ui.label("·");
+    }
+    match &p.state {
+        Ok(facts) => {
+            widgets::mark_ui(ui, widgets::Mark::Ok);
+            ui.label(RichText::new("Ouvrable").color(widgets::ok_color(ui)));
+            ui.label("·");
+            ui.label(fsutil::human_size(facts.size_bytes));
+            ui.label("·");
+            ui.label(format!("version {}", facts.schema_version));
+            ui.label("·");
+            ui.label(match facts.dossiers {
+                0 => "aucun dossier".to_owned(),
+                1 => "1 dossier".to_owned(),
+                n => format!("{} dossiers", widgets::count(n)),
+            });
+        }
+        Err(e) => {
+            widgets::mark_ui(ui, widgets::Mark::Failed);
+            ui.label(RichText::new(state_label(e)).color(widgets::error_color(ui)));
+            ui.label("–");
+            ui.label(messages::store_error(e).what);
+        }
+    }
+}
+
+/// The state of a store that does not open, in a few words (the full
+/// explanation follows it).
+fn state_label(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::FolderNotFound { .. } => "Dossier introuvable",
+        StoreError::FileNotFound { .. } => "Introuvable",
+        StoreError::NotAFile { .. } => "Dossier, pas un fichier",
+        StoreError::PermissionDenied { .. } => "Accès refusé",
+        StoreError::Locked { .. } => "Occupée",
+        StoreError::NotADatabase { .. } | StoreError::NotAStore { .. } => {
+            "Pas une base Impact emploi"
+        }
+        StoreError::Corrupt { .. } => "Endommagée",
+        StoreError::TooNew { .. } => "Version trop récente",
+        StoreError::DiskFull { .. } => "Disque plein",
+        StoreError::AlreadyExists { .. } | StoreError::Sqlite { .. } | StoreError::Io { .. } => {
+            "Ne s'ouvre pas"
+        }
+    }
+}
+
+/// A labelled path field; returns whether its text changed.
+fn path_field_ui(ui: &mut egui::Ui, label: &str, text: &mut String) -> bool {
+    widgets::labelled_field_ui(ui, label, text, FIELD_WIDTH).changed()
+}

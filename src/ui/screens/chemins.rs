@@ -1,0 +1,373 @@
+//! "Configurer les chemins de l'application": where the store, the backups in
+//! preparation and the logs live, and whether the service starts with the session.
+//!
+//! The form keeps the raw text of each field apart from the validated
+//! configuration. Each field is checked as it is typed and its problem is shown next
+//! to it in red: an empty path, a missing folder (with "Créer le dossier"), a file
+//! that is not an Impact emploi store (opened read-only on a worker thread). Saving
+//! is refused while a field is wrong, so a bad value never reaches `config.toml`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use eframe::egui::{self, RichText};
+
+use crate::config::{Config, ValueProblem};
+use crate::store::{Store, StoreError};
+use crate::ui::app::{Action, AppCtx, Command};
+use crate::ui::request::Request;
+use crate::ui::{messages, widgets};
+
+/// Width of the path fields, in points.
+const FIELD_WIDTH: f32 = 430.0;
+
+/// The raw values of the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PathsForm {
+    store: String,
+    staging: String,
+    logs: String,
+    autostart: bool,
+}
+
+impl PathsForm {
+    fn from_config(config: &Config, autostart: bool) -> Self {
+        Self {
+            store: config.paths.store.display().to_string(),
+            staging: config.paths.staging.display().to_string(),
+            logs: config.paths.logs.display().to_string(),
+            autostart,
+        }
+    }
+}
+
+/// The two folder fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Folder {
+    Staging,
+    Logs,
+}
+
+/// What is known of a field's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Validity {
+    /// Good, with an optional note.
+    Valid(Option<String>),
+    /// Wrong; the French reason.
+    Invalid(String),
+    /// A folder that does not exist (it can be created).
+    MissingFolder(PathBuf),
+    /// Being checked.
+    Checking,
+}
+
+impl Validity {
+    fn is_valid(&self) -> bool {
+        matches!(self, Self::Valid(_))
+    }
+}
+
+/// The result of checking a store path: the text checked, the store generation it
+/// was checked at (a store created or switched meanwhile is checked again) and
+/// what opening said.
+type StoreCheck = (String, u64, Result<(), StoreError>);
+
+/// The "Configurer les chemins" screen.
+#[derive(Debug, Default)]
+pub struct Chemins {
+    form: Option<PathsForm>,
+    saved: Option<PathsForm>,
+    seeded_for: Option<u64>,
+    store_check: Request<StoreCheck>,
+    folder_checks: HashMap<Folder, (String, u64, Validity)>,
+    refused: bool,
+}
+
+impl Chemins {
+    /// Whether a store path is being checked.
+    pub fn is_busy(&self) -> bool {
+        self.store_check.is_pending()
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    pub fn poll(&mut self) {
+        self.store_check.poll();
+    }
+
+    /// Draws the screen.
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.store_check.poll();
+        widgets::title_ui(ui, "Configurer les chemins de l'application");
+        let Some(config) = ctx.config().cloned() else {
+            return;
+        };
+        // Fill the form from the configuration when it changed, unless the user
+        // has edits of their own.
+        if self.seeded_for != Some(ctx.config_generation()) {
+            let saved = PathsForm::from_config(&config, crate::autostart::is_enabled());
+            if self.form.is_none() || self.form == self.saved {
+                self.form = Some(saved.clone());
+            }
+            self.saved = Some(saved);
+            self.seeded_for = Some(ctx.config_generation());
+        }
+        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
+            return;
+        };
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                self.form_ui(ui, ctx, &mut form, &saved, &config);
+            });
+        if self.form.as_ref() != Some(&form) {
+            self.refused = false;
+            ctx.clear_outcome(Action::SaveConfig);
+            ctx.clear_outcome(Action::Autostart);
+        }
+        self.form = Some(form);
+    }
+
+    fn form_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &mut AppCtx,
+        form: &mut PathsForm,
+        saved: &PathsForm,
+        config: &Config,
+    ) {
+        ui.label(
+            "Indiquez où se trouvent la base de données d'Impact emploi, le dossier où les \
+             sauvegardes sont préparées et le dossier des journaux.",
+        );
+        ui.add_space(8.0);
+
+        let store_validity = self.store_validity(ui.ctx(), ctx, &form.store);
+        let staging_validity = self.folder_validity(ctx, Folder::Staging, &form.staging);
+        let logs_validity = self.folder_validity(ctx, Folder::Logs, &form.logs);
+
+        egui::Grid::new("chemins-champs")
+            .num_columns(2)
+            .spacing([12.0, 4.0])
+            .show(ui, |ui| {
+                field_row_ui(
+                    ui,
+                    ctx,
+                    "Base de données",
+                    &mut form.store,
+                    &store_validity,
+                    None,
+                    true,
+                );
+                field_row_ui(
+                    ui,
+                    ctx,
+                    "Dossier des sauvegardes",
+                    &mut form.staging,
+                    &staging_validity,
+                    Some("Créer le dossier des sauvegardes"),
+                    false,
+                );
+                field_row_ui(
+                    ui,
+                    ctx,
+                    "Dossier des journaux",
+                    &mut form.logs,
+                    &logs_validity,
+                    Some("Créer le dossier des journaux"),
+                    false,
+                );
+            });
+        if let Some(crate::ui::Outcome::Failed(_)) = ctx.outcome(Action::CreateFolder) {
+            widgets::outcome_ui(ui, ctx.outcome(Action::CreateFolder), "");
+        }
+
+        ui.add_space(12.0);
+        ui.checkbox(&mut form.autostart, "Démarrer avec la session");
+        ui.label(
+            RichText::new(
+                "Le gestionnaire de services (l'icône près de l'horloge) se lance à \
+                 l'ouverture de votre session.",
+            )
+            .weak(),
+        );
+
+        ui.add_space(16.0);
+        let dirty = form != saved;
+        let all_valid =
+            store_validity.is_valid() && staging_validity.is_valid() && logs_validity.is_valid();
+        ui.horizontal_wrapped(|ui| {
+            let save = ui.add_enabled(dirty, egui::Button::new("Enregistrer"));
+            if save.clicked() {
+                if all_valid {
+                    self.refused = false;
+                    Self::push_save(ctx, form, saved, config);
+                } else {
+                    self.refused = true;
+                }
+            }
+            if ui
+                .add_enabled(dirty, egui::Button::new("Annuler"))
+                .clicked()
+            {
+                *form = saved.clone();
+                self.refused = false;
+            }
+            if dirty {
+                ui.label(
+                    RichText::new("Modifications non enregistrées").color(widgets::warn_color(ui)),
+                );
+            }
+        });
+        if self.refused {
+            ui.horizontal_wrapped(|ui| {
+                widgets::failed_ui(
+                    ui,
+                    if matches!(store_validity, Validity::Checking) {
+                        "La base de données est encore en cours de vérification : rien n'a été enregistré."
+                    } else {
+                        "Rien n'a été enregistré : corrigez d'abord les champs signalés en rouge."
+                    },
+                );
+            });
+        }
+        for action in [Action::SaveConfig, Action::Autostart] {
+            if ctx.outcome(action).is_some() {
+                ui.horizontal_wrapped(|ui| {
+                    widgets::outcome_ui(ui, ctx.outcome(action), "Enregistrement…");
+                });
+            }
+        }
+    }
+
+    fn push_save(ctx: &mut AppCtx, form: &PathsForm, saved: &PathsForm, config: &Config) {
+        let paths_changed =
+            (&form.store, &form.staging, &form.logs) != (&saved.store, &saved.staging, &saved.logs);
+        if paths_changed {
+            let mut new = config.clone();
+            new.set_active_store(&widgets::typed_path(&ctx.home, &form.store));
+            new.paths.staging = widgets::typed_path(&ctx.home, &form.staging);
+            new.paths.logs = widgets::typed_path(&ctx.home, &form.logs);
+            ctx.push(Command::SaveConfig(Box::new(new)));
+        }
+        if form.autostart != saved.autostart {
+            ctx.push(Command::SetAutostart(form.autostart));
+        }
+    }
+
+    /// The store field's validity; starts a check on a worker thread when the
+    /// text changed (one check at a time: the newest text is checked next).
+    fn store_validity(&mut self, egui_ctx: &egui::Context, ctx: &AppCtx, text: &str) -> Validity {
+        let text = text.trim();
+        let generation = ctx.store_generation();
+        if text.is_empty() {
+            return Validity::Invalid(messages::value_problem(&ValueProblem::EmptyPath));
+        }
+        match self.store_check.latest() {
+            Some((checked, at, result)) if checked == text && *at == generation => match result {
+                Ok(()) => Validity::Valid(Some("Base Impact emploi reconnue.".to_owned())),
+                Err(e) => Validity::Invalid(messages::store_error(e).what),
+            },
+            _ => {
+                if !self.store_check.is_pending() {
+                    let key = text.to_owned();
+                    let path = widgets::typed_path(&ctx.home, text);
+                    self.store_check
+                        .start(egui_ctx, "centre-verification-base", move || {
+                            let result = Store::open_read_only(&path).map(drop);
+                            (key, generation, result)
+                        });
+                }
+                Validity::Checking
+            }
+        }
+    }
+
+    /// A folder field's validity, from a cache refreshed when the text changes or
+    /// the centre created a folder.
+    fn folder_validity(&mut self, ctx: &AppCtx, folder: Folder, text: &str) -> Validity {
+        let text = text.trim();
+        if let Some((checked, generation, validity)) = self.folder_checks.get(&folder)
+            && checked == text
+            && *generation == ctx.fs_generation()
+        {
+            return validity.clone();
+        }
+        let validity = if text.is_empty() {
+            Validity::Invalid(messages::value_problem(&ValueProblem::EmptyPath))
+        } else {
+            let path = widgets::typed_path(&ctx.home, text);
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => Validity::Valid(Some("Dossier trouvé.".to_owned())),
+                Ok(_) => {
+                    Validity::Invalid("Ce chemin désigne un fichier, pas un dossier.".to_owned())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Validity::MissingFolder(path),
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                    Validity::Invalid("L'accès à ce dossier est refusé.".to_owned())
+                }
+                Err(e) => Validity::Invalid(format!("Ce dossier ne peut pas être lu ({e}).")),
+            }
+        };
+        self.folder_checks.insert(
+            folder,
+            (text.to_owned(), ctx.fs_generation(), validity.clone()),
+        );
+        validity
+    }
+}
+
+/// One row of the form: the label, the field with "Parcourir…", then the
+/// field's validity below it.
+fn field_row_ui(
+    ui: &mut egui::Ui,
+    ctx: &mut AppCtx,
+    label: &str,
+    text: &mut String,
+    validity: &Validity,
+    create_label: Option<&str>,
+    is_file: bool,
+) {
+    let label_response = ui.label(label);
+    ui.horizontal(|ui| {
+        ui.add(egui::TextEdit::singleline(text).desired_width(FIELD_WIDTH))
+            .labelled_by(label_response.id);
+        let browse = ui
+            .add(egui::Button::new("Parcourir…"))
+            .accessible_name(format!("Parcourir… : {label}"));
+        if browse.clicked() {
+            let current = widgets::typed_path(&ctx.home, text);
+            let mut dialog = rfd::FileDialog::new().set_title(label);
+            if let Some(dir) = widgets::dialog_folder(&current) {
+                dialog = dialog.set_directory(dir);
+            }
+            let picked = if is_file {
+                dialog.pick_file()
+            } else {
+                dialog.pick_folder()
+            };
+            if let Some(picked) = picked {
+                *text = picked.display().to_string();
+            }
+        }
+    });
+    ui.end_row();
+
+    ui.label("");
+    ui.horizontal_wrapped(|ui| match validity {
+        Validity::Valid(Some(note)) => widgets::done_ui(ui, note),
+        Validity::Valid(None) => widgets::done_ui(ui, ""),
+        Validity::Checking => widgets::pending_ui(ui, "Vérification…"),
+        Validity::Invalid(reason) => widgets::failed_ui(ui, reason),
+        Validity::MissingFolder(path) => {
+            widgets::failed_ui(ui, "Ce dossier n'existe pas.");
+            if let Some(create_label) = create_label
+                && ui.add(egui::Button::new(create_label)).clicked()
+            {
+                ctx.push(Command::CreateFolder(path.clone()));
+            }
+        }
+    });
+    ui.end_row();
+}

@@ -1,0 +1,20 @@
+//! The screens of the centre, one file each. Every screen is a struct keeping its
+//! own form and request state, with `ui(&mut self, ui, ctx)` drawing it and pushing
+//! [`Command`](super::Command)s for the shell to apply, and `is_busy()` telling
+//! whether it waits for background work.
+
+pub mod a_propos;
+pub mod accueil;
+pub mod base;
+pub mod chemins;
+pub mod config_error;
+pub mod inaccessible;
+pub mod journal;
+
+pub use a_propos::APropos;
+pub use accueil::Accueil;
+pub use base::BaseScreen;
+pub use chemins::Chemins;
+pub use config_error::ConfigErrorScreen;
+pub use inaccessible::Inaccessible;
+pub use journal::Journal;

@@ -1,0 +1,287 @@
+//! Small pieces shared by the screens: titles, labelled text fields, the state of a
+//! request next to its button (spinner, green tick, red cross), French numbers and
+//! pay periods.
+
+use std::path::{Path, PathBuf};
+
+use eframe::egui::{self, Color32, RichText};
+
+use super::app::Outcome;
+use super::messages::Explanation;
+use crate::home::Home;
+
+/// Green of a success.
+pub fn ok_color(ui: &egui::Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(90, 200, 120)
+    } else {
+        Color32::from_rgb(0, 130, 50)
+    }
+}
+
+/// Orange of a warning.
+pub fn warn_color(ui: &egui::Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        ui.visuals().warn_fg_color
+    } else {
+        Color32::from_rgb(190, 100, 0)
+    }
+}
+
+/// Red of a failure.
+pub fn error_color(ui: &egui::Ui) -> Color32 {
+    ui.visuals().error_fg_color
+}
+
+/// The screen's title, with some space below.
+pub fn title_ui(ui: &mut egui::Ui, title: &str) {
+    ui.add_space(4.0);
+    ui.heading(title);
+    ui.add_space(10.0);
+}
+
+/// A section title inside a screen.
+pub fn section_ui(ui: &mut egui::Ui, title: &str) {
+    ui.add_space(12.0);
+    ui.label(RichText::new(title).strong().size(15.0));
+    ui.add_space(4.0);
+}
+
+/// A single-line text field named by `label` for screen readers (and tests).
+pub fn labelled_field_ui(
+    ui: &mut egui::Ui,
+    label: &str,
+    text: &mut String,
+    width: f32,
+) -> egui::Response {
+    let label = ui.label(label);
+    ui.add(egui::TextEdit::singleline(text).desired_width(width))
+        .labelled_by(label.id)
+}
+
+/// The marks at the end of a line: the original product's green tick and red
+/// barred circle, an orange warning triangle, a grey dash for what was not checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Green tick: good.
+    Ok,
+    /// Orange triangle: works, but deserves attention.
+    Warning,
+    /// Red barred circle: failed.
+    Failed,
+    /// Grey dash: not checked.
+    Skipped,
+}
+
+impl Mark {
+    /// What a screen reader says for the mark.
+    fn spoken(self) -> &'static str {
+        match self {
+            Self::Ok => "Bon",
+            Self::Warning => "À surveiller",
+            Self::Failed => "En échec",
+            Self::Skipped => "Non vérifié",
+        }
+    }
+}
+
+/// Paints a mark the size of a line of text. Drawn rather than written, so that
+/// it never depends on a font having the symbol.
+pub fn mark_ui(ui: &mut egui::Ui, mark: Mark) -> egui::Response {
+    let side = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, mark.spoken()));
+    if !ui.is_rect_visible(rect) {
+        return response;
+    }
+    let painter = ui.painter();
+    let c = rect.center();
+    let r = side * 0.42;
+    let white = egui::Stroke::new(side * 0.13, Color32::WHITE);
+    match mark {
+        Mark::Ok => {
+            painter.circle_filled(c, r, ok_color(ui));
+            painter.line_segment(
+                [
+                    c + egui::vec2(-0.45 * r, 0.0),
+                    c + egui::vec2(-0.1 * r, 0.38 * r),
+                ],
+                white,
+            );
+            painter.line_segment(
+                [
+                    c + egui::vec2(-0.1 * r, 0.38 * r),
+                    c + egui::vec2(0.5 * r, -0.4 * r),
+                ],
+                white,
+            );
+        }
+        Mark::Failed => {
+            let red = egui::Stroke::new(side * 0.14, error_color(ui));
+            painter.circle_stroke(c, r * 0.9, red);
+            let d = r * 0.9 * std::f32::consts::FRAC_1_SQRT_2;
+            painter.line_segment([c + egui::vec2(-d, -d), c + egui::vec2(d, d)], red);
+        }
+        Mark::Warning => {
+            let top = c + egui::vec2(0.0, -r);
+            let left = c + egui::vec2(-r * 1.05, r * 0.85);
+            let right = c + egui::vec2(r * 1.05, r * 0.85);
+            painter.add(egui::Shape::convex_polygon(
+                vec![top, right, left],
+                warn_color(ui),
+                egui::Stroke::NONE,
+            ));
+            painter.line_segment(
+                [
+                    c + egui::vec2(0.0, -0.45 * r),
+                    c + egui::vec2(0.0, 0.25 * r),
+                ],
+                white,
+            );
+            painter.circle_filled(c + egui::vec2(0.0, 0.55 * r), side * 0.07, Color32::WHITE);
+        }
+        Mark::Skipped => {
+            let grey = egui::Stroke::new(side * 0.12, ui.visuals().weak_text_color());
+            painter.line_segment(
+                [c + egui::vec2(-0.5 * r, 0.0), c + egui::vec2(0.5 * r, 0.0)],
+                grey,
+            );
+        }
+    }
+    response
+}
+
+/// A spinner with what is being done.
+pub fn pending_ui(ui: &mut egui::Ui, what: &str) {
+    ui.spinner();
+    ui.label(RichText::new(what).italics());
+}
+
+/// A green tick and a sentence.
+pub fn done_ui(ui: &mut egui::Ui, text: &str) {
+    mark_ui(ui, Mark::Ok);
+    if !text.is_empty() {
+        ui.label(RichText::new(text).color(ok_color(ui)));
+    }
+}
+
+/// A red cross and a sentence.
+pub fn failed_ui(ui: &mut egui::Ui, text: &str) {
+    mark_ui(ui, Mark::Failed);
+    ui.label(RichText::new(text).color(error_color(ui)));
+}
+
+/// The state of a command next to its button: nothing, a spinner, a green tick or
+/// a red cross with what happened (and what to do).
+pub fn outcome_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>, pending_text: &str) {
+    match outcome {
+        None => {}
+        Some(Outcome::Pending) => pending_ui(ui, pending_text),
+        Some(Outcome::Done(text)) => done_ui(ui, text),
+        Some(Outcome::Failed(e)) => {
+            ui.vertical(|ui| {
+                ui.horizontal_wrapped(|ui| failed_ui(ui, &e.what));
+                if !e.todo.is_empty() {
+                    ui.label(e.todo.as_str());
+                }
+            });
+        }
+    }
+}
+
+/// A French explanation: what happened, why it matters, what to do.
+pub fn explanation_ui(ui: &mut egui::Ui, e: &Explanation) {
+    ui.label(RichText::new(&e.what).color(error_color(ui)).strong());
+    if !e.why.is_empty() {
+        ui.add_space(4.0);
+        ui.label(e.why.as_str());
+    }
+    if !e.todo.is_empty() {
+        ui.add_space(4.0);
+        ui.label(RichText::new(format!("Que faire : {}", e.todo)));
+    }
+}
+
+/// Whether a screen is drawn again after it was not shown (the user came back to
+/// it): `last_pass` keeps the pass it was last drawn in. Screens read their data
+/// again then, so that what they show is never stale from an earlier visit.
+pub fn entered(last_pass: &mut Option<u64>, ui: &egui::Ui) -> bool {
+    let pass = ui.ctx().cumulative_pass_nr();
+    let entered = last_pass.is_none_or(|last| last + 1 < pass);
+    *last_pass = Some(pass);
+    entered
+}
+
+/// A count with French digit grouping ("1 250 000"), no-break spaces between groups.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A pay period stored as `AAAA-MM`, shown as `MM/AAAA`; anything else as stored.
+pub fn period(stored: &str) -> String {
+    match stored.split_once('-') {
+        Some((year, month)) if year.len() == 4 && month.len() == 2 => format!("{month}/{year}"),
+        _ => stored.to_owned(),
+    }
+}
+
+/// A path typed in a field: trimmed, and taken from `IEA_HOME` when relative
+/// (as `config.toml` does).
+pub fn typed_path(home: &Home, text: &str) -> PathBuf {
+    let p = Path::new(text.trim());
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        home.root().join(p)
+    }
+}
+
+/// The folder a file dialog opens in: the folder of `current` if it exists.
+pub fn dialog_folder(current: &Path) -> Option<PathBuf> {
+    let dir = if current.is_dir() {
+        current
+    } else {
+        current.parent()?
+    };
+    dir.is_dir().then(|| dir.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_in_french() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1\u{a0}000");
+        assert_eq!(count(1_250_000), "1\u{a0}250\u{a0}000");
+    }
+
+    #[test]
+    fn periods_read_month_first() {
+        assert_eq!(period("2024-03"), "03/2024");
+        assert_eq!(period("bizarre"), "bizarre");
+    }
+
+    #[test]
+    fn relative_paths_are_taken_from_the_home() {
+        let home = Home::at("/srv/iea");
+        assert_eq!(
+            typed_path(&home, " paie.iea "),
+            PathBuf::from("/srv/iea/paie.iea")
+        );
+        assert_eq!(
+            typed_path(&home, "/data/paie.iea"),
+            PathBuf::from("/data/paie.iea")
+        );
+    }
+}

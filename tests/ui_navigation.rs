@@ -1,0 +1,137 @@
+//! The navigation panel: the original product's entries, those this version does
+//! not have greyed (disabled, never a placeholder screen), the others reachable
+//! with a click; a later start's request shows its screen; "Quitter" closes.
+
+mod ui_support;
+
+use iea_maintenance::ui::{CentreApp, ScreenId};
+use ui_support::{centre, click, is_disabled, settle, shows, store_with_payroll, workstation};
+
+const GREYED: [&str; 7] = [
+    "Comptes utilisateurs",
+    "Gestionnaire de licences",
+    "Sauvegarder / Restaurer",
+    "Gérer les mises à jour",
+    "Transfert database vers Urssaf",
+    "Clôturer un exercice",
+    "Paramètres de connexion",
+];
+
+#[test]
+fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    assert!(shows(&harness, "Administrer"));
+    assert!(shows(&harness, "Maintenir"));
+    for label in GREYED {
+        assert!(is_disabled(&harness, label), "{label} must be greyed");
+    }
+    for label in [
+        "Accueil",
+        "Configurer les chemins",
+        "Changer de base de données",
+        "Journal",
+        "À propos",
+        "Quitter",
+    ] {
+        assert!(!is_disabled(&harness, label), "{label} must work");
+    }
+    // Clicking a greyed entry changes nothing.
+    click(&mut harness, "Comptes utilisateurs");
+    assert_eq!(harness.state().screen(), ScreenId::Accueil);
+}
+
+#[test]
+fn entries_open_their_screens() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    for (label, screen, title) in [
+        (
+            "Configurer les chemins",
+            ScreenId::Chemins,
+            "Configurer les chemins de l'application",
+        ),
+        (
+            "Changer de base de données",
+            ScreenId::Base,
+            "Bases connues",
+        ),
+        (
+            "À propos",
+            ScreenId::APropos,
+            "À propos du Tiers de confiance",
+        ),
+        ("Journal", ScreenId::Journal, "Dossier des journaux :"),
+        ("Accueil", ScreenId::Accueil, "Base de données active"),
+    ] {
+        click(&mut harness, label);
+        assert_eq!(harness.state().screen(), screen);
+        assert!(shows(&harness, title), "{title} on {screen:?}");
+    }
+}
+
+#[test]
+fn a_screen_not_in_this_version_opens_accueil_instead() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    let harness = centre(&ws, ScreenId::Sauvegardes);
+    assert_eq!(harness.state().screen(), ScreenId::Accueil);
+    assert!(shows(&harness, "Base de données active"));
+}
+
+#[test]
+fn a_request_from_a_later_start_shows_its_screen() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    let ctx = harness.ctx.clone();
+    harness.state_mut().bring_forward(&ctx, ScreenId::Base);
+    settle(&mut harness);
+    assert_eq!(harness.state().screen(), ScreenId::Base);
+    assert!(shows(&harness, "Bases connues"));
+}
+
+#[test]
+fn quitter_closes_the_centre() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    assert!(!harness.state().quit_requested());
+    click(&mut harness, "Quitter");
+    assert!(harness.state().quit_requested());
+}
+
+#[test]
+fn slugs_of_the_command_line_name_every_screen() {
+    for screen in ScreenId::ALL {
+        assert_eq!(ScreenId::from_slug(screen.slug()), Some(screen));
+    }
+    assert_eq!(ScreenId::from_slug("a-propos"), Some(ScreenId::APropos));
+    let _: fn(iea_maintenance::home::Home, ScreenId) -> CentreApp = CentreApp::new;
+}
+
+#[test]
+fn the_navigation_works_with_the_keyboard() {
+    use egui_kittest::kittest::{NodeT, Queryable};
+    let ws = workstation();
+    store_with_payroll(&ws);
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    let mut reached = false;
+    for _ in 0..40 {
+        harness.key_press(eframe::egui::Key::Tab);
+        harness.run();
+        let focused = harness
+            .query_by(|n: &egui_kittest::kittest::AccessKitNode<'_>| n.is_focused())
+            .and_then(|n| n.accesskit_node().label());
+        if focused.as_deref() == Some("Journal") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab reaches the Journal entry");
+    harness.key_press(eframe::egui::Key::Enter);
+    settle(&mut harness);
+    assert_eq!(harness.state().screen(), ScreenId::Journal);
+}

@@ -1,0 +1,200 @@
+//! Helpers shared by the screen tests (`tests/ui_*.rs`): a temporary `IEA_HOME`
+//! with a real store holding known payroll rows, and a harness that runs the whole
+//! centre — shell, navigation and screens — until its background work is done.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use iea_maintenance::config::Config;
+use iea_maintenance::home::Home;
+use iea_maintenance::store::Store;
+use iea_maintenance::ui::{CentreApp, ScreenId};
+
+/// The window size of every test, frozen so that snapshots compare.
+pub const WINDOW: [f32; 2] = [1000.0, 700.0];
+
+/// A workstation of its own: an `IEA_HOME` removed at the end of the test.
+pub struct Workstation {
+    /// Keeps the folder alive; `None` for the fixed folders of snapshot tests.
+    _dir: Option<tempfile::TempDir>,
+    /// The installation.
+    pub home: Home,
+}
+
+impl Workstation {
+    /// The active store path of the default configuration.
+    pub fn store_path(&self) -> PathBuf {
+        self.home.default_store_path()
+    }
+}
+
+/// A new `IEA_HOME` in a temporary folder, its standard folders created.
+pub fn workstation() -> Workstation {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = Home::at(dir.path());
+    home.ensure().expect("ensure");
+    Workstation {
+        _dir: Some(dir),
+        home,
+    }
+}
+
+/// An `IEA_HOME` at a fixed path (emptied first), so that the paths shown in a
+/// snapshot are the same at every run.
+pub fn fixed_workstation(name: &str) -> Workstation {
+    let root = PathBuf::from("/tmp/iea-instantanes").join(name);
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("fixed root");
+    let home = Home::at(&root);
+    home.ensure().expect("ensure");
+    Workstation { _dir: None, home }
+}
+
+/// What [`fill_payroll`] wrote.
+pub struct Expected {
+    /// Dossier names.
+    pub dossiers: [&'static str; 2],
+}
+
+/// Creates the default store of `ws` with [`fill_payroll`]'s rows.
+pub fn store_with_payroll(ws: &Workstation) -> PathBuf {
+    let path = ws.store_path();
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+    let store = Store::create(&path).expect("create");
+    fill_payroll(&store);
+    path
+}
+
+/// Two dossiers with known counts:
+/// - "Association Les Amis du Quartier", production: employers 1 active of 2,
+///   3 employees, 12 payslips from 11/2023 to 06/2024;
+/// - "Club de foot Essai", simulation, archived: 1 of 1, 1 employee, 1 payslip
+///   in 01/2024.
+///
+/// Totals: 2 of 3 employers active, 4 employees, 13 payslips.
+pub fn fill_payroll(store: &Store) -> Expected {
+    let c = store.connection();
+    c.execute_batch(
+        "INSERT INTO dossiers (id, name, state, archived, created_at) VALUES
+            (1, 'Association Les Amis du Quartier', 'production', 0, '2023-01-10'),
+            (2, 'Club de foot Essai', 'simulation', 1, '2023-06-01');
+         INSERT INTO employers (id, dossier_id, siret, name, ccn_code, archived) VALUES
+            (1, 1, '73282932000074', 'Les Amis du Quartier', '1518', 0),
+            (2, 1, '73282932000082', 'Les Amis – ancien établissement', '1518', 1),
+            (3, 2, '44306184100047', 'Club de foot Essai', '2511', 0);
+         INSERT INTO employees (id, employer_id, nir, last_name, first_name, birth_date) VALUES
+            (1, 1, '284037512345678', 'Dupont', 'Marie', '1984-03-02'),
+            (2, 1, '190017512345612', 'Martin', 'Paul', '1990-01-15'),
+            (3, 2, '275067512345699', 'Durand', 'Anne', '1975-06-20'),
+            (4, 3, '198127512345633', 'Petit', 'Luc', '1998-12-01');
+         INSERT INTO contracts (id, employer_id, employee_id, kind, start_date, weekly_hours_centi) VALUES
+            (1, 1, 1, 'CDI', '2023-01-01', 3500),
+            (2, 1, 2, 'CDD', '2024-03-01', 2000),
+            (3, 2, 3, 'CDI', '2020-09-01', 3500),
+            (4, 3, 4, 'CUI', '2024-01-01', 2400);",
+    )
+    .expect("rows");
+    let mut slips: Vec<(i64, i64, i64, String)> = Vec::new();
+    for m in 1..=6 {
+        slips.push((1, 1, 1, format!("2024-{m:02}")));
+    }
+    for m in 3..=6 {
+        slips.push((1, 2, 2, format!("2024-{m:02}")));
+    }
+    slips.push((2, 3, 3, "2023-11".to_owned()));
+    slips.push((2, 3, 3, "2023-12".to_owned()));
+    slips.push((3, 4, 4, "2024-01".to_owned()));
+    for (employer, employee, contract, period) in slips {
+        c.execute(
+            "INSERT INTO payslips (employer_id, employee_id, contract_id, period, gross_cents,
+                employee_contrib_cents, employer_contrib_cents, net_cents, pas_cents, hours_centi)
+             VALUES (?1, ?2, ?3, ?4, 200000, 44000, 60000, 156000, 0, 15167)",
+            (employer, employee, contract, period),
+        )
+        .expect("payslip");
+    }
+    Expected {
+        dossiers: ["Association Les Amis du Quartier", "Club de foot Essai"],
+    }
+}
+
+/// Writes a configuration whose active store is `store`.
+pub fn use_store(ws: &Workstation, store: &Path) -> Config {
+    let mut config = Config::load(&ws.home).expect("config");
+    config.set_active_store(store);
+    config.save(&ws.home).expect("save");
+    config
+}
+
+/// The whole centre in a harness of the frozen window size, showing `screen`,
+/// already settled.
+pub fn centre(ws: &Workstation, screen: ScreenId) -> Harness<'static, CentreApp> {
+    let app = CentreApp::new(ws.home.clone(), screen);
+    let mut harness = Harness::builder()
+        .with_size(WINDOW)
+        .with_theme(eframe::egui::Theme::Light)
+        .build_ui_state(|ui, app: &mut CentreApp| app.frame_ui(ui), app);
+    settle(&mut harness);
+    harness
+}
+
+/// Runs frames until the centre has no background work left and the ui is still.
+pub fn settle(harness: &mut Harness<'_, CentreApp>) {
+    let deadline = Instant::now() + Duration::from_mins(1);
+    loop {
+        harness.step();
+        if !harness.state().is_busy() && harness.run_ok().is_some() && !harness.state().is_busy() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the centre's background work did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Clicks the button named `label` (exactly) and settles.
+pub fn click(harness: &mut Harness<'_, CentreApp>, label: &str) {
+    harness
+        .get_by_role_and_label(eframe::egui::Role::Button, label)
+        .click();
+    settle(harness);
+}
+
+/// Replaces the text of the field named `label` and settles.
+pub fn set_field(harness: &mut Harness<'_, CentreApp>, label: &str, text: &str) {
+    harness
+        .get_by_role_and_label(eframe::egui::Role::TextInput, label)
+        .set_text_value_accesskit(text);
+    settle(harness);
+}
+
+/// Whether some node is labelled exactly `label`.
+pub fn shows(harness: &Harness<'_, CentreApp>, label: &str) -> bool {
+    harness.query_all_by_label(label).next().is_some()
+}
+
+/// Whether some node's label contains `part`.
+pub fn shows_part(harness: &Harness<'_, CentreApp>, part: &str) -> bool {
+    harness.query_all_by_label_contains(part).next().is_some()
+}
+
+/// Whether the button named `label` is disabled.
+pub fn is_disabled(harness: &Harness<'_, CentreApp>, label: &str) -> bool {
+    harness
+        .get_by_role_and_label(eframe::egui::Role::Button, label)
+        .accesskit_node()
+        .is_disabled()
+}
+
+/// Takes a snapshot named `name` without the mouse cursor in it.
+pub fn snapshot(harness: &mut Harness<'_, CentreApp>, name: &str) {
+    harness.remove_cursor();
+    harness.run_ok();
+    harness.snapshot(name);
+}
