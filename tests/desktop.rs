@@ -105,7 +105,20 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     std::thread::sleep(Duration::from_secs(3));
     desk.screenshot(&shots.join("bureau-centre.png"));
     let tree = desk.window_tree();
+
+    // A second start of the service hands over to the running one and exits.
+    let second = desk
+        .command(BIN)
+        .env("IEA_HOME", home.path())
+        .output()
+        .expect("second start");
     stop_programs(home.path());
+    assert_eq!(second.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&second.stderr).contains("déjà lancé"),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
     assert!(opened, "the maintenance centre window did not open");
     assert!(
         tree.contains("\"Impact emploi – Centre de maintenance\""),
@@ -133,4 +146,41 @@ fn stop_programs(home: &std::path::Path) {
         }
     }
     std::thread::sleep(Duration::from_millis(300));
+}
+
+#[test]
+fn without_a_tray_host_the_service_says_so_and_opens_the_centre() {
+    let home = tempfile::tempdir().expect("home");
+    let xdg = tempfile::tempdir().expect("xdg");
+    assert!(
+        Command::new(BIN)
+            .args(["demo", "--payslips", "100"])
+            .env("IEA_HOME", home.path())
+            .stdout(Stdio::null())
+            .status()
+            .expect("demo")
+            .success()
+    );
+    let desk = Desktop::start();
+    let stderr_path = home.path().join("service-stderr.txt");
+    let mut service = desk
+        .command("dbus-run-session")
+        .arg("--")
+        .arg(BIN)
+        .env("IEA_HOME", home.path())
+        .env("XDG_CONFIG_HOME", xdg.path().join("config"))
+        .env("XDG_RUNTIME_DIR", xdg.path())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
+        .spawn()
+        .expect("service");
+    let opened = wait_until(Duration::from_mins(1), || {
+        !desk.search(&["--name", "Centre de maintenance"]).is_empty()
+    });
+    stop_programs(home.path());
+    let _ = service.kill();
+    let _ = service.wait();
+    let said = std::fs::read_to_string(&stderr_path).expect("stderr");
+    assert!(said.contains("Aucune zone de notification"), "{said}");
+    assert!(opened, "the centre did not open in place of the icon");
 }

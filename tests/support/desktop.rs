@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// A running Xvfb (and whatever else the test started on it).
@@ -15,9 +16,13 @@ pub struct Desktop {
 }
 
 impl Desktop {
-    /// Starts Xvfb on the first free display from :91.
+    /// Starts Xvfb on the first free display from :91. Tests of one binary run in
+    /// parallel: each takes its own number from a counter before looking.
     pub fn start() -> Self {
-        for n in 91..200 {
+        static NEXT: AtomicU32 = AtomicU32::new(91);
+        loop {
+            let n = NEXT.fetch_add(1, Ordering::SeqCst);
+            assert!(n < 400, "no free X display for Xvfb");
             if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
                 || Path::new(&format!("/tmp/.X{n}-lock")).exists()
             {
@@ -41,7 +46,6 @@ impl Desktop {
             }
             desktop.stop();
         }
-        panic!("no free X display for Xvfb");
     }
 
     /// A command that runs on this display.
