@@ -52,7 +52,10 @@ pub fn perform(home: &Home, action: MenuAction) -> Result<Effect, ActionError> {
     }
     match action {
         MenuAction::ExploreFolder => {
-            open_folder(home.root())?;
+            open_folder(home.root()).map_err(|source| ActionError::Spawn {
+                program: "gestionnaire de fichiers".into(),
+                source,
+            })?;
             Ok(Effect::Done)
         }
         MenuAction::Quit => Ok(Effect::Quit),
@@ -70,8 +73,15 @@ pub fn spawn_centre(screen: &str) -> Result<(), ActionError> {
     spawn_detached(Command::new(exe).args(["centre", "--screen", screen]))
 }
 
-/// Opens `folder` in the desktop's file manager.
-pub fn open_folder(folder: &Path) -> Result<(), ActionError> {
+/// Opens `folder` in the desktop's file manager (the service's menu and the
+/// centre's buttons both use it).
+pub fn open_folder(folder: &Path) -> std::io::Result<()> {
+    if !folder.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("dossier introuvable : {}", folder.display()),
+        ));
+    }
     let program = if cfg!(target_os = "windows") {
         "explorer"
     } else if cfg!(target_os = "macos") {
@@ -79,19 +89,20 @@ pub fn open_folder(folder: &Path) -> Result<(), ActionError> {
     } else {
         "xdg-open"
     };
-    spawn_detached(Command::new(program).arg(folder))
+    spawn_reaped(Command::new(program).arg(folder))
 }
 
 /// Starts a child and reaps it on a small thread, so no zombie is left.
 fn spawn_detached(cmd: &mut Command) -> Result<(), ActionError> {
+    spawn_reaped(cmd).map_err(|source| ActionError::Spawn {
+        program: cmd.get_program().to_string_lossy().into_owned(),
+        source,
+    })
+}
+
+fn spawn_reaped(cmd: &mut Command) -> std::io::Result<()> {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .spawn()
-        .map_err(|source| ActionError::Spawn {
-            program: program.clone(),
-            source,
-        })?;
+    let mut child = cmd.stdin(Stdio::null()).spawn()?;
     tracing::info!(program, pid = child.id(), "programme lancé");
     let _ = std::thread::Builder::new()
         .name("reap-child".into())

@@ -107,19 +107,7 @@ pub fn probe_all(config: &Config) -> Vec<ProbedStore> {
 /// `path`: its folder exists and no file is there yet. [`Store::create`] checks
 /// again when it runs.
 pub fn check_new_store_path(path: &Path) -> Result<(), StoreError> {
-    let folder = crate::fsutil::parent_dir(path);
-    if !folder.is_dir() {
-        return Err(StoreError::FolderNotFound {
-            path: path.to_path_buf(),
-            folder: folder.to_path_buf(),
-        });
-    }
-    if path.exists() {
-        return Err(StoreError::AlreadyExists {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(())
+    Store::check_new_path(path)
 }
 
 /// Makes the existing store at `path` the active one: it must open (read-write,

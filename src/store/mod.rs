@@ -258,18 +258,8 @@ impl Store {
     /// Creates a new empty store at `path`. The folder must exist and no file may
     /// be there yet; the store appears whole (built beside, then renamed) or not at all.
     pub fn create(path: &Path) -> Result<Self, StoreError> {
+        Self::check_new_path(path)?;
         let folder = crate::fsutil::parent_dir(path);
-        if !folder.is_dir() {
-            return Err(StoreError::FolderNotFound {
-                path: path.to_path_buf(),
-                folder: folder.to_path_buf(),
-            });
-        }
-        if path.exists() {
-            return Err(StoreError::AlreadyExists {
-                path: path.to_path_buf(),
-            });
-        }
         let tmp = crate::fsutil::parent_dir(path).join(format!(
             ".{}.nouvelle",
             path.file_name()
@@ -300,6 +290,24 @@ impl Store {
             source,
         })?;
         Self::open(path)
+    }
+
+    /// Whether a new store may be created at `path`: its folder exists and no file
+    /// is there yet. Never creates anything.
+    pub fn check_new_path(path: &Path) -> Result<(), StoreError> {
+        let folder = crate::fsutil::parent_dir(path);
+        if !folder.is_dir() {
+            return Err(StoreError::FolderNotFound {
+                path: path.to_path_buf(),
+                folder: folder.to_path_buf(),
+            });
+        }
+        if path.exists() {
+            return Err(StoreError::AlreadyExists {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(())
     }
 
     fn configure(&mut self, read_only: bool) -> Result<(), StoreError> {

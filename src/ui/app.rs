@@ -793,7 +793,7 @@ impl CentreApp {
             }
             Command::CopyToClipboard(text) => egui_ctx.copy_text(text),
             Command::OpenFolder(path) => {
-                let outcome = match open_in_file_manager(&path) {
+                let outcome = match crate::service::actions::open_folder(&path) {
                     Ok(()) => Outcome::Done(String::new()),
                     Err(e) => Outcome::Failed(io_failure(
                         "Dossier non ouvert",
@@ -819,29 +819,6 @@ fn autostart_failure(e: &crate::autostart::AutostartError) -> Explanation {
         todo: "Vérifiez vos droits sur votre dossier personnel, puis réessayez.".to_owned(),
         details: e.to_string(),
     }
-}
-
-/// Shows `path` in the platform's file manager, without waiting for it.
-fn open_in_file_manager(path: &Path) -> std::io::Result<()> {
-    if !path.is_dir() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            "dossier introuvable",
-        ));
-    }
-    let program = if cfg!(target_os = "windows") {
-        "explorer"
-    } else if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    let mut child = std::process::Command::new(program).arg(path).spawn()?;
-    // Reap the child when it ends, so no zombie stays behind.
-    let _ = std::thread::Builder::new()
-        .name("centre-explorateur".into())
-        .spawn(move || child.wait());
-    Ok(())
 }
 
 impl eframe::App for CentreApp {

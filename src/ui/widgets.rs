@@ -254,6 +254,38 @@ pub fn dialog_folder(current: &Path) -> Option<PathBuf> {
     dir.is_dir().then(|| dir.to_path_buf())
 }
 
+/// A confirmation dialog before anything that changes data: `body` says what will
+/// happen; the answer is `Some(true)` for `confirm_label`, `Some(false)` for
+/// "Annuler" or Escape, `None` while the user has not answered.
+pub fn confirm_modal_ui(
+    ui: &egui::Ui,
+    id: &str,
+    title: &str,
+    confirm_label: &str,
+    body: impl FnOnce(&mut egui::Ui),
+) -> Option<bool> {
+    let mut decided: Option<bool> = None;
+    let modal = egui::Modal::new(egui::Id::unique(id)).show(ui.ctx(), |ui| {
+        ui.set_max_width(520.0);
+        ui.heading(title);
+        ui.add_space(8.0);
+        body(ui);
+        ui.add_space(10.0);
+        ui.horizontal(|ui| {
+            if ui.add(egui::Button::new(confirm_label)).clicked() {
+                decided = Some(true);
+            }
+            if ui.add(egui::Button::new("Annuler")).clicked() {
+                decided = Some(false);
+            }
+        });
+    });
+    if modal.should_close() && decided.is_none() {
+        decided = Some(false);
+    }
+    decided
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -297,12 +297,12 @@ impl BaseScreen {
         let Some(path) = self.confirm_create.clone() else {
             return;
         };
-        let mut decided: Option<bool> = None;
-        let modal =
-            egui::Modal::new(egui::Id::unique("confirmer-creation-base")).show(ui.ctx(), |ui| {
-                ui.set_max_width(520.0);
-                ui.heading("Créer une nouvelle base vide ?");
-                ui.add_space(8.0);
+        let decided = widgets::confirm_modal_ui(
+            ui,
+            "confirmer-creation-base",
+            "Créer une nouvelle base vide ?",
+            "Créer la base",
+            |ui| {
                 ui.label("Une base de données vide va être créée à cet emplacement :");
                 ui.label(RichText::new(path.display().to_string()).monospace());
                 ui.add_space(6.0);
@@ -311,19 +311,8 @@ impl BaseScreen {
                  modifiée ni supprimée : elle reste dans la liste des bases connues.",
                     config.paths.store.display()
                 ));
-                ui.add_space(10.0);
-                ui.horizontal(|ui| {
-                    if ui.add(egui::Button::new("Créer la base")).clicked() {
-                        decided = Some(true);
-                    }
-                    if ui.add(egui::Button::new("Annuler")).clicked() {
-                        decided = Some(false);
-                    }
-                });
-            });
-        if modal.should_close() && decided.is_none() {
-            decided = Some(false);
-        }
+            },
+        );
         match decided {
             Some(true) => {
                 ctx.push(Command::CreateStore(path));

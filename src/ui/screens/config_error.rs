@@ -61,13 +61,12 @@ impl ConfigErrorScreen {
             });
 
         if self.confirm_reset {
-            let mut decided: Option<bool> = None;
-            let modal = egui::Modal::new(egui::Id::unique("confirmer-reinitialisation")).show(
-                ui.ctx(),
+            let decided = widgets::confirm_modal_ui(
+                ui,
+                "confirmer-reinitialisation",
+                "Rétablir les valeurs par défaut ?",
+                "Rétablir les valeurs par défaut",
                 |ui| {
-                    ui.set_max_width(520.0);
-                    ui.heading("Rétablir les valeurs par défaut ?");
-                    ui.add_space(8.0);
                     ui.label(format!(
                         "Une copie datée du fichier actuel sera conservée à côté de lui, dans \
                          le dossier {}. Ensuite, tous les réglages reprendront leurs valeurs \
@@ -77,23 +76,8 @@ impl ConfigErrorScreen {
                     ));
                     ui.add_space(6.0);
                     ui.label("Vos bases de données et vos sauvegardes ne sont pas modifiées.");
-                    ui.add_space(10.0);
-                    ui.horizontal(|ui| {
-                        if ui
-                            .add(egui::Button::new("Rétablir les valeurs par défaut"))
-                            .clicked()
-                        {
-                            decided = Some(true);
-                        }
-                        if ui.add(egui::Button::new("Annuler")).clicked() {
-                            decided = Some(false);
-                        }
-                    });
                 },
             );
-            if modal.should_close() && decided.is_none() {
-                decided = Some(false);
-            }
             match decided {
                 Some(true) => {
                     ctx.push(Command::ResetConfigKeepingCopy);
