@@ -29,12 +29,16 @@ pub fn init(logs_dir: &Path, process: &'static str) -> Option<WorkerGuard> {
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = EnvFilter::try_from_env("IEA_LOG").unwrap_or_else(|_| {
-        EnvFilter::new("info,wgpu=warn,wgpu_core=warn,wgpu_hal=error,naga=warn,eframe=warn,egui_wgpu=warn,zbus=warn,tracing=warn")
+        EnvFilter::new(
+            "info,wgpu=warn,wgpu_core=warn,wgpu_hal=error,naga=warn,eframe=warn,egui_wgpu=warn,\
+             winit=error,sctk=error,calloop=warn,zbus=warn,accesskit=warn,tracing=warn",
+        )
     });
     let subscriber = tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
         .with_target(false)
+        .with_timer(LocalTime)
         .with_env_filter(filter)
         .finish();
     tracing::subscriber::set_global_default(subscriber).ok()?;
@@ -57,6 +61,19 @@ pub fn log_files(logs_dir: &Path) -> io::Result<Vec<PathBuf>> {
     // Names carry the date as AAAA-MM-JJ, so name order is time order.
     files.sort();
     Ok(files)
+}
+
+/// Log times in the workstation's local time, as the people reading them think.
+struct LocalTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for LocalTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        write!(
+            w,
+            "{}",
+            chrono::Local::now().format("%Y-%m-%d %H:%M:%S%.3f")
+        )
+    }
 }
 
 /// The last `max` lines of the logs, oldest first, read from the newest files
