@@ -27,21 +27,28 @@ Utilisation : {usage}
 
 {all-args}{after-help}";
 
+/// Help of the sub-commands: their own sentence, no program banner.
+const SUB_HELP_TEMPLATE: &str = "\
+{about}
+
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
 /// Gestionnaire de services et centre de maintenance d'Impact emploi association.
 #[derive(Parser)]
 #[command(
     name = "iea-maintenance",
     version,
     about = "gestionnaire de services et centre de maintenance d'Impact emploi",
-    long_about = "Sans commande : démarre le gestionnaire de services (icône dans la zone de \
+    after_help = "Sans commande : démarre le gestionnaire de services (icône dans la zone de \
                   notification). Toutes les données sont sous le dossier IEA_HOME \
                   (variable d'environnement) ou, à défaut, dans le dossier de données de \
-                  l'utilisateur.",
+                  l'utilisateur.\nCodes de sortie : 0 succès, 1 échec, 2 mauvaise utilisation.",
     help_template = HELP_TEMPLATE,
     disable_help_flag = true,
     disable_version_flag = true,
-    disable_help_subcommand = true,
-    next_help_heading = "Options"
+    disable_help_subcommand = true
 )]
 struct Cli {
     #[command(subcommand)]
@@ -67,46 +74,66 @@ struct CommonFlags {
 )]
 enum Cmd {
     /// Ouvre le centre de maintenance (ou l'amène au premier plan s'il est déjà ouvert)
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = SUB_HELP_TEMPLATE)]
     Centre {
-        /// Écran à afficher : accueil, chemins, base, journal, a-propos
-        #[arg(long, value_name = "ÉCRAN", default_value = "accueil")]
+        /// Écran à afficher : accueil (par défaut), chemins, base, journal, a-propos
+        #[arg(
+            long,
+            value_name = "ÉCRAN",
+            default_value = "accueil",
+            hide_default_value = true
+        )]
         screen: String,
     },
     #[command(
         about = "Crée une base de démonstration réaliste dans IEA_HOME",
-        help_template = HELP_TEMPLATE
+        help_template = SUB_HELP_TEMPLATE
     )]
     Demo {
-        /// Nombre de bulletins de salaire à créer
-        #[arg(long, value_name = "N", default_value_t = 20_000)]
+        /// Nombre de bulletins de salaire à créer (par défaut : 20000)
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = 20_000,
+            hide_default_value = true
+        )]
         payslips: u64,
-        /// Graine : la même graine donne la même base
-        #[arg(long, value_name = "S", default_value_t = 1)]
+        /// Graine : la même graine donne la même base (par défaut : 1)
+        #[arg(long, value_name = "S", default_value_t = 1, hide_default_value = true)]
         seed: u64,
         /// Remplace la base existante (elle n'est remplacée qu'une fois la nouvelle complète)
         #[arg(long)]
         force: bool,
     },
     /// Affiche l'état de l'installation
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = SUB_HELP_TEMPLATE)]
     Status {
         /// Sortie JSON sur une ligne
         #[arg(long)]
         json: bool,
     },
     /// Diagnostique l'accès à la base de données
-    #[command(help_template = HELP_TEMPLATE)]
+    #[command(help_template = SUB_HELP_TEMPLATE)]
     Doctor {
         /// Sortie JSON
         #[arg(long)]
         json: bool,
     },
     /// Vérifie ou réinitialise le fichier de configuration
-    #[command(subcommand, help_template = HELP_TEMPLATE)]
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
     Config(ConfigCmd),
     /// Démarrage du gestionnaire de services avec la session
-    #[command(subcommand, help_template = HELP_TEMPLATE)]
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
     Autostart(AutostartCmd),
 }
 
