@@ -70,6 +70,9 @@ pub struct ProxySettings {
     pub port: u16,
     /// Optional user name.
     pub user: String,
+    /// The proxy password, encrypted with the installation's key
+    /// (`crate::secrets`); never in clear in the file.
+    pub password_encrypted: Option<String>,
 }
 
 /// The connection settings ("Paramètres de connexion").
@@ -87,6 +90,9 @@ pub struct ConnectionSettings {
     pub update_url: Url,
     /// Adresse d'authentification Net Entreprise.
     pub net_entreprises_url: Url,
+    /// An extra certificate authority (PEM file) trusted in addition to the usual
+    /// roots, for networks that inspect TLS with their own authority.
+    pub extra_ca_file: Option<PathBuf>,
 }
 
 /// Where the application keeps its data ("Configurer les chemins de l'application").
@@ -113,6 +119,8 @@ pub struct MailSettings {
     pub security: MailSecurity,
     /// SMTP user, empty for none.
     pub user: String,
+    /// The SMTP password, encrypted with the installation's key (`crate::secrets`).
+    pub password_encrypted: Option<String>,
     /// Sender address, empty when not configured.
     pub sender: String,
     /// Support address.
@@ -249,6 +257,7 @@ struct RawConnection {
     auth_url: Option<Spanned<String>>,
     update_url: Option<Spanned<String>>,
     net_entreprises_url: Option<Spanned<String>>,
+    extra_ca_file: Option<Spanned<String>>,
     #[serde(default)]
     proxy: RawProxy,
 }
@@ -259,6 +268,7 @@ struct RawProxy {
     host: Option<Spanned<String>>,
     port: Option<Spanned<i64>>,
     user: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -277,6 +287,7 @@ struct RawMail {
     smtp_port: Option<Spanned<i64>>,
     security: Option<Spanned<String>>,
     user: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
     sender: Option<Spanned<String>>,
     support_address: Option<Spanned<String>>,
 }
@@ -297,6 +308,8 @@ struct FileConnection<'a> {
     auth_url: &'a str,
     update_url: &'a str,
     net_entreprises_url: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extra_ca_file: Option<String>,
     proxy: FileProxy<'a>,
 }
 
@@ -305,6 +318,8 @@ struct FileProxy<'a> {
     host: &'a str,
     port: u16,
     user: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -321,6 +336,8 @@ struct FileMail<'a> {
     smtp_port: u16,
     security: MailSecurity,
     user: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
     sender: &'a str,
     support_address: &'a str,
 }
@@ -338,10 +355,12 @@ impl Config {
                     host: String::new(),
                     port: 8080,
                     user: String::new(),
+                    password_encrypted: None,
                 },
                 auth_url: parse_const_url(DEFAULT_AUTH_URL),
                 update_url: parse_const_url(DEFAULT_UPDATE_URL),
                 net_entreprises_url: parse_const_url(DEFAULT_NET_ENTREPRISES_URL),
+                extra_ca_file: None,
             },
             paths: PathSettings {
                 store: home.default_store_path(),
@@ -354,6 +373,7 @@ impl Config {
                 smtp_port: 587,
                 security: MailSecurity::Starttls,
                 user: String::new(),
+                password_encrypted: None,
                 sender: String::new(),
                 support_address: DEFAULT_SUPPORT_ADDRESS.to_owned(),
             },
@@ -439,6 +459,16 @@ impl Config {
             host: proxy_host,
             port: v.port(c.proxy.port.as_ref(), "connection.proxy.port", 8080)?,
             user: Validator::text(c.proxy.user.as_ref()),
+            password_encrypted: Validator::secret(c.proxy.password.as_ref()),
+        };
+        let extra_ca_file = match &c.extra_ca_file {
+            Some(text) if text.get_ref().trim().is_empty() => None,
+            Some(_) => Some(v.path(
+                c.extra_ca_file.as_ref(),
+                "connection.extra_ca_file",
+                Path::new(""),
+            )?),
+            None => None,
         };
 
         let p = &raw.paths;
@@ -499,6 +529,7 @@ impl Config {
                 },
             )?,
             user: Validator::text(m.user.as_ref()),
+            password_encrypted: Validator::secret(m.password.as_ref()),
             sender,
             support_address,
         };
@@ -511,6 +542,7 @@ impl Config {
                 auth_url,
                 update_url,
                 net_entreprises_url,
+                extra_ca_file,
             },
             paths,
             mail,
@@ -526,10 +558,16 @@ impl Config {
                 auth_url: self.connection.auth_url.as_str(),
                 update_url: self.connection.update_url.as_str(),
                 net_entreprises_url: self.connection.net_entreprises_url.as_str(),
+                extra_ca_file: self
+                    .connection
+                    .extra_ca_file
+                    .as_ref()
+                    .map(|p| p.to_string_lossy().into_owned()),
                 proxy: FileProxy {
                     host: &self.connection.proxy.host,
                     port: self.connection.proxy.port,
                     user: &self.connection.proxy.user,
+                    password: self.connection.proxy.password_encrypted.as_deref(),
                 },
             },
             paths: FilePaths {
@@ -548,6 +586,7 @@ impl Config {
                 smtp_port: self.mail.smtp_port,
                 security: self.mail.security,
                 user: &self.mail.user,
+                password: self.mail.password_encrypted.as_deref(),
                 sender: &self.mail.sender,
                 support_address: &self.mail.support_address,
             },
@@ -669,6 +708,13 @@ impl Validator<'_> {
             key: key.to_owned(),
             problem,
         }
+    }
+
+    /// An encrypted secret as stored (opaque text), `None` when absent or empty.
+    fn secret(value: Option<&Spanned<String>>) -> Option<String> {
+        value
+            .map(|v| v.get_ref().trim().to_owned())
+            .filter(|s| !s.is_empty())
     }
 
     fn text(value: Option<&Spanned<String>>) -> String {
@@ -813,6 +859,9 @@ mod tests {
         c.connection.auth_url = Url::parse("http://impact-emploi.urssaf.fr:80").expect("url");
         c.mail.smtp_host = "smtp.asso.fr".into();
         c.mail.sender = "paie@asso.fr".into();
+        c.mail.password_encrypted = Some("v1:AAAA".into());
+        c.connection.proxy.password_encrypted = Some("v1:BBBB".into());
+        c.connection.extra_ca_file = Some(home.root().join("ca-entreprise.pem"));
         c.set_active_store(&home.root().join("autre.iea"));
         c.save(&home).expect("save");
         assert_eq!(Config::load(&home).expect("load"), c);
