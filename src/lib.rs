@@ -7,18 +7,23 @@
 //! [`tray`] is free of GUI crates: the command line, the service and the window
 //! call the same domain functions.
 
+pub mod assistance;
 pub mod autostart;
 pub mod config;
+pub mod connection;
 pub mod demo;
 pub mod diagnostics;
 pub mod fsutil;
 pub mod home;
 pub mod identifiers;
+pub mod installation;
 pub mod instance;
 pub mod jobs;
 pub mod logging;
+pub mod secrets;
 pub mod service;
 pub mod status;
 pub mod store;
+pub mod support;
 pub mod tray;
 pub mod ui;

@@ -127,6 +127,30 @@ enum Cmd {
         subcommand_value_name = "COMMANDE"
     )]
     Config(ConfigCmd),
+    /// Teste l'accès aux serveurs (authentification, mise à jour, Net-entreprises)
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Servers(ServersCmd),
+    /// Authentification auprès du serveur Impact emploi
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Auth(AuthCmd),
+    /// Mode assistance (avec le mot de passe du jour donné par l'assistance)
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Assistance(AssistanceCmd),
     /// Démarrage du gestionnaire de services avec la session
     #[command(
         subcommand,
@@ -143,6 +167,40 @@ enum ConfigCmd {
     Check,
     /// Conserve une copie datée de config.toml puis rétablit les valeurs par défaut
     Reset,
+}
+
+#[derive(Subcommand)]
+enum ServersCmd {
+    /// Teste les trois adresses en même temps ; code de sortie 0 seulement si toutes répondent
+    Test {
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuthCmd {
+    /// Relance l'authentification maintenant et affiche l'état obtenu
+    Retry,
+}
+
+#[derive(Subcommand)]
+enum AssistanceCmd {
+    /// Active le mode assistance
+    Enable {
+        /// Le mot de passe du jour donné par l'assistance (les espaces sont permis)
+        #[arg(long, value_name = "CODE")]
+        code: String,
+    },
+    /// Désactive le mode assistance
+    Disable {
+        /// Le mot de passe du jour donné par l'assistance (les espaces sont permis)
+        #[arg(long, value_name = "CODE")]
+        code: String,
+    },
+    /// Indique si le mode assistance est actif
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -245,6 +303,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::Doctor { json }) => run_doctor(&home, json),
         Some(Cmd::Config(cmd)) => run_config(&home, &cmd),
         Some(Cmd::Autostart(cmd)) => run_autostart(&cmd),
+        Some(Cmd::Servers(ServersCmd::Test { json })) => run_servers_test(&home, json),
+        Some(Cmd::Auth(AuthCmd::Retry)) => run_auth_retry(&home),
+        Some(Cmd::Assistance(cmd)) => run_assistance(&home, &cmd),
     }
 }
 
@@ -267,6 +328,13 @@ fn run_service(home: &Home) -> anyhow::Result<ExitCode> {
     home.ensure()
         .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
     let _log = logging::init(&logs_dir(home), "service");
+    iea_maintenance::connection::install_crypto_provider();
+    // The installation's identity and its support key exist from the first start
+    // (PROTOCOL.md), so that support can compute unlock codes for it.
+    iea_maintenance::installation::Installation::load_or_create(home)
+        .map_err(|e| anyhow::anyhow!("{}", messages::installation_error(&e)))?;
+    iea_maintenance::installation::support_key(home)
+        .map_err(|e| anyhow::anyhow!("{}", messages::installation_error(&e)))?;
     let primary = match instance::acquire(home, "service", "centre accueil")
         .context("impossible de vérifier si le gestionnaire de services est déjà lancé")?
     {
@@ -553,4 +621,148 @@ fn run_autostart(cmd: &AutostartCmd) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_servers_test(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
+    use iea_maintenance::connection::servers;
+    iea_maintenance::connection::install_crypto_provider();
+    let config = load_config(home)?;
+    let proxy_password = proxy_password(home, &config)?;
+    let report = servers::test_servers(&config.connection, proxy_password.as_deref());
+    if let Err(e) = report.save_last(home) {
+        tracing::warn!(error = %e, "dernier test des serveurs non enregistré");
+    }
+    let message = |r: &servers::ServerResult| {
+        r.problem
+            .as_ref()
+            .map_or_else(|| "accessible".to_owned(), messages::server_problem)
+    };
+    if json {
+        let results: Vec<serde_json::Value> = report
+            .results
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "url": r.url,
+                    "ok": r.ok,
+                    "step": r.step,
+                    "message": message(r),
+                    "elapsed_ms": r.elapsed_ms,
+                })
+            })
+            .collect();
+        println!("{}", serde_json::json!({ "results": results }));
+    } else {
+        for r in &report.results {
+            println!(
+                "{} {} — {}{}",
+                if r.ok { "✔" } else { "✘" },
+                r.url,
+                message(r),
+                if r.ok {
+                    String::new()
+                } else {
+                    format!(" (étape : {})", messages::server_step(r.step))
+                }
+            );
+        }
+        if report.all_ok() {
+            println!("{}", messages::SERVERS_OK);
+        } else if let Some(advice) = messages::server_advice(&report) {
+            println!("{advice}");
+        }
+    }
+    Ok(if report.all_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The proxy password, decrypted, when one is stored.
+fn proxy_password(home: &Home, config: &Config) -> anyhow::Result<Option<String>> {
+    let Some(stored) = &config.connection.proxy.password_encrypted else {
+        return Ok(None);
+    };
+    let key = iea_maintenance::secrets::SecretKey::load_or_create(home)
+        .map_err(|e| anyhow::anyhow!("{}", messages::secret_error(&e)))?;
+    key.decrypt(stored)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{}", messages::secret_error(&e)))
+}
+
+fn run_auth_retry(home: &Home) -> anyhow::Result<ExitCode> {
+    iea_maintenance::connection::install_crypto_provider();
+    home.ensure()
+        .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    let _log = logging::init(&logs_dir(home), "cli");
+    let state = iea_maintenance::connection::auth::authenticate_now(home)
+        .map_err(|e| anyhow::anyhow!("{}", messages::auth_error(&e)))?;
+    let config = load_config(home)?;
+    println!("État : {}", state.state_key());
+    let inputs = iea_maintenance::service::state::ServiceInputs {
+        connection: state.connection.clone(),
+        assistance: state.assistance,
+        store_problem: None,
+        backup_warnings: Vec::new(),
+    };
+    println!(
+        "{}",
+        iea_maintenance::service::state::tray_view(
+            &inputs,
+            iea_maintenance::service::state::Capabilities::CURRENT
+        )
+        .status_line
+    );
+    if let Some(explanation) = messages::connection_state_explanation(
+        &state.connection,
+        &config.mail.support_address,
+        env!("CARGO_PKG_VERSION"),
+    ) {
+        println!("{explanation}");
+    }
+    Ok(
+        if state.connection == iea_maintenance::service::state::ConnectionState::Connected {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
+}
+
+fn run_assistance(home: &Home, cmd: &AssistanceCmd) -> anyhow::Result<ExitCode> {
+    use iea_maintenance::assistance;
+    home.ensure()
+        .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    let _log = logging::init(&logs_dir(home), "cli");
+    let now = chrono::Local::now();
+    let result = match cmd {
+        AssistanceCmd::Status => {
+            let s = assistance::status(home, now);
+            println!(
+                "Mode assistance : {}",
+                if s.enabled { "activé" } else { "désactivé" }
+            );
+            if let Some(until) = s.locked_until {
+                println!(
+                    "Saisie du mot de passe du jour bloquée jusqu'à {} après 5 essais erronés.",
+                    until.format("%H:%M")
+                );
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        AssistanceCmd::Enable { code } => assistance::enable(home, code, now),
+        AssistanceCmd::Disable { code } => assistance::disable(home, code, now),
+    };
+    match result {
+        Ok(outcome) => {
+            println!("{}", messages::assistance_outcome(&outcome));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{}", messages::assistance_error(&e));
+            Ok(ExitCode::from(1))
+        }
+    }
 }

@@ -75,11 +75,7 @@ pub fn collect(home: &Home) -> Result<(Status, Option<StoreError>), ConfigError>
             Some(e),
         ),
     };
-    let state = if persisted.assistance {
-        "assistance"
-    } else {
-        persisted.connection.key()
-    };
+    let state = persisted.state_key();
     Ok((
         Status {
             version: env!("CARGO_PKG_VERSION"),

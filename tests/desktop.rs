@@ -2,7 +2,7 @@
 //! service's icon appears, a right-click opens its menu, and "Ouvrir le centre de
 //! maintenance…" opens the centre's window.
 
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::many_single_char_names)]
 
 mod support;
 
@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use support::desktop::{Desktop, artefacts_dir, wait_until};
+use support::https::{TestServer, answers};
 
 const BIN: &str = env!("CARGO_BIN_EXE_iea-maintenance");
 
@@ -24,6 +25,14 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         .status()
         .expect("demo");
     assert!(status.success(), "demo store");
+    // The service authenticates at start: against a loopback server, never the vendor's.
+    let server = TestServer::http().with_protocol_routes();
+    server.route(
+        "POST",
+        "/api/v1/authenticate",
+        answers::auth_ok("Association de test", "2027-12-31"),
+    );
+    point_at(home.path(), &server);
 
     let mut desk = Desktop::start();
     let mut trayer = desk.command("trayer");
@@ -81,6 +90,27 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     let (x, y, w, h) = icon_box.expect("icon geometry");
     let (cx, cy) = (x + w / 2, y + h / 2);
 
+    // Authenticated against the loopback server: the blue ball.
+    let connected = wait_until(Duration::from_secs(15), || {
+        iea_maintenance::service::persist::PersistedState::load(&iea_maintenance::home::Home::at(
+            home.path(),
+        ))
+        .state_key()
+            == "connected"
+    });
+    std::thread::sleep(Duration::from_secs(4));
+    let shot = shots.join("bureau-connecte.png");
+    desk.screenshot(&shot);
+    let (r, _, b) = mean_colour(&shot, (x, y, w, h));
+    if !connected || b <= r {
+        stop_programs(home.path());
+    }
+    assert!(connected, "the service did not authenticate");
+    assert!(
+        b > r,
+        "the connected icon should be the blue ball (r={r}, b={b})"
+    );
+
     let windows_before = desk.window_tree();
     desk.xdotool(&["mousemove", &cx.to_string(), &cy.to_string(), "click", "3"]);
     let menu_open = wait_until(Duration::from_secs(5), || {
@@ -93,9 +123,13 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     }
     assert!(menu_open, "the right-click menu did not open");
 
-    // In the menu, the first usable entry is "Configurer les chemins…", the next
-    // one "Ouvrir le centre de maintenance…" (the entries before are greyed).
-    desk.xdotool(&["key", "Down", "Down", "Return"]);
+    // Down moves over the usable entries only: count those above "Ouvrir le
+    // centre de maintenance…" in the menu the service shows now (connected).
+    let downs = downs_to_open_centre();
+    let mut keys = vec!["key"];
+    keys.extend(std::iter::repeat_n("Down", downs));
+    keys.push("Return");
+    desk.xdotool(&keys);
     let mut centre = Vec::new();
     let opened = wait_until(Duration::from_mins(1), || {
         // xdotool's name search is a regular expression that trips on the en dash.
@@ -106,6 +140,25 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     desk.screenshot(&shots.join("bureau-centre.png"));
     let tree = desk.window_tree();
 
+    // Assistance mode with the code of the day: the red beetle replaces the ball.
+    let o = Command::new(BIN)
+        .args([
+            "assistance",
+            "enable",
+            "--code",
+            &todays_enable_code(home.path()),
+        ])
+        .env("IEA_HOME", home.path())
+        .output()
+        .expect("assistance");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let beetle = wait_until(Duration::from_secs(15), || {
+        let shot = shots.join("bureau-scarabee.png");
+        desk.screenshot(&shot);
+        let (r, _, b) = mean_colour(&shot, (x, y, w, h));
+        r > b + 20
+    });
+
     // A second start of the service hands over to the running one and exits.
     let second = desk
         .command(BIN)
@@ -113,6 +166,10 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         .output()
         .expect("second start");
     stop_programs(home.path());
+    assert!(
+        beetle,
+        "the icon did not turn into the red beetle in assistance mode"
+    );
     assert_eq!(second.status.code(), Some(0));
     assert!(
         String::from_utf8_lossy(&second.stderr).contains("déjà lancé"),
@@ -161,6 +218,8 @@ fn without_a_tray_host_the_service_says_so_and_opens_the_centre() {
             .expect("demo")
             .success()
     );
+    let server = TestServer::http().with_protocol_routes();
+    point_at(home.path(), &server);
     let desk = Desktop::start();
     let stderr_path = home.path().join("service-stderr.txt");
     let mut service = desk
@@ -183,4 +242,92 @@ fn without_a_tray_host_the_service_says_so_and_opens_the_centre() {
     let said = std::fs::read_to_string(&stderr_path).expect("stderr");
     assert!(said.contains("Aucune zone de notification"), "{said}");
     assert!(opened, "the centre did not open in place of the icon");
+}
+
+/// Points the three addresses of the installation at a loopback server.
+fn point_at(home: &std::path::Path, server: &TestServer) {
+    std::fs::write(
+        home.join("config.toml"),
+        format!(
+            "[connection]\nmode = \"normal\"\nauth_url = \"{}\"\nupdate_url = \"{}\"\n\
+             net_entreprises_url = \"{}\"\n",
+            server.url(),
+            server.url_of("/updates"),
+            server.url_of("/authentifier/1.0/")
+        ),
+    )
+    .expect("config");
+}
+
+/// The code support would give today to enable assistance mode.
+fn todays_enable_code(home: &std::path::Path) -> String {
+    use iea_maintenance::assistance::{AssistanceAction, code_for};
+    let h = iea_maintenance::home::Home::at(home);
+    let installation =
+        iea_maintenance::installation::Installation::load_or_create(&h).expect("installation");
+    let key = iea_maintenance::installation::support_key(&h).expect("support key");
+    code_for(
+        &key,
+        AssistanceAction::Enable,
+        &installation.installation_id,
+        chrono::Local::now().date_naive(),
+    )
+}
+
+/// The mean colour (0–255) of a rectangle of a screenshot, by imagemagick.
+fn mean_colour(shot: &std::path::Path, (x, y, w, h): (i32, i32, i32, i32)) -> (u32, u32, u32) {
+    let out = Command::new("convert")
+        .arg(shot)
+        .args([
+            "-crop",
+            &format!("{w}x{h}+{x}+{y}"),
+            "+repage",
+            "-scale",
+            "1x1!",
+            "-format",
+            "%[fx:int(255*r)] %[fx:int(255*g)] %[fx:int(255*b)]",
+            "info:",
+        ])
+        .output()
+        .expect("convert (imagemagick)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<u32> = text
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    assert_eq!(v.len(), 3, "convert said: {text}");
+    (v[0], v[1], v[2])
+}
+
+/// How many presses of Down reach "Ouvrir le centre de maintenance…" in the
+/// menu of a connected installation (greyed entries are skipped by GTK).
+fn downs_to_open_centre() -> usize {
+    use iea_maintenance::service::state::{
+        Capabilities, ConnectionState, MenuAction, MenuEntry, ServiceInputs, tray_view,
+    };
+    let view = tray_view(
+        &ServiceInputs {
+            connection: ConnectionState::Connected,
+            assistance: false,
+            store_problem: None,
+            backup_warnings: Vec::new(),
+        },
+        Capabilities::CURRENT,
+    );
+    let mut downs = 0;
+    for entry in &view.menu {
+        match entry {
+            MenuEntry::Action { action, enabled } => {
+                if *enabled {
+                    downs += 1;
+                }
+                if *action == MenuAction::OpenCentre {
+                    return downs;
+                }
+            }
+            MenuEntry::Submenu { .. } => downs += 1,
+            MenuEntry::Info(_) | MenuEntry::Separator => {}
+        }
+    }
+    panic!("no « Ouvrir le centre de maintenance… » in the menu");
 }

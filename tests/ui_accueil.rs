@@ -1,12 +1,18 @@
 //! Accueil shows the true figures of the active store, read in the background,
-//! and reads them again on "Actualiser".
+//! and reads them again on "Actualiser"; under "Connexion au serveur", what to do
+//! when the server refuses or cannot be reached, and the way to assistance mode.
 
 mod ui_support;
 
 use egui_kittest::kittest::Queryable;
+use iea_maintenance::service::persist::PersistedState;
+use iea_maintenance::service::state::ConnectionState;
 use iea_maintenance::store::Store;
 use iea_maintenance::ui::ScreenId;
-use ui_support::{centre, click, fixed_workstation, shows, store_with_payroll, workstation};
+use ui_support::{
+    centre, click, click_in_view, click_link, fixed_workstation, shows, shows_part,
+    store_with_payroll, workstation,
+};
 
 #[test]
 fn accueil_shows_the_counts_of_the_store() {
@@ -81,4 +87,104 @@ fn accueil_snapshot() {
     store_with_payroll(&ws);
     let mut harness = centre(&ws, ScreenId::Accueil);
     ui_support::snapshot(&mut harness, "accueil");
+}
+
+fn set_state(ws: &ui_support::Workstation, connection: ConnectionState, assistance: bool) {
+    let mut state = PersistedState::default();
+    state.set_connection(connection, "test");
+    state.set_assistance(assistance, "test");
+    state.save(&ws.home).expect("state");
+}
+
+#[test]
+fn a_refused_authorisation_says_what_to_do_with_the_ways_out() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    set_state(
+        &ws,
+        ConnectionState::AuthRefused {
+            message: "Autorisation refusée pour cette installation".into(),
+        },
+        false,
+    );
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    assert!(shows(
+        &harness,
+        "Serveur d'authentification : autorisation refusée"
+    ));
+    assert!(shows(&harness, "Boule bleue avec un cœur rouge"));
+    // Seed 000, case 3: the support address, the subject, assistance meanwhile.
+    assert!(shows_part(&harness, "impact-emploi-association@urssaf.fr"));
+    assert!(shows_part(
+        &harness,
+        &format!("Serveur de connexion {}", env!("CARGO_PKG_VERSION"))
+    ));
+    assert!(shows_part(&harness, "mode assistance"));
+    assert!(shows(
+        &harness,
+        "Relancer l'authentification auprès du serveur"
+    ));
+    click_in_view(&mut harness, "Paramètres de connexion…");
+    assert_eq!(harness.state().screen(), ScreenId::Connexion);
+}
+
+#[test]
+fn an_unreachable_server_can_be_tried_again_from_accueil() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    set_state(
+        &ws,
+        ConnectionState::Unreachable { next_retry: None },
+        false,
+    );
+    // A loopback address where nothing listens: the retry fails at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let mut config = iea_maintenance::config::Config::load(&ws.home).expect("config");
+    config.connection.auth_url =
+        url::Url::parse(&format!("https://127.0.0.1:{closed}")).expect("url");
+    config.save(&ws.home).expect("save");
+
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    assert!(shows(&harness, "Échec de connexion au serveur"));
+    assert!(
+        shows_part(&harness, "Tester l'accès aux serveurs"),
+        "what to do"
+    );
+    click_in_view(
+        &mut harness,
+        "Relancer l'authentification auprès du serveur",
+    );
+    assert!(matches!(
+        PersistedState::load(&ws.home).connection,
+        ConnectionState::Unreachable { .. }
+    ));
+    assert!(
+        shows_part(
+            &harness,
+            "Le serveur d'authentification n'a pas pu être joint"
+        ),
+        "the failure is said next to the button"
+    );
+}
+
+#[test]
+fn in_assistance_mode_accueil_shows_the_beetle_and_the_way_to_turn_it_off() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    set_state(&ws, ConnectionState::Unknown, true);
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    assert!(shows(&harness, "Scarabée rouge"));
+    assert!(shows(
+        &harness,
+        "Mode assistance : déconnecté du serveur de production"
+    ));
+    assert!(!shows(
+        &harness,
+        "Relancer l'authentification auprès du serveur"
+    ));
+    click_link(&mut harness, "Mode assistance");
+    assert_eq!(harness.state().screen(), ScreenId::Assistance);
 }

@@ -7,14 +7,13 @@ mod ui_support;
 use iea_maintenance::ui::{CentreApp, ScreenId};
 use ui_support::{centre, click, is_disabled, settle, shows, store_with_payroll, workstation};
 
-const GREYED: [&str; 7] = [
+const GREYED: [&str; 6] = [
     "Comptes utilisateurs",
     "Gestionnaire de licences",
     "Sauvegarder / Restaurer",
     "Gérer les mises à jour",
     "Transfert database vers Urssaf",
     "Clôturer un exercice",
-    "Paramètres de connexion",
 ];
 
 #[test]
@@ -24,11 +23,15 @@ fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
     let mut harness = centre(&ws, ScreenId::Accueil);
     assert!(shows(&harness, "Administrer"));
     assert!(shows(&harness, "Maintenir"));
+    assert!(shows(&harness, "Demande de support technique"));
     for label in GREYED {
         assert!(is_disabled(&harness, label), "{label} must be greyed");
     }
     for label in [
         "Accueil",
+        "Paramètres de connexion",
+        "Demande d'assistance à distance",
+        "Mode assistance",
         "Configurer les chemins",
         "Changer de base de données",
         "Journal",
@@ -64,6 +67,21 @@ fn entries_open_their_screens() {
             "À propos du Tiers de confiance",
         ),
         ("Journal", ScreenId::Journal, "Dossier des journaux :"),
+        (
+            "Paramètres de connexion",
+            ScreenId::Connexion,
+            "Tester l'accès aux serveurs",
+        ),
+        (
+            "Mode assistance",
+            ScreenId::Assistance,
+            "Mot de passe du jour",
+        ),
+        (
+            "Demande d'assistance à distance",
+            ScreenId::Support,
+            "Voir le rapport",
+        ),
         ("Accueil", ScreenId::Accueil, "Base de données active"),
     ] {
         click(&mut harness, label);
@@ -134,4 +152,39 @@ fn the_navigation_works_with_the_keyboard() {
     harness.key_press(eframe::egui::Key::Enter);
     settle(&mut harness);
     assert_eq!(harness.state().screen(), ScreenId::Journal);
+}
+
+#[test]
+fn connection_assistance_and_support_work_without_the_store() {
+    // No store at all: the screens that need one give way to "Base de données
+    // inaccessible", but not these three, which help precisely then.
+    let ws = workstation();
+    let mut harness = centre(&ws, ScreenId::Accueil);
+    assert!(shows(&harness, "Base de données inaccessible"));
+    for (label, screen, seen) in [
+        (
+            "Paramètres de connexion",
+            ScreenId::Connexion,
+            "Tester l'accès aux serveurs",
+        ),
+        (
+            "Mode assistance",
+            ScreenId::Assistance,
+            "Mot de passe du jour",
+        ),
+        (
+            "Demande d'assistance à distance",
+            ScreenId::Support,
+            "Voir le rapport",
+        ),
+    ] {
+        click(&mut harness, label);
+        assert_eq!(harness.state().screen(), screen);
+        assert!(shows(&harness, seen), "{seen} on {screen:?}");
+        assert!(!shows(&harness, "Base de données inaccessible"));
+    }
+    assert!(
+        !ws.store_path().exists(),
+        "no store is created by these screens"
+    );
 }

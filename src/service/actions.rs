@@ -15,6 +15,8 @@ pub enum Effect {
     Done,
     /// Leave the service.
     Quit,
+    /// Authenticate now (the service's authentication loop does it).
+    RetryAuthentication,
 }
 
 /// Errors of performing a menu action.
@@ -37,7 +39,10 @@ pub enum ActionError {
 pub fn centre_screen(action: MenuAction) -> Option<&'static str> {
     match action {
         MenuAction::OpenCentre => Some("accueil"),
+        MenuAction::ConnectionSettings => Some("connexion"),
         MenuAction::ConfigurePaths => Some("chemins"),
+        MenuAction::RemoteAssistance => Some("support"),
+        MenuAction::EnableAssistance | MenuAction::DisableAssistance => Some("assistance"),
         MenuAction::ChangeDatabase => Some("base"),
         MenuAction::About => Some("a-propos"),
         _ => None,
@@ -59,6 +64,7 @@ pub fn perform(home: &Home, action: MenuAction) -> Result<Effect, ActionError> {
             Ok(Effect::Done)
         }
         MenuAction::Quit => Ok(Effect::Quit),
+        MenuAction::RetryAuthentication => Ok(Effect::RetryAuthentication),
         other => Err(ActionError::Unavailable(other)),
     }
 }
@@ -122,6 +128,19 @@ mod tests {
         assert_eq!(centre_screen(MenuAction::ConfigurePaths), Some("chemins"));
         assert_eq!(centre_screen(MenuAction::ChangeDatabase), Some("base"));
         assert_eq!(centre_screen(MenuAction::About), Some("a-propos"));
+        assert_eq!(
+            centre_screen(MenuAction::ConnectionSettings),
+            Some("connexion")
+        );
+        assert_eq!(centre_screen(MenuAction::RemoteAssistance), Some("support"));
+        assert_eq!(
+            centre_screen(MenuAction::EnableAssistance),
+            Some("assistance")
+        );
+        assert_eq!(
+            centre_screen(MenuAction::DisableAssistance),
+            Some("assistance")
+        );
         assert_eq!(centre_screen(MenuAction::Quit), None);
     }
 

@@ -1,6 +1,8 @@
 //! The resident service: its state machine, its persisted state and its run loop.
 
 pub mod actions;
+pub mod auth_loop;
+pub mod notify;
 pub mod persist;
 pub mod state;
 

@@ -76,9 +76,9 @@ pub struct Capabilities {
 impl Capabilities {
     /// The capabilities of this build.
     pub const CURRENT: Self = Self {
-        connection: false,
+        connection: true,
         updates: false,
-        support: false,
+        support: true,
     };
 }
 
@@ -427,15 +427,7 @@ mod tests {
     fn capabilities_not_built_are_greyed_and_the_others_work() {
         let v = tray_view(&inputs(ConnectionState::Unknown), Capabilities::CURRENT);
         for (action, enabled) in actions(&v.menu) {
-            let expected = matches!(
-                action,
-                MenuAction::ConfigurePaths
-                    | MenuAction::OpenCentre
-                    | MenuAction::ExploreFolder
-                    | MenuAction::ChangeDatabase
-                    | MenuAction::About
-                    | MenuAction::Quit
-            );
+            let expected = !matches!(action, MenuAction::UpdateNow);
             assert_eq!(enabled, expected, "{action:?}");
         }
     }

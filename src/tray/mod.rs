@@ -13,6 +13,7 @@ use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
 use crate::home::Home;
 use crate::service::actions::{self, Effect};
+use crate::service::auth_loop::{self, AuthLoop};
 use crate::service::state::{self, Capabilities, MenuAction, MenuEntry, TrayIconKind, TrayView};
 
 /// How often the service looks at the metadata of the state file, the config and
@@ -54,6 +55,7 @@ fn icon(kind: TrayIconKind) -> Result<Icon, TrayError> {
 
 struct TrayState {
     home: Home,
+    auth: AuthLoop,
     watch: crate::service::ChangeWatch,
     tray: TrayIcon,
     view: TrayView,
@@ -142,11 +144,18 @@ pub fn run(home: Home, requests: Receiver<String>) -> Result<(), TrayError> {
         .build()
         .map_err(|e| TrayError::Icon(e.to_string()))?;
     tracing::info!(status = %view.status_line, "icône de notification affichée");
+    let auth = AuthLoop::start(home.clone(), |state| {
+        if auth_loop::needs_user(state) {
+            crate::service::notify::state_changed(state);
+        }
+    })
+    .map_err(|e| TrayError::Icon(e.to_string()))?;
     let mut watch = crate::service::ChangeWatch::default();
     watch.changed(&home);
     TRAY.with(|t| {
         *t.borrow_mut() = Some(TrayState {
             home,
+            auth,
             watch,
             tray,
             view,
@@ -170,7 +179,9 @@ pub fn run(home: Home, requests: Receiver<String>) -> Result<(), TrayError> {
         glib::ControlFlow::Continue
     });
     gtk::main();
-    TRAY.with(|t| t.borrow_mut().take());
+    if let Some(state) = TRAY.with(|t| t.borrow_mut().take()) {
+        state.auth.stop();
+    }
     Ok(())
 }
 
@@ -239,6 +250,13 @@ fn refresh() {
         if view == state.view {
             return;
         }
+        // Assistance mode has just ended: authenticate at once rather than at the
+        // next period (seed 000: the heart stays until it succeeds).
+        let assistance_ended =
+            state.view.icon == TrayIconKind::Beetle && view.icon != TrayIconKind::Beetle;
+        if assistance_ended {
+            state.auth.retry_now();
+        }
         if view.icon != state.view.icon
             && let Ok(i) = icon(view.icon)
         {
@@ -257,11 +275,16 @@ fn on_menu(id: &str) {
     let Some(action) = MenuAction::from_id(id) else {
         return;
     };
-    let home = TRAY.with(|t| t.borrow().as_ref().map(|s| s.home.clone()));
-    let Some(home) = home else { return };
+    let handles = TRAY.with(|t| {
+        t.borrow()
+            .as_ref()
+            .map(|s| (s.home.clone(), s.auth.clone()))
+    });
+    let Some((home, auth)) = handles else { return };
     tracing::info!(entry = action.label(), "menu de l'icône");
     match actions::perform(&home, action) {
         Ok(Effect::Quit) => quit(),
+        Ok(Effect::RetryAuthentication) => auth.retry_now(),
         Ok(Effect::Done) => {}
         Err(e) => tracing::warn!(error = %e, "action du menu impossible"),
     }

@@ -2,10 +2,10 @@
 //! [`Command`]s screens push, and [`CentreApp`], which draws the navigation panel,
 //! the status bar and the current screen, then applies the commands once per frame.
 //!
-//! Commands that take time (opening a store, switching or creating one) run on
-//! named worker threads; their state (pending, done, failed) is kept as an
-//! [`Outcome`] per [`Action`] so that the screen that sent them can show it next to
-//! its button.
+//! Commands that take time (opening a store, switching or creating one, testing
+//! the servers, authenticating, sending a support request) run on named worker
+//! threads; their state (pending, done, failed) is kept as an [`Outcome`] per
+//! [`Action`] so that the screen that sent them can show it next to its button.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,16 +17,24 @@ use eframe::egui;
 use super::messages::{self, Explanation};
 use super::request::Request;
 use super::screens::{
-    APropos, Accueil, BaseScreen, Chemins, ConfigErrorScreen, Inaccessible, Journal,
+    APropos, Accueil, AssistanceScreen, BaseScreen, Chemins, ConfigErrorScreen, Connexion,
+    Inaccessible, Journal, SupportScreen,
 };
 use super::{ScreenId, widgets};
-use crate::config::{self, Config, ConfigError};
+use crate::assistance::{self, AssistanceError, AssistanceOutcome};
+use crate::config::{self, Config, ConfigError, ConnectionSettings};
+use crate::connection::auth::{self, AuthError};
+use crate::connection::servers::{self, ServerTestReport};
 use crate::fsutil;
 use crate::home::Home;
+use crate::secrets::SecretKey;
 use crate::service::persist::PersistedState;
-use crate::service::state::{Capabilities, ServiceInputs, tray_view};
+use crate::service::state::{
+    Capabilities, ConnectionState, SUPPORT_SUBMENU, ServiceInputs, tray_view,
+};
 use crate::store::catalog::{self, CatalogError};
 use crate::store::{Store, StoreError};
+use crate::support::{self, SupportError, SupportRequest};
 
 /// How often the status bar re-reads the service's state and the store's size.
 const REFRESH_EVERY: Duration = Duration::from_secs(5);
@@ -67,6 +75,18 @@ pub enum Action {
     CreateFolder,
     /// [`Command::OpenFolder`].
     OpenFolder,
+    /// [`Command::SaveConnection`].
+    SaveConnection,
+    /// [`Command::TestServers`]; the report itself is [`AppCtx::server_test`].
+    TestServers,
+    /// [`Command::RetryAuthentication`].
+    Authenticate,
+    /// [`Command::EnableAssistance`] and [`Command::DisableAssistance`].
+    Assistance,
+    /// [`Command::SendSupport`].
+    SendSupport,
+    /// [`Command::SaveSupportReport`].
+    SaveSupportReport,
 }
 
 /// What became of a command that can take time or fail.
@@ -111,6 +131,85 @@ pub enum Command {
     OpenFolder(PathBuf),
     /// Close the centre.
     Quit,
+    /// Save the connection settings of "Paramètres de connexion", already
+    /// validated by the screen, into `config.toml` (atomically, the rest of the
+    /// configuration unchanged). A new proxy password is encrypted with the
+    /// installation's key first; the clear text never reaches the file.
+    SaveConnection {
+        /// The new settings; their `proxy.password_encrypted` is the stored one.
+        settings: Box<ConnectionSettings>,
+        /// What becomes of the stored proxy password.
+        proxy_password: PasswordChange,
+    },
+    /// "Tester l'accès aux serveurs" with these settings as typed (not
+    /// necessarily saved), on a worker thread; the report is kept in
+    /// [`AppCtx::server_test`] and saved as the last test.
+    TestServers {
+        /// The settings to test.
+        settings: Box<ConnectionSettings>,
+        /// A proxy password typed but not saved yet; without one, the stored
+        /// password (if any) is used.
+        proxy_password: Option<Secret>,
+    },
+    /// "Relancer l'authentification auprès du serveur" now, with the saved
+    /// settings, on a worker thread (refused in assistance mode).
+    RetryAuthentication,
+    /// "Activer le mode assistance" with this code of the day.
+    EnableAssistance(Secret),
+    /// "Désactiver le mode assistance" with this code of the day.
+    DisableAssistance(Secret),
+    /// "Envoyer": send this support request by e-mail, on a worker thread.
+    SendSupport(Box<SupportRequest>),
+    /// "Enregistrer le rapport…": write the request's report to this file.
+    SaveSupportReport {
+        /// The request whose report is written.
+        request: Box<SupportRequest>,
+        /// The file chosen by the user.
+        path: PathBuf,
+    },
+}
+
+/// A password or code typed by the user: never shown in debug output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps typed text.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The text, for the one call that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// What becomes of the stored proxy password when the connection settings are
+/// saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordChange {
+    /// Keep the stored one (or none).
+    Keep,
+    /// Replace it by this one, encrypted before it is written.
+    Replace(Secret),
+    /// Remove it.
+    Remove,
+}
+
+/// What a background task of the shell sends back.
+#[derive(Debug)]
+enum TaskResult {
+    ServerTest(Box<ServerTestReport>),
+    Auth(Box<Result<PersistedState, AuthError>>),
+    Assistance(Result<AssistanceOutcome, AssistanceError>),
+    Support(Result<(), SupportError>),
 }
 
 /// What a store job sends back: which action, and the configuration it saved.
@@ -130,6 +229,8 @@ pub struct AppCtx {
     /// Commands pushed this frame, applied by the shell at its end.
     pub commands: Vec<Command>,
     outcomes: HashMap<Action, Outcome>,
+    server_test: Option<ServerTestReport>,
+    state_generation: u64,
     store_generation: u64,
     config_generation: u64,
     fs_generation: u64,
@@ -153,6 +254,8 @@ impl AppCtx {
             persisted,
             commands: Vec::new(),
             outcomes: HashMap::new(),
+            server_test: None,
+            state_generation: 0,
             store_generation: 0,
             config_generation: 0,
             fs_generation: 0,
@@ -216,6 +319,25 @@ impl AppCtx {
         self.fs_generation
     }
 
+    /// Changes when the service's state was read again or assistance mode was
+    /// switched: screens showing it read it again.
+    pub fn state_generation(&self) -> u64 {
+        self.state_generation
+    }
+
+    /// The report of the last "Tester l'accès aux serveurs" of this session,
+    /// kept while a new test runs.
+    pub fn server_test(&self) -> Option<&ServerTestReport> {
+        self.server_test.as_ref()
+    }
+
+    /// The support address: the configured one, or the product's.
+    pub fn support_address(&self) -> &str {
+        self.config().map_or(config::DEFAULT_SUPPORT_ADDRESS, |c| {
+            c.mail.support_address.as_str()
+        })
+    }
+
     /// The connection line of the service, in French (the tray's status line,
     /// without the store, which is shown apart).
     pub fn connection_line(&self) -> String {
@@ -269,6 +391,9 @@ fn io_failure(title: &str, what: String, source: &std::io::Error) -> Explanation
 #[derive(Debug, Default)]
 struct Screens {
     accueil: Accueil,
+    connexion: Connexion,
+    assistance: AssistanceScreen,
+    support: SupportScreen,
     chemins: Chemins,
     base: BaseScreen,
     journal: Journal,
@@ -293,6 +418,7 @@ pub struct CentreApp {
     screens: Screens,
     opening: Request<Result<Store, StoreError>>,
     store_job: Request<JobResult>,
+    tasks: HashMap<Action, Request<TaskResult>>,
     requests: Option<Receiver<ScreenId>>,
     last_refresh: Option<f64>,
     started: bool,
@@ -313,6 +439,7 @@ impl CentreApp {
             screens: Screens::default(),
             opening: Request::default(),
             store_job: Request::default(),
+            tasks: HashMap::new(),
             requests: None,
             last_refresh: None,
             started: false,
@@ -346,7 +473,9 @@ impl CentreApp {
         !self.started
             || self.opening.is_pending()
             || self.store_job.is_pending()
+            || self.tasks.values().any(Request::is_pending)
             || self.screens.accueil.is_busy()
+            || self.screens.support.is_busy()
             || self.screens.chemins.is_busy()
             || self.screens.base.is_busy()
             || self.screens.journal.is_busy()
@@ -393,7 +522,7 @@ impl CentreApp {
 
     fn shown(&self) -> Shown {
         if self.ctx.config.is_err() {
-            if matches!(self.screen, ScreenId::Journal | ScreenId::APropos) {
+            if self.screen.works_without_config() {
                 Shown::Screen(self.screen)
             } else {
                 Shown::ConfigError
@@ -416,6 +545,9 @@ impl CentreApp {
         match shown {
             Shown::ConfigError => s.config_error.ui(ui, ctx),
             Shown::Inaccessible => s.inaccessible.ui(ui, ctx),
+            Shown::Screen(ScreenId::Connexion) => s.connexion.ui(ui, ctx),
+            Shown::Screen(ScreenId::Assistance) => s.assistance.ui(ui, ctx),
+            Shown::Screen(ScreenId::Support) => s.support.ui(ui, ctx),
             Shown::Screen(ScreenId::Chemins) => s.chemins.ui(ui, ctx),
             Shown::Screen(ScreenId::Base) => s.base.ui(ui, ctx),
             Shown::Screen(ScreenId::Journal) => s.journal.ui(ui, ctx),
@@ -429,7 +561,7 @@ impl CentreApp {
         ui.add_space(8.0);
         ui.heading("Centre de maintenance");
         ui.add_space(8.0);
-        let groups: [(Option<&str>, &[ScreenId]); 6] = [
+        let groups: [(Option<&str>, &[ScreenId]); 7] = [
             (None, &[ScreenId::Accueil]),
             (
                 Some("Administrer"),
@@ -452,6 +584,10 @@ impl CentreApp {
                     ScreenId::Base,
                     ScreenId::Journal,
                 ],
+            ),
+            (
+                Some(SUPPORT_SUBMENU),
+                &[ScreenId::Support, ScreenId::Assistance],
             ),
             (None, &[ScreenId::APropos]),
         ];
@@ -545,10 +681,12 @@ impl CentreApp {
 
     fn poll_background(&mut self, egui_ctx: &egui::Context) {
         self.screens.accueil.poll();
+        self.screens.support.poll();
         self.screens.chemins.poll();
         self.screens.base.poll();
         self.screens.journal.poll();
         self.screens.inaccessible.poll();
+        self.poll_tasks();
         let arrived = self.opening.poll();
         let stopped = !self.opening.is_pending() && self.opening.failure().is_some();
         if arrived || stopped {
@@ -600,6 +738,121 @@ impl CentreApp {
         }
     }
 
+    /// Takes the results of the shell's background tasks that are done.
+    fn poll_tasks(&mut self) {
+        let mut finished = Vec::new();
+        for (action, task) in &mut self.tasks {
+            if task.poll() {
+                finished.push(*action);
+            } else if !task.is_pending() && task.failure().is_some() {
+                task.clear();
+                self.ctx.outcomes.insert(
+                    *action,
+                    Outcome::Failed(io_failure(
+                        "Opération interrompue",
+                        "L'opération s'est arrêtée avant la fin.".to_owned(),
+                        &std::io::Error::other("tâche de fond interrompue"),
+                    )),
+                );
+            }
+        }
+        for action in finished {
+            let result = self.tasks.remove(&action).and_then(Request::into_latest);
+            if let Some(result) = result {
+                self.finish_task(action, result);
+            }
+        }
+    }
+
+    fn finish_task(&mut self, action: Action, result: TaskResult) {
+        let outcome = match result {
+            TaskResult::ServerTest(report) => {
+                self.ctx.server_test = Some(*report);
+                Outcome::Done(String::new())
+            }
+            TaskResult::Auth(result) => {
+                self.reload_state();
+                match *result {
+                    Ok(state) => {
+                        self.ctx.persisted = state;
+                        self.authentication_outcome()
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "authentification non relancée");
+                        Outcome::Failed(messages::auth_error(&e))
+                    }
+                }
+            }
+            TaskResult::Assistance(result) => {
+                self.reload_state();
+                match result {
+                    Ok(o) => Outcome::Done(messages::assistance_outcome(&o)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "mode assistance inchangé");
+                        Outcome::Failed(messages::assistance_error(&e))
+                    }
+                }
+            }
+            TaskResult::Support(result) => match result {
+                Ok(()) => Outcome::Done(messages::SUPPORT_SENT.to_owned()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "demande d'assistance non envoyée");
+                    Outcome::Failed(messages::support_error(&e))
+                }
+            },
+        };
+        self.ctx.set_outcome(action, outcome);
+    }
+
+    /// What a finished authentication says next to its button: the green tick
+    /// when connected, otherwise what the state means and what to do.
+    fn authentication_outcome(&self) -> Outcome {
+        let state = &self.ctx.persisted.connection;
+        let line = self.ctx.connection_line();
+        if *state == ConnectionState::Connected {
+            return Outcome::Done(line);
+        }
+        Outcome::Failed(
+            messages::connection_state_explanation(
+                state,
+                self.ctx.support_address(),
+                env!("CARGO_PKG_VERSION"),
+            )
+            .unwrap_or_else(|| Explanation {
+                title: line.clone(),
+                what: line,
+                why: String::new(),
+                todo: String::new(),
+                details: String::new(),
+            }),
+        )
+    }
+
+    /// Reads the service's state again (after this centre or the domain changed it).
+    fn reload_state(&mut self) {
+        self.ctx.persisted = PersistedState::load(&self.ctx.home);
+        self.ctx.state_generation += 1;
+    }
+
+    /// Starts `work` for `action` on a worker thread, unless one runs already
+    /// (the button is greyed then; a second click changes nothing).
+    fn start_task(
+        &mut self,
+        egui_ctx: &egui::Context,
+        action: Action,
+        thread_name: &str,
+        work: impl FnOnce() -> TaskResult + Send + 'static,
+    ) {
+        let task = self.tasks.entry(action).or_default();
+        if task.is_pending() {
+            return;
+        }
+        task.start(egui_ctx, thread_name, work);
+        if task.is_pending() {
+            self.ctx.set_outcome(action, Outcome::Pending);
+        }
+    }
+
     fn finish_store_job(
         &mut self,
         egui_ctx: &egui::Context,
@@ -643,7 +896,11 @@ impl CentreApp {
             .is_none_or(|t| now - t >= REFRESH_EVERY.as_secs_f64());
         if due {
             self.last_refresh = Some(now);
-            self.ctx.persisted = PersistedState::load(&self.ctx.home);
+            let persisted = PersistedState::load(&self.ctx.home);
+            if persisted != self.ctx.persisted {
+                self.ctx.persisted = persisted;
+                self.ctx.state_generation += 1;
+            }
             if let StoreState::Open(store) = &self.ctx.store {
                 self.ctx.store_size = Some(crate::store::size_on_disk(store.path()));
             }
@@ -807,8 +1064,147 @@ impl CentreApp {
                 self.quit_requested = true;
                 egui_ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
+            Command::SaveConnection {
+                settings,
+                proxy_password,
+            } => self.save_connection(*settings, &proxy_password),
+            Command::TestServers {
+                settings,
+                proxy_password,
+            } => {
+                let home = self.ctx.home.clone();
+                self.start_task(
+                    egui_ctx,
+                    Action::TestServers,
+                    "centre-test-serveurs",
+                    move || {
+                        let password = proxy_password
+                            .map(|p| p.expose().to_owned())
+                            .or_else(|| stored_proxy_password(&home, &settings));
+                        let report = servers::test_servers(&settings, password.as_deref());
+                        if let Err(e) = report.save_last(&home) {
+                            tracing::warn!(error = %e, "dernier test des serveurs non conservé");
+                        }
+                        TaskResult::ServerTest(Box::new(report))
+                    },
+                );
+            }
+            Command::RetryAuthentication => {
+                let home = self.ctx.home.clone();
+                self.start_task(
+                    egui_ctx,
+                    Action::Authenticate,
+                    "centre-authentification",
+                    move || TaskResult::Auth(Box::new(auth::authenticate_now(&home))),
+                );
+            }
+            Command::EnableAssistance(code) => {
+                let home = self.ctx.home.clone();
+                self.start_task(
+                    egui_ctx,
+                    Action::Assistance,
+                    "centre-mode-assistance",
+                    move || {
+                        TaskResult::Assistance(assistance::enable(
+                            &home,
+                            code.expose(),
+                            chrono::Local::now(),
+                        ))
+                    },
+                );
+            }
+            Command::DisableAssistance(code) => {
+                let home = self.ctx.home.clone();
+                self.start_task(
+                    egui_ctx,
+                    Action::Assistance,
+                    "centre-mode-assistance",
+                    move || {
+                        TaskResult::Assistance(assistance::disable(
+                            &home,
+                            code.expose(),
+                            chrono::Local::now(),
+                        ))
+                    },
+                );
+            }
+            Command::SendSupport(request) => {
+                let home = self.ctx.home.clone();
+                self.start_task(
+                    egui_ctx,
+                    Action::SendSupport,
+                    "centre-envoi-assistance",
+                    move || TaskResult::Support(support::send(&home, &request)),
+                );
+            }
+            Command::SaveSupportReport { request, path } => {
+                let outcome = match support::save_report(&request, &path) {
+                    Ok(()) => {
+                        Outcome::Done(format!("Le rapport a été enregistré : {}", path.display()))
+                    }
+                    Err(e) => Outcome::Failed(messages::support_error(&e)),
+                };
+                self.ctx.set_outcome(Action::SaveSupportReport, outcome);
+            }
         }
     }
+
+    /// Writes the connection settings into `config.toml`, the rest unchanged; a
+    /// new proxy password is encrypted first. Nothing is written on any failure.
+    fn save_connection(&mut self, mut settings: ConnectionSettings, password: &PasswordChange) {
+        let Some(mut config) = self.ctx.config().cloned() else {
+            return;
+        };
+        match password {
+            PasswordChange::Keep => {}
+            PasswordChange::Remove => settings.proxy.password_encrypted = None,
+            PasswordChange::Replace(secret) => match SecretKey::load_or_create(&self.ctx.home) {
+                Ok(key) => {
+                    settings.proxy.password_encrypted = Some(key.encrypt(secret.expose()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "clé de l'installation inutilisable");
+                    self.ctx.set_outcome(
+                        Action::SaveConnection,
+                        Outcome::Failed(messages::secret_error(&e)),
+                    );
+                    return;
+                }
+            },
+        }
+        config.connection = settings;
+        match config.save(&self.ctx.home) {
+            Ok(()) => {
+                tracing::info!("paramètres de connexion enregistrés");
+                self.ctx.config = Ok(config);
+                self.ctx.config_generation += 1;
+                self.ctx.set_outcome(
+                    Action::SaveConnection,
+                    Outcome::Done("Les paramètres de connexion ont été enregistrés.".to_owned()),
+                );
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "paramètres de connexion non enregistrés");
+                self.ctx.set_outcome(
+                    Action::SaveConnection,
+                    Outcome::Failed(messages::config_error(&e)),
+                );
+            }
+        }
+    }
+}
+
+/// The stored proxy password of `settings` in clear, for a server test; `None`
+/// when there is none or it cannot be decrypted (the test then says the proxy
+/// refused).
+fn stored_proxy_password(home: &Home, settings: &ConnectionSettings) -> Option<String> {
+    let stored = settings.proxy.password_encrypted.as_deref()?;
+    let key = SecretKey::load_or_create(home)
+        .map_err(|e| tracing::warn!(error = %e, "clé de l'installation inutilisable"))
+        .ok()?;
+    key.decrypt(stored)
+        .map_err(|e| tracing::warn!(error = %e, "mot de passe du proxy illisible"))
+        .ok()
 }
 
 fn autostart_failure(e: &crate::autostart::AutostartError) -> Explanation {

@@ -8,6 +8,14 @@
 //! trouvé", "Plus de détails", "Diagnostiquer", "contactez votre informaticien").
 //! Nothing here ever prints a password, token or key: the errors carry none.
 
+mod assistance;
+mod connection;
+mod support;
+
+pub use assistance::*;
+pub use connection::*;
+pub use support::*;
+
 use std::fmt;
 use std::io;
 use std::path::Path;

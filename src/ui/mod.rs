@@ -20,7 +20,7 @@ use std::sync::mpsc::{self, Receiver};
 
 use eframe::egui;
 
-pub use app::{Action, AppCtx, CentreApp, Command, Outcome, StoreState};
+pub use app::{Action, AppCtx, CentreApp, Command, Outcome, PasswordChange, Secret, StoreState};
 
 use crate::home::Home;
 
@@ -54,11 +54,17 @@ pub enum ScreenId {
     Journal,
     /// "À propos du Tiers de confiance".
     APropos,
+    /// "Demande de support technique" › "Mode assistance": turn assistance mode on
+    /// or off with the code of the day.
+    Assistance,
+    /// "Demande de support technique" › "Demande d'assistance à distance": write
+    /// to support with the diagnostic report attached.
+    Support,
 }
 
 impl ScreenId {
     /// Every screen, in the order of the navigation panel.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Accueil,
         Self::ComptesUtilisateurs,
         Self::Licences,
@@ -70,6 +76,8 @@ impl ScreenId {
         Self::Chemins,
         Self::Base,
         Self::Journal,
+        Self::Support,
+        Self::Assistance,
         Self::APropos,
     ];
 
@@ -88,6 +96,8 @@ impl ScreenId {
             Self::Base => "base",
             Self::Journal => "journal",
             Self::APropos => "a-propos",
+            Self::Assistance => "assistance",
+            Self::Support => "support",
         }
     }
 
@@ -111,6 +121,8 @@ impl ScreenId {
             Self::Base => "Changer de base de données",
             Self::Journal => "Journal",
             Self::APropos => "À propos du Tiers de confiance",
+            Self::Assistance => "Mode assistance",
+            Self::Support => "Demande d'assistance à distance",
         }
     }
 
@@ -127,16 +139,40 @@ impl ScreenId {
     pub fn is_built(self) -> bool {
         matches!(
             self,
-            Self::Accueil | Self::Chemins | Self::Base | Self::Journal | Self::APropos
+            Self::Accueil
+                | Self::Connexion
+                | Self::Chemins
+                | Self::Base
+                | Self::Journal
+                | Self::Support
+                | Self::Assistance
+                | Self::APropos
         )
     }
 
     /// Whether the screen stays reachable when the store cannot be opened (the
-    /// others give way to "Base de données inaccessible").
+    /// others give way to "Base de données inaccessible"). Connection settings,
+    /// assistance mode and support requests are what a user needs precisely when
+    /// nothing else works.
     pub fn works_without_store(self) -> bool {
         matches!(
             self,
-            Self::Chemins | Self::Base | Self::Journal | Self::APropos
+            Self::Connexion
+                | Self::Chemins
+                | Self::Base
+                | Self::Journal
+                | Self::Support
+                | Self::Assistance
+                | Self::APropos
+        )
+    }
+
+    /// Whether the screen stays reachable when `config.toml` is invalid (the
+    /// others give way to "Configuration incorrecte"): those that do not read it.
+    pub fn works_without_config(self) -> bool {
+        matches!(
+            self,
+            Self::Journal | Self::Support | Self::Assistance | Self::APropos
         )
     }
 }
@@ -244,18 +280,24 @@ mod tests {
     }
 
     #[test]
-    fn built_screens_are_the_five_of_this_version() {
+    fn built_screens_are_the_eight_of_this_version() {
         let built: Vec<_> = ScreenId::ALL.into_iter().filter(|s| s.is_built()).collect();
         assert_eq!(
             built,
             [
                 ScreenId::Accueil,
+                ScreenId::Connexion,
                 ScreenId::Chemins,
                 ScreenId::Base,
                 ScreenId::Journal,
+                ScreenId::Support,
+                ScreenId::Assistance,
                 ScreenId::APropos
             ]
         );
+        for s in [ScreenId::Connexion, ScreenId::Support, ScreenId::Assistance] {
+            assert!(s.works_without_store(), "{s:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Small pieces shared by the screens: titles, labelled text fields, the state of a
-//! request next to its button (spinner, green tick, red cross), French numbers and
-//! pay periods.
+//! request next to its button (spinner, green tick, red cross), the tray's state
+//! icons, French numbers and pay periods.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +9,7 @@ use eframe::egui::{self, Color32, RichText};
 use super::app::Outcome;
 use super::messages::Explanation;
 use crate::home::Home;
+use crate::service::state::TrayIconKind;
 
 /// Green of a success.
 pub fn ok_color(ui: &egui::Ui) -> Color32 {
@@ -148,6 +149,65 @@ pub fn mark_ui(ui: &mut egui::Ui, mark: Mark) -> egui::Response {
             );
         }
     }
+    response
+}
+
+/// The tray's icon of a state (blue ball, ball with the red heart, red beetle),
+/// the size of a line of text, so that the centre speaks of the states with the
+/// pictures users know from the seed's guides.
+pub fn state_icon_ui(ui: &mut egui::Ui, kind: TrayIconKind) -> egui::Response {
+    let (name, png): (&str, &[u8]) = match kind {
+        TrayIconKind::Ball => (
+            "boule-bleue",
+            include_bytes!("../../assets/icons/boule-bleue-32.png"),
+        ),
+        TrayIconKind::BallHeart => (
+            "boule-bleue-coeur",
+            include_bytes!("../../assets/icons/boule-bleue-coeur-32.png"),
+        ),
+        TrayIconKind::Beetle => (
+            "scarabee-rouge",
+            include_bytes!("../../assets/icons/scarabee-rouge-32.png"),
+        ),
+    };
+    let spoken = match kind {
+        TrayIconKind::Ball => "Boule bleue",
+        TrayIconKind::BallHeart => "Boule bleue avec un cœur rouge",
+        TrayIconKind::Beetle => "Scarabée rouge",
+    };
+    let side = ui.text_style_height(&egui::TextStyle::Body) * 1.5;
+    let id = egui::Id::unique(("icone-etat", name));
+    let texture = ui
+        .ctx()
+        .data_mut(|d| d.get_temp::<Option<egui::TextureHandle>>(id));
+    let texture = texture.unwrap_or_else(|| {
+        let loaded = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+            .map_err(|e| tracing::warn!(error = %e, icon = name, "icône illisible"))
+            .ok()
+            .map(|img| {
+                let pixels = img.to_rgba8();
+                let dimensions = [pixels.width() as usize, pixels.height() as usize];
+                let color = egui::ColorImage::from_rgba_unmultiplied(dimensions, pixels.as_raw());
+                ui.ctx()
+                    .load_texture(name, color, egui::TextureOptions::LINEAR)
+            });
+        ui.ctx().data_mut(|d| d.insert_temp(id, loaded.clone()));
+        loaded
+    });
+    let response = match texture {
+        Some(texture) => ui.add(
+            egui::Image::new(egui::load::SizedTexture::new(
+                texture.id(),
+                egui::vec2(side, side),
+            ))
+            .sense(egui::Sense::hover()),
+        ),
+        None => {
+            ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover())
+                .1
+        }
+    };
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, spoken));
     response
 }
 

@@ -1,3 +1,6 @@
 //! Helpers shared by the integration tests: loopback peers, throw-away desktops.
 
 pub mod desktop;
+pub mod https;
+pub mod proxy;
+pub mod smtp;

@@ -198,3 +198,75 @@ pub fn snapshot(harness: &mut Harness<'_, CentreApp>, name: &str) {
     harness.run_ok();
     harness.snapshot(name);
 }
+
+/// Scrolls the button named `label` (exactly) into view, clicks it and settles:
+/// for the long forms whose buttons may sit below the fold.
+pub fn click_in_view(harness: &mut Harness<'_, CentreApp>, label: &str) {
+    harness
+        .get_by_role_and_label(eframe::egui::Role::Button, label)
+        .scroll_to_me();
+    harness.run_ok();
+    click(harness, label);
+}
+
+/// Clicks the button named `label` and runs the frames of the click only, then
+/// returns the text the centre put on the clipboard in the last of them.
+pub fn click_and_read_clipboard(
+    harness: &mut Harness<'_, CentreApp>,
+    label: &str,
+) -> Option<String> {
+    harness
+        .get_by_role_and_label(eframe::egui::Role::Button, label)
+        .scroll_to_me();
+    harness.run_ok();
+    harness
+        .get_by_role_and_label(eframe::egui::Role::Button, label)
+        .click();
+    harness.step();
+    let copied = harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|c| match c {
+            eframe::egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        });
+    settle(harness);
+    copied
+}
+
+/// Whether the radio button named `label` is the one chosen.
+pub fn is_checked(harness: &Harness<'_, CentreApp>, label: &str) -> bool {
+    harness
+        .get_by_role_and_label(eframe::egui::Role::RadioButton, label)
+        .accesskit_node()
+        .toggled()
+        .is_some_and(|t| t == eframe::egui::accesskit::Toggled::True)
+}
+
+/// Replaces the text of the field of `role` named `label` (a password field, a
+/// multiline field) and settles.
+pub fn set_text(
+    harness: &mut Harness<'_, CentreApp>,
+    role: eframe::egui::Role,
+    label: &str,
+    text: &str,
+) {
+    harness
+        .get_by_role_and_label(role, label)
+        .set_text_value_accesskit(text);
+    settle(harness);
+}
+
+/// Clicks the link named `label` (exactly) and settles.
+pub fn click_link(harness: &mut Harness<'_, CentreApp>, label: &str) {
+    harness
+        .get_by_role_and_label(eframe::egui::Role::Link, label)
+        .scroll_to_me();
+    harness.run_ok();
+    harness
+        .get_by_role_and_label(eframe::egui::Role::Link, label)
+        .click();
+    settle(harness);
+}

@@ -1,6 +1,10 @@
 //! "Accueil": the active store at a glance — its file, size and schema version,
 //! its dossiers with their employers, employees, payslips and first and last pay
-//! periods — and the connection state. Every number is read from the store by
+//! periods — and the connection state: when the server cannot be reached or
+//! refuses the licence, what to do (the practical guide's cases 2 and 3), with
+//! "Relancer l'authentification auprès du serveur" and a way to the connection
+//! settings; in assistance mode, the red beetle and a way to "Mode assistance".
+//! Every number is read from the store by
 //! [`Store::summary`], on a worker thread (a store of a million payslips takes a
 //! while); the previous figures stay on screen while they are read again.
 
@@ -9,8 +13,10 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText};
 
 use crate::fsutil;
+use crate::service::state::{ConnectionState, TrayIconKind};
 use crate::store::{Store, StoreError, StoreSummary};
-use crate::ui::app::{AppCtx, StoreState};
+use crate::ui::ScreenId;
+use crate::ui::app::{Action, AppCtx, Command, StoreState};
 use crate::ui::request::Request;
 use crate::ui::{messages, widgets};
 
@@ -73,7 +79,7 @@ impl Accueil {
             .show(ui, |ui| self.content_ui(ui, ctx, path.as_ref()));
     }
 
-    fn content_ui(&mut self, ui: &mut egui::Ui, ctx: &AppCtx, path: Option<&PathBuf>) {
+    fn content_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx, path: Option<&PathBuf>) {
         widgets::section_ui(ui, "Base de données active");
         let summary = self.summary.latest().and_then(|r| r.as_ref().ok()).cloned();
         let summary = summary.as_ref();
@@ -104,7 +110,7 @@ impl Accueil {
         refresh_ui(ui, &mut self.summary, path);
 
         widgets::section_ui(ui, "Connexion au serveur");
-        ui.label(ctx.connection_line());
+        connection_ui(ui, ctx);
 
         widgets::section_ui(ui, "Dossiers");
         match summary {
@@ -117,6 +123,82 @@ impl Accueil {
             }
             Some(s) => dossiers_ui(ui, s),
         }
+    }
+}
+
+/// The connection state with its icon; what to do when it fails; the ways to
+/// try again, to the settings and to assistance mode.
+fn connection_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
+    let assistance = ctx.persisted.assistance;
+    let connected = ctx.persisted.connection == ConnectionState::Connected;
+    ui.horizontal(|ui| {
+        widgets::state_icon_ui(
+            ui,
+            if assistance {
+                TrayIconKind::Beetle
+            } else if connected {
+                TrayIconKind::Ball
+            } else {
+                TrayIconKind::BallHeart
+            },
+        );
+        ui.label(ctx.connection_line());
+    });
+    if assistance {
+        ui.label(
+            "Votre installation est déconnectée du serveur de production car vous êtes en mode              assistance. Désactivez-le avant d'effectuer la procédure de connexion au serveur.",
+        );
+        if ui.link("Mode assistance").clicked() {
+            ctx.push(Command::Navigate(ScreenId::Assistance));
+        }
+        return;
+    }
+    if connected {
+        return;
+    }
+    // A state never checked needs no alarm: the buttons below are enough.
+    let unknown = ctx.persisted.connection == ConnectionState::Unknown;
+    if let Some(e) = messages::connection_state_explanation(
+        &ctx.persisted.connection,
+        ctx.support_address(),
+        env!("CARGO_PKG_VERSION"),
+    )
+    .filter(|_| !unknown)
+    {
+        ui.add_space(4.0);
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_max_width(720.0);
+            widgets::explanation_ui(ui, &e);
+            ui.add_space(4.0);
+            if ui.link("Mode assistance").clicked() {
+                ctx.push(Command::Navigate(ScreenId::Assistance));
+            }
+        });
+    }
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        let retry = ui.add_enabled(
+            !ctx.is_pending(Action::Authenticate),
+            egui::Button::new("Relancer l'authentification auprès du serveur"),
+        );
+        if retry.clicked() {
+            ctx.push(Command::RetryAuthentication);
+        }
+        if ui
+            .add(egui::Button::new("Paramètres de connexion…"))
+            .clicked()
+        {
+            ctx.push(Command::Navigate(ScreenId::Connexion));
+        }
+    });
+    if ctx.outcome(Action::Authenticate).is_some() {
+        ui.horizontal_wrapped(|ui| {
+            widgets::outcome_ui(
+                ui,
+                ctx.outcome(Action::Authenticate),
+                "Authentification en cours…",
+            );
+        });
     }
 }
 

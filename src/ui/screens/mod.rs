@@ -5,16 +5,22 @@
 
 pub mod a_propos;
 pub mod accueil;
+pub mod assistance;
 pub mod base;
 pub mod chemins;
 pub mod config_error;
+pub mod connexion;
 pub mod inaccessible;
 pub mod journal;
+pub mod support;
 
 pub use a_propos::APropos;
 pub use accueil::Accueil;
+pub use assistance::AssistanceScreen;
 pub use base::BaseScreen;
 pub use chemins::Chemins;
 pub use config_error::ConfigErrorScreen;
+pub use connexion::Connexion;
 pub use inaccessible::Inaccessible;
 pub use journal::Journal;
+pub use support::SupportScreen;

@@ -1,0 +1,231 @@
+//! The connection commands end to end: the real binary against real peers on
+//! loopback (`servers test`, `auth retry`, `assistance`), on temporary `IEA_HOME`s.
+//! Nothing here reaches any address but 127.0.0.1.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use support::https::{SilentListener, TestCa, TestServer, answers, loopback_cert};
+
+const BIN: &str = env!("CARGO_BIN_EXE_iea-maintenance");
+
+fn run(home: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("IEA_HOME", home)
+        .env_remove("HTTPS_PROXY")
+        .env_remove("HTTP_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("http_proxy")
+        .env_remove("DISPLAY")
+        .output()
+        .expect("run the binary")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Writes a config.toml whose three addresses are the given ones.
+fn configure(home: &Path, mode: &str, auth: &str, update: &str, net: &str, ca: Option<&Path>) {
+    let ca_line = ca.map_or(String::new(), |p| {
+        format!("extra_ca_file = \"{}\"\n", p.display())
+    });
+    std::fs::write(
+        home.join("config.toml"),
+        format!(
+            "[connection]\nkind = \"direct\"\nmode = \"{mode}\"\nauth_url = \"{auth}\"\n\
+             update_url = \"{update}\"\nnet_entreprises_url = \"{net}\"\n{ca_line}"
+        ),
+    )
+    .expect("config");
+}
+
+#[test]
+fn servers_test_passes_over_https_and_prints_the_protocol_json() {
+    let home = tempfile::tempdir().expect("home");
+    let ca = TestCa::new("Autorité de test");
+    let server = TestServer::https(&loopback_cert(&ca)).with_protocol_routes();
+    let ca_file = ca.write_pem(home.path());
+    configure(
+        home.path(),
+        "secure",
+        &server.url(),
+        &server.url_of("/updates"),
+        &server.url_of("/authentifier/1.0/"),
+        Some(&ca_file),
+    );
+    let o = run(home.path(), &["servers", "test", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let results = json["results"].as_array().expect("results");
+    let names: Vec<&str> = results
+        .iter()
+        .map(|r| r["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["authentification", "mise_a_jour", "net_entreprises"]
+    );
+    for r in results {
+        assert_eq!(r["ok"], true, "{r}");
+        assert_eq!(r["step"], "ok", "{r}");
+        assert!(
+            r["url"]
+                .as_str()
+                .expect("url")
+                .starts_with("https://127.0.0.1:")
+        );
+        assert!(r["message"].is_string() && r["elapsed_ms"].is_u64(), "{r}");
+    }
+    let o = run(home.path(), &["servers", "test"]);
+    assert!(
+        text(&o).contains("La connexion local/internet s'est déroulée avec succès."),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn servers_test_against_a_silent_server_returns_within_the_mode_timeout() {
+    let home = tempfile::tempdir().expect("home");
+    let silent = SilentListener::start();
+    let url = silent.http_url();
+    configure(
+        home.path(),
+        "normal",
+        &url,
+        &format!("{url}/updates"),
+        &format!("{url}/authentifier/1.0/"),
+        None,
+    );
+    let started = Instant::now();
+    let o = run(home.path(), &["servers", "test", "--json"]);
+    let elapsed = started.elapsed();
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // Normal mode: 10 s for a request; the three addresses are tested together.
+    assert!(
+        elapsed < Duration::from_secs(12),
+        "took {elapsed:?}, more than the mode's timeout"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    for r in json["results"].as_array().expect("results") {
+        assert_eq!(r["ok"], false, "{r}");
+        assert!(
+            r["message"].as_str().expect("message").contains("délai"),
+            "{r}"
+        );
+    }
+}
+
+#[test]
+fn auth_retry_maps_the_server_answer_to_the_state() {
+    let home = tempfile::tempdir().expect("home");
+    let server = TestServer::http().with_protocol_routes();
+    configure(
+        home.path(),
+        "normal",
+        &server.url(),
+        &server.url_of("/updates"),
+        &server.url_of("/authentifier/1.0/"),
+        None,
+    );
+    server.route(
+        "POST",
+        "/api/v1/authenticate",
+        answers::licence_not_recognized("Licence retirée"),
+    );
+    let o = run(home.path(), &["auth", "retry"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("licence_refused"), "{t}");
+    assert!(t.contains("consultation"), "{t}");
+    assert!(t.contains("Serveur de connexion"), "{t}");
+    let status: serde_json::Value =
+        serde_json::from_slice(&run(home.path(), &["status", "--json"]).stdout).expect("json");
+    assert_eq!(status["state"], "licence_refused");
+
+    server.route(
+        "POST",
+        "/api/v1/authenticate",
+        answers::auth_ok("Association de test", "2027-12-31"),
+    );
+    let o = run(home.path(), &["auth", "retry"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let status: serde_json::Value =
+        serde_json::from_slice(&run(home.path(), &["status", "--json"]).stdout).expect("json");
+    assert_eq!(status["state"], "connected");
+}
+
+#[test]
+fn assistance_mode_from_the_command_line_with_the_code_of_the_day() {
+    use iea_maintenance::assistance::{AssistanceAction, code_for, display_code};
+    use iea_maintenance::home::Home;
+    use iea_maintenance::installation::{Installation, support_key};
+
+    let home = tempfile::tempdir().expect("home");
+    let server = TestServer::http().with_protocol_routes();
+    configure(
+        home.path(),
+        "normal",
+        &server.url(),
+        &server.url_of("/updates"),
+        &server.url_of("/authentifier/1.0/"),
+        None,
+    );
+    let h = Home::at(home.path());
+    let installation = Installation::load_or_create(&h).expect("installation");
+    let key = support_key(&h).expect("key");
+    let today = chrono::Local::now().date_naive();
+    let enable = display_code(&code_for(
+        &key,
+        AssistanceAction::Enable,
+        &installation.installation_id,
+        today,
+    ));
+    let disable = code_for(
+        &key,
+        AssistanceAction::Disable,
+        &installation.installation_id,
+        today,
+    );
+
+    let o = run(
+        home.path(),
+        &["assistance", "enable", "--code", "0000 0000"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("mot de passe du jour"), "{}", text(&o));
+
+    let o = run(home.path(), &["assistance", "enable", "--code", &enable]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("les fichiers de scripts ne seront pas pris en compte"),
+        "{}",
+        text(&o)
+    );
+    let status: serde_json::Value =
+        serde_json::from_slice(&run(home.path(), &["status", "--json"]).stdout).expect("json");
+    assert_eq!(status["state"], "assistance");
+    assert_eq!(status["assistance"], true);
+
+    // No call to the authentication server in assistance mode.
+    let before = server.request_count();
+    let o = run(home.path(), &["auth", "retry"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(server.request_count(), before);
+
+    let o = run(home.path(), &["assistance", "disable", "--code", &disable]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let status: serde_json::Value =
+        serde_json::from_slice(&run(home.path(), &["status", "--json"]).stdout).expect("json");
+    assert_eq!(status["state"], "unknown");
+    assert!(text(&run(home.path(), &["assistance", "status"])).contains("désactivé"));
+}
