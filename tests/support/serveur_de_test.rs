@@ -120,6 +120,6 @@ fn main() -> ExitCode {
     println!("  Adresse d'authentification Net Entreprise : {net}");
     println!("Ctrl-C pour arrêter.");
     loop {
-        std::thread::sleep(std::time::Duration::from_secs(3600));
+        std::thread::sleep(std::time::Duration::from_hours(1));
     }
 }
