@@ -836,6 +836,32 @@ impl CentreApp {
 
     /// Starts `work` for `action` on a worker thread, unless one runs already
     /// (the button is greyed then; a second click changes nothing).
+    /// Enables or disables assistance mode with the typed code, on a worker.
+    fn start_assistance(
+        &mut self,
+        egui_ctx: &egui::Context,
+        action: assistance::AssistanceAction,
+        code: Secret,
+    ) {
+        let home = self.ctx.home.clone();
+        self.start_task(
+            egui_ctx,
+            Action::Assistance,
+            "centre-mode-assistance",
+            move || {
+                let now = chrono::Local::now();
+                TaskResult::Assistance(match action {
+                    assistance::AssistanceAction::Enable => {
+                        assistance::enable(&home, code.expose(), now)
+                    }
+                    assistance::AssistanceAction::Disable => {
+                        assistance::disable(&home, code.expose(), now)
+                    }
+                })
+            },
+        );
+    }
+
     fn start_task(
         &mut self,
         egui_ctx: &egui::Context,
@@ -1099,34 +1125,10 @@ impl CentreApp {
                 );
             }
             Command::EnableAssistance(code) => {
-                let home = self.ctx.home.clone();
-                self.start_task(
-                    egui_ctx,
-                    Action::Assistance,
-                    "centre-mode-assistance",
-                    move || {
-                        TaskResult::Assistance(assistance::enable(
-                            &home,
-                            code.expose(),
-                            chrono::Local::now(),
-                        ))
-                    },
-                );
+                self.start_assistance(egui_ctx, assistance::AssistanceAction::Enable, code);
             }
             Command::DisableAssistance(code) => {
-                let home = self.ctx.home.clone();
-                self.start_task(
-                    egui_ctx,
-                    Action::Assistance,
-                    "centre-mode-assistance",
-                    move || {
-                        TaskResult::Assistance(assistance::disable(
-                            &home,
-                            code.expose(),
-                            chrono::Local::now(),
-                        ))
-                    },
-                );
+                self.start_assistance(egui_ctx, assistance::AssistanceAction::Disable, code);
             }
             Command::SendSupport(request) => {
                 let home = self.ctx.home.clone();
