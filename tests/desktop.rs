@@ -274,31 +274,23 @@ fn todays_enable_code(home: &std::path::Path) -> String {
     )
 }
 
-/// The mean colour (0–255) of a rectangle of a screenshot, by imagemagick.
+/// The mean colour (0–255) of a rectangle of a screenshot.
 fn mean_colour(shot: &std::path::Path, (x, y, w, h): (i32, i32, i32, i32)) -> (u32, u32, u32) {
-    let out = Command::new("convert")
-        .arg(shot)
-        .args([
-            "-crop",
-            &format!("{w}x{h}+{x}+{y}"),
-            "+repage",
-            "-scale",
-            "1x1!",
-            "-format",
-            "%[fx:int(255*r)] %[fx:int(255*g)] %[fx:int(255*b)]",
-            "info:",
-        ])
-        .output()
-        .expect("convert (imagemagick)");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v: Vec<u32> = text
-        .split_whitespace()
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    assert_eq!(v.len(), 3, "convert said: {text}");
-    (v[0], v[1], v[2])
+    let img = image::open(shot).expect("screenshot").into_rgb8();
+    let (mut r, mut g, mut b, mut n) = (0u64, 0u64, 0u64, 0u64);
+    for py in y.max(0)..(y + h) {
+        for px in x.max(0)..(x + w) {
+            if let Some(p) = img.get_pixel_checked(px as u32, py as u32) {
+                r += u64::from(p[0]);
+                g += u64::from(p[1]);
+                b += u64::from(p[2]);
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 0, "empty rectangle");
+    ((r / n) as u32, (g / n) as u32, (b / n) as u32)
 }
-
 /// How many presses of Down reach "Ouvrir le centre de maintenance…" in the
 /// menu of a connected installation (greyed entries are skipped by GTK).
 fn downs_to_open_centre() -> usize {
