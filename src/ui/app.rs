@@ -620,13 +620,8 @@ impl CentreApp {
 
     fn status_bar_ui(&self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
+            // The connection line says "Mode assistance…" when the mode is on.
             ui.label(self.ctx.connection_line());
-            ui.separator();
-            ui.label(if self.ctx.persisted.assistance {
-                "Mode assistance : activé"
-            } else {
-                "Mode assistance : désactivé"
-            });
             ui.separator();
             let store = match (&self.ctx.store, self.ctx.store_path()) {
                 (_, None) => "Base : configuration à corriger".to_owned(),
