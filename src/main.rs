@@ -453,15 +453,10 @@ fn run_demo(home: &Home, payslips: u64, seed: u64, force: bool) -> anyhow::Resul
     bar.finish_and_clear();
     let report = match report {
         Ok(r) => r,
-        Err(demo::DemoError::Exists { .. }) => {
-            eprintln!(
-                "Une base existe déjà à {} : elle n'a pas été touchée.\n\
-                 Pour la remplacer par une base de démonstration : iea-maintenance demo --force",
-                path.display()
-            );
+        Err(e) => {
+            eprintln!("{}", messages::demo_error(&e));
             return Ok(ExitCode::from(1));
         }
-        Err(e) => return Err(e).context("la base de démonstration n'a pas pu être créée"),
     };
     config.set_active_store(&path);
     config

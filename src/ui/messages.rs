@@ -21,6 +21,7 @@ use std::io;
 use std::path::Path;
 
 use crate::config::{ConfigError, ValueProblem};
+use crate::demo::DemoError;
 use crate::diagnostics::{
     Check, CheckKind, Conclusion, Diagnosis, Finding, FolderProblem, Item, LockHolder, Outcome,
     StoreProblem, SystemError,
@@ -594,6 +595,73 @@ pub fn job_error(e: &JobError) -> Explanation {
                 path.display(),
                 io_error(source)
             ),
+        ),
+    }
+}
+
+/// An error of the demo store's creation in French. Whatever happened, an
+/// existing store was left as it was.
+pub fn demo_error(e: &DemoError) -> Explanation {
+    const WHY: &str = "La base de démonstration est construite à part puis mise en place d'un \
+         coup : la base existante, s'il y en a une, n'a pas été modifiée.";
+    let details = format!("Message technique : {e}");
+    match e {
+        DemoError::Exists { path } => explain(
+            "Une base existe déjà",
+            format!(
+                "Une base existe déjà à l'emplacement « {} ».",
+                path.display()
+            ),
+            WHY,
+            "Pour la remplacer par une base de démonstration, relancez avec --force \
+             (iea-maintenance demo --force) ; sinon, choisissez un autre emplacement dans \
+             « Configurer les chemins ».",
+            details,
+        ),
+        DemoError::NotAStore { path } => explain(
+            "Fichier conservé",
+            format!(
+                "Le fichier « {} » n'est pas une base Impact emploi : il n'a pas été remplacé.",
+                path.display()
+            ),
+            WHY,
+            "Choisissez un autre emplacement pour la base dans « Configurer les chemins », ou \
+             déplacez ce fichier si vous êtes sûr de ne plus en avoir besoin.",
+            details,
+        ),
+        DemoError::StoreInUse { path } => explain(
+            "Base en cours d'utilisation",
+            format!(
+                "La base « {} » est ouverte par un autre programme (le centre de maintenance \
+                 ou Impact emploi) : elle ne peut pas être remplacée maintenant.",
+                path.display()
+            ),
+            WHY,
+            "Fermez Impact emploi et le centre de maintenance, puis recommencez.",
+            details,
+        ),
+        DemoError::CreateFolder { path, source } | DemoError::Io { path, source } => explain(
+            "Base de démonstration non créée",
+            format!(
+                "Le dossier ou le fichier « {} » n'a pas pu être écrit. {}",
+                path.display(),
+                io_error(source)
+            ),
+            WHY,
+            "Vérifiez qu'il reste de la place sur le disque et que votre session a le droit \
+             d'écrire dans ce dossier ; sinon, contactez votre informaticien.",
+            details,
+        ),
+        DemoError::Store(inner) => store_error(inner),
+        DemoError::Job(inner) => job_error(inner),
+        DemoError::PasswordHash { .. } | DemoError::Verification { .. } => explain(
+            "Base de démonstration non créée",
+            "La base de démonstration construite n'a pas passé ses contrôles : elle n'a pas \
+             été mise en place.",
+            WHY,
+            "Recommencez ; si le problème persiste, écrivez à l'assistance en joignant ce \
+             message.",
+            details,
         ),
     }
 }
@@ -1532,6 +1600,37 @@ mod tests {
                 dir.path().display()
             )),
             "{labels:#?}"
+        );
+    }
+
+    #[test]
+    fn demo_errors_say_the_existing_store_was_left_alone() {
+        use crate::demo::DemoError;
+        use std::path::PathBuf;
+        let path = PathBuf::from("/srv/paie/impact-emploi.iea");
+        for e in [
+            DemoError::Exists { path: path.clone() },
+            DemoError::NotAStore { path: path.clone() },
+            DemoError::StoreInUse { path: path.clone() },
+            DemoError::Io {
+                path: path.clone(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            },
+            DemoError::Verification {
+                path,
+                detail: "compte".into(),
+            },
+        ] {
+            let x = demo_error(&e);
+            assert!(!x.title.is_empty() && !x.what.is_empty() && !x.todo.is_empty());
+            assert!(x.why.contains("n'a pas été modifiée"), "{x}");
+        }
+        let x = demo_error(&DemoError::Exists {
+            path: PathBuf::from("/srv/x.iea"),
+        });
+        assert!(
+            x.what.contains("existe déjà") && x.todo.contains("--force"),
+            "{x}"
         );
     }
 }
