@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::fsutil;
 use crate::home::Home;
 use crate::secrets::{self, KEY_LEN, KeyFileError};
 
@@ -147,7 +148,7 @@ impl Installation {
             source,
         };
         fs::create_dir_all(home.root()).map_err(io_err)?;
-        if secrets::create_private_new(&path, new.to_toml()?.as_bytes()).map_err(io_err)? {
+        if fsutil::create_new_whole(&path, new.to_toml()?.as_bytes(), true).map_err(io_err)? {
             tracing::info!(
                 installation = %new.installation_id,
                 poste = %new.workstation_id,
@@ -167,7 +168,7 @@ impl Installation {
             source,
         };
         fs::create_dir_all(home.root()).map_err(io_err)?;
-        secrets::write_private_atomic(&path, self.to_toml()?.as_bytes()).map_err(io_err)
+        fsutil::write_atomic_private(&path, self.to_toml()?.as_bytes()).map_err(io_err)
     }
 
     fn to_toml(&self) -> Result<String, InstallationError> {

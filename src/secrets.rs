@@ -13,10 +13,9 @@
 //! 0600 without ever replacing, atomic rewrite with mode 0600, permission repair)
 //! are shared with [`crate::installation`], which keeps the support key the same way.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs::{self, File};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -216,7 +215,7 @@ pub(crate) fn load_or_create_key_file(path: &Path) -> Result<[u8; KEY_LEN], KeyF
         .try_fill_bytes(&mut key)
         .map_err(|e| KeyFileError::Random(e.to_string()))?;
     fs::create_dir_all(fsutil::parent_dir(path)).map_err(KeyFileError::Io)?;
-    if create_private_new(path, &key).map_err(KeyFileError::Io)? {
+    if fsutil::create_new_whole(path, &key, true).map_err(KeyFileError::Io)? {
         tracing::info!(fichier = %path.display(), "clé créée");
         return Ok(key);
     }
@@ -250,73 +249,6 @@ pub(crate) fn ensure_private(path: &Path) {
     {
         let _ = path;
     }
-}
-
-/// A temporary file beside `path`, created with mode 0600 (unique per process
-/// and call, so threads and processes never share one).
-fn private_temp(path: &Path) -> io::Result<(PathBuf, File)> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
-    let tmp = fsutil::parent_dir(path).join(format!(
-        ".{}.{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    // A leftover of a crashed process with the same id and counter.
-    let _ = fs::remove_file(&tmp);
-    let file = options.open(&tmp)?;
-    Ok((tmp, file))
-}
-
-/// Writes `bytes` to a new file at `path` with mode 0600, whole or not at all,
-/// never replacing an existing file. Returns `false` when a file was already
-/// there (it is left untouched).
-pub(crate) fn create_private_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
-    let (tmp, mut file) = private_temp(path)?;
-    let result = (|| {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        // A hard link fails when the target exists, where a rename would replace it.
-        match fs::hard_link(&tmp, path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
-            // File systems without hard links: check, then rename (the window
-            // between the two is tiny and only matters at the very first start).
-            Err(_) if !path.exists() => fs::rename(&tmp, path).map(|()| true),
-            Err(_) => Ok(false),
-        }
-    })();
-    let _ = fs::remove_file(&tmp);
-    let created = result?;
-    fsutil::sync_dir(fsutil::parent_dir(path))?;
-    Ok(created)
-}
-
-/// Replaces `path` with `bytes` atomically (as [`fsutil::write_atomic`]), the new
-/// file having mode 0600 from its first byte.
-pub(crate) fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let (tmp, mut file) = private_temp(path)?;
-    let result = (|| {
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fsutil::rename_durable(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
 }
 
 #[cfg(test)]
@@ -432,16 +364,5 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(fs::read(&path).expect("read"), b"short");
-    }
-
-    #[test]
-    fn create_private_new_never_replaces() {
-        let (_dir, home) = home();
-        let path = home.root().join("f");
-        assert!(create_private_new(&path, b"first").expect("create"));
-        assert!(!create_private_new(&path, b"second").expect("again"));
-        assert_eq!(fs::read(&path).expect("read"), b"first");
-        write_private_atomic(&path, b"third").expect("rewrite");
-        assert_eq!(fs::read(&path).expect("read"), b"third");
     }
 }
