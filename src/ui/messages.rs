@@ -75,6 +75,53 @@ fn explain(
     }
 }
 
+/// A file that is not an SQLite database at all (open error or diagnosis).
+fn not_a_database(path: &dyn fmt::Display, details: String) -> Explanation {
+    explain(
+        "Fichier non reconnu",
+        format!(
+            "Le fichier « {path} » n'est pas une base de données Impact emploi : ce n'est \
+             pas une base de données du tout."
+        ),
+        WHY_NOT_OURS,
+        format!(
+            "{TODO_CHOOSE_STORE} Si ce fichier était bien votre base, il est gravement \
+             endommagé : restaurez la dernière sauvegarde."
+        ),
+        details,
+    )
+}
+
+/// An SQLite database of another program (open error or diagnosis).
+fn not_a_store(path: &dyn fmt::Display, details: String) -> Explanation {
+    explain(
+        "Fichier non reconnu",
+        format!(
+            "Le fichier « {path} » est une base de données, mais pas une base Impact \
+             emploi : il appartient sans doute à un autre logiciel."
+        ),
+        WHY_NOT_OURS,
+        TODO_CHOOSE_STORE,
+        details,
+    )
+}
+
+/// A store written by a newer program (open error or diagnosis).
+fn too_new(path: &dyn fmt::Display, found: u32, supported: u32, details: String) -> Explanation {
+    explain(
+        "Base de données trop récente",
+        format!(
+            "La base de données « {path} » a été enregistrée par une version plus récente \
+             d'Impact emploi (version de base {found} ; ce programme connaît jusqu'à la \
+             version {supported})."
+        ),
+        "Ce programme ne peut pas l'utiliser sans risquer d'abîmer des données qu'il ne \
+         connaît pas ; il ne l'a pas modifiée.",
+        TODO_UPDATE,
+        details,
+    )
+}
+
 const TITLE_UNREACHABLE: &str = "Base de données inaccessible";
 
 const WHY_STORE: &str = "Sans sa base de données, Impact emploi ne peut ni afficher ni \
@@ -232,29 +279,8 @@ pub fn store_error(e: &StoreError) -> Explanation {
              programme la bloque.",
             store_details(system_error(SystemError::Busy), e),
         ),
-        StoreError::NotADatabase { .. } => explain(
-            "Fichier non reconnu",
-            format!(
-                "Le fichier « {path} » n'est pas une base de données Impact emploi : ce n'est \
-                 pas une base de données du tout."
-            ),
-            WHY_NOT_OURS,
-            format!(
-                "{TODO_CHOOSE_STORE} Si ce fichier était bien votre base, il est gravement \
-                 endommagé : restaurez la dernière sauvegarde."
-            ),
-            store_details("", e),
-        ),
-        StoreError::NotAStore { .. } => explain(
-            "Fichier non reconnu",
-            format!(
-                "Le fichier « {path} » est une base de données, mais pas une base Impact \
-                 emploi : il appartient sans doute à un autre logiciel."
-            ),
-            WHY_NOT_OURS,
-            TODO_CHOOSE_STORE,
-            store_details("", e),
-        ),
+        StoreError::NotADatabase { .. } => not_a_database(&path, store_details("", e)),
+        StoreError::NotAStore { .. } => not_a_store(&path, store_details("", e)),
         StoreError::Corrupt { .. } => explain(
             "Base de données endommagée",
             format!("La base de données « {path} » est endommagée."),
@@ -264,18 +290,7 @@ pub fn store_error(e: &StoreError) -> Explanation {
         ),
         StoreError::TooNew {
             found, supported, ..
-        } => explain(
-            "Base de données trop récente",
-            format!(
-                "La base de données « {path} » a été enregistrée par une version plus récente \
-                 d'Impact emploi (version de base {found} ; ce programme connaît jusqu'à la \
-                 version {supported})."
-            ),
-            "Ce programme ne peut pas l'utiliser sans risquer d'abîmer des données qu'il ne \
-             connaît pas ; il ne l'a pas modifiée.",
-            TODO_UPDATE,
-            store_details("", e),
-        ),
+        } => too_new(&path, *found, *supported, store_details("", e)),
         StoreError::AlreadyExists { .. } => explain(
             "Fichier déjà présent",
             format!("Un fichier existe déjà à l'emplacement « {path} »."),
@@ -1023,29 +1038,8 @@ pub fn conclusion(d: &Diagnosis) -> Explanation {
                 details,
             )
         }
-        Conclusion::NotADatabase => explain(
-            "Fichier non reconnu",
-            format!(
-                "Le fichier « {path} » n'est pas une base de données Impact emploi : ce n'est \
-                 pas une base de données du tout."
-            ),
-            WHY_NOT_OURS,
-            format!(
-                "{TODO_CHOOSE_STORE} Si ce fichier était bien votre base, il est gravement \
-                 endommagé : restaurez la dernière sauvegarde."
-            ),
-            details,
-        ),
-        Conclusion::NotAStore => explain(
-            "Fichier non reconnu",
-            format!(
-                "Le fichier « {path} » est une base de données, mais pas une base Impact \
-                 emploi : il appartient sans doute à un autre logiciel."
-            ),
-            WHY_NOT_OURS,
-            TODO_CHOOSE_STORE,
-            details,
-        ),
+        Conclusion::NotADatabase => not_a_database(&path, details),
+        Conclusion::NotAStore => not_a_store(&path, details),
         Conclusion::Corrupt { problems } => explain(
             "Base de données endommagée",
             format!(
@@ -1060,18 +1054,7 @@ pub fn conclusion(d: &Diagnosis) -> Explanation {
             TODO_CORRUPT,
             format!("{details}\n{}", problems.join("\n")),
         ),
-        Conclusion::TooNew { found, supported } => explain(
-            "Base de données trop récente",
-            format!(
-                "La base de données « {path} » a été enregistrée par une version plus récente \
-                 d'Impact emploi (version de base {found} ; ce programme connaît jusqu'à la \
-                 version {supported})."
-            ),
-            "Ce programme ne peut pas l'utiliser sans risquer d'abîmer des données qu'il ne \
-             connaît pas ; il ne l'a pas modifiée.",
-            TODO_UPDATE,
-            details,
-        ),
+        Conclusion::TooNew { found, supported } => too_new(&path, *found, *supported, details),
         Conclusion::DiskFull { available_bytes } => explain(
             "Disque plein",
             format!(
