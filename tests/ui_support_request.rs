@@ -6,6 +6,8 @@
 
 mod ui_support;
 
+#[path = "support/https.rs"]
+mod https;
 #[path = "support/smtp.rs"]
 mod smtp;
 

@@ -527,20 +527,25 @@ impl Drop for TestServer {
 }
 
 /// A connection, plain or TLS.
-enum Io {
+/// A server-side connection, plain or TLS (shared with the SMTP peer).
+pub enum ServerStream {
+    /// Plain TCP.
     Plain(TcpStream),
+    /// TLS over TCP.
     Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
 }
 
-impl Io {
-    fn tcp(&self) -> &TcpStream {
+impl ServerStream {
+    /// The TCP socket underneath.
+    pub fn tcp(&self) -> &TcpStream {
         match self {
             Self::Plain(s) => s,
             Self::Tls(s) => &s.sock,
         }
     }
 
-    fn close(&mut self) {
+    /// Ends the connection (TLS `close_notify` first).
+    pub fn close(&mut self) {
         if let Self::Tls(s) = self {
             s.conn.send_close_notify();
             let _ = s.flush();
@@ -549,7 +554,7 @@ impl Io {
     }
 }
 
-impl Read for Io {
+impl Read for ServerStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Self::Plain(s) => s.read(buf),
@@ -558,7 +563,7 @@ impl Read for Io {
     }
 }
 
-impl Write for Io {
+impl Write for ServerStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Self::Plain(s) => s.write(buf),
@@ -714,10 +719,10 @@ fn serve(stream: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, shared: &Sha
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     let mut io = match tls {
         Some(config) => match rustls::ServerConnection::new(config) {
-            Ok(conn) => Io::Tls(Box::new(rustls::StreamOwned::new(conn, stream))),
+            Ok(conn) => ServerStream::Tls(Box::new(rustls::StreamOwned::new(conn, stream))),
             Err(_) => return,
         },
-        None => Io::Plain(stream),
+        None => ServerStream::Plain(stream),
     };
     let Some((request, _)) = read_request(&mut io, &shared.stop) else {
         io.close();
