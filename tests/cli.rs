@@ -86,7 +86,10 @@ fn demo_store_status_and_refusal_to_overwrite() {
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(json["home"], home.path().to_string_lossy().as_ref());
-    assert_eq!(json["store"]["schema_version"], 1);
+    assert_eq!(
+        json["store"]["schema_version"],
+        iea_maintenance::store::SCHEMA_VERSION
+    );
     assert_eq!(json["store"]["payslips"], 3000);
     assert!(json["store"]["dossiers"].as_u64().expect("dossiers") >= 2);
     assert!(json["store"]["size_bytes"].as_u64().expect("size") > 0);

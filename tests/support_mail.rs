@@ -209,7 +209,7 @@ fn compose_prefills_the_subject_the_address_and_the_installation_facts() {
             installation.installation_id
         ),
         format!("Base de données : {}", store.display()),
-        "version de base 1".to_owned(),
+        format!("version de base {}", iea_maintenance::store::SCHEMA_VERSION),
         "200 bulletins".to_owned(),
         "État de la connexion : Connexion au serveur non vérifiée".to_owned(),
         "Mode assistance : désactivé".to_owned(),

@@ -9,6 +9,7 @@
 mod audit;
 pub mod catalog;
 mod migrate;
+pub mod sessions;
 mod summary;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,122 @@
+//! Who is connected to the store: the payroll program's sessions (user,
+//! workstation, start, heartbeat). A session whose heartbeat is older than
+//! [`HEARTBEAT_TIMEOUT`] was left behind by a crash or a cut network: it no
+//! longer counts as connected, and "Déconnecter" may remove it.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+
+/// How long a session stays "connected" after its last heartbeat.
+pub const HEARTBEAT_TIMEOUT: Duration = Duration::minutes(5);
+
+/// One session of the payroll program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// Row id.
+    pub id: i64,
+    /// The user's login.
+    pub login: String,
+    /// The user's display name.
+    pub user_name: String,
+    /// The workstation's host name.
+    pub hostname: String,
+    /// When the session started (as stored).
+    pub started_at: String,
+    /// The last heartbeat (as stored).
+    pub heartbeat_at: String,
+    /// Whether the heartbeat is recent enough for the session to count as
+    /// connected at the time asked.
+    pub active: bool,
+}
+
+impl SessionInfo {
+    /// "Dupont sur POSTE-COMPTA".
+    pub fn who(&self) -> String {
+        format!("{} sur {}", self.user_name, self.hostname)
+    }
+}
+
+/// Every session of the store, with whether it is active at `now`.
+pub fn sessions(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Vec<SessionInfo>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.id, u.login, u.display_name, w.hostname, s.started_at, s.heartbeat_at
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id
+         JOIN workstations w ON w.id = s.workstation_id
+         ORDER BY s.started_at, s.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let heartbeat_at: String = r.get(5)?;
+        // An unreadable heartbeat is treated as connected: refusing a restore
+        // wrongly is safer than replacing a store someone uses.
+        let active = DateTime::parse_from_rfc3339(&heartbeat_at).map_or(true, |h| {
+            now.signed_duration_since(h.with_timezone(&Utc)) <= HEARTBEAT_TIMEOUT
+        });
+        Ok(SessionInfo {
+            id: r.get(0)?,
+            login: r.get(1)?,
+            user_name: r.get(2)?,
+            hostname: r.get(3)?,
+            started_at: r.get(4)?,
+            heartbeat_at,
+            active,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The sessions connected at `now`.
+pub fn connected(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Vec<SessionInfo>> {
+    Ok(sessions(conn, now)?
+        .into_iter()
+        .filter(|s| s.active)
+        .collect())
+}
+
+/// Removes the session `id` ("Déconnecter", for a session left by a crash).
+/// Returns whether it existed.
+pub fn disconnect(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn store_with_sessions(dir: &std::path::Path) -> Store {
+        let store = Store::create(&dir.join("s.iea")).expect("create");
+        store
+            .connection()
+            .execute_batch(
+                "INSERT INTO users (login, display_name, role, password_hash, created_at)
+                   VALUES ('dupont', 'Dupont', 'gestionnaire', '$argon2id$x', '2026-01-01T00:00:00Z');
+                 INSERT INTO workstations (id, hostname) VALUES
+                   ('11111111-1111-1111-1111-111111111111', 'POSTE-COMPTA');
+                 INSERT INTO sessions (user_id, workstation_id, started_at, heartbeat_at) VALUES
+                   (1, '11111111-1111-1111-1111-111111111111', '2026-11-22T08:00:00+00:00', '2026-11-22T09:58:00+00:00'),
+                   (1, '11111111-1111-1111-1111-111111111111', '2026-11-20T08:00:00+00:00', '2026-11-20T17:00:00+00:00');",
+            )
+            .expect("rows");
+        store
+    }
+
+    #[test]
+    fn a_recent_heartbeat_is_connected_and_an_old_one_is_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with_sessions(dir.path());
+        let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00+00:00")
+            .expect("now")
+            .with_timezone(&Utc);
+        let all = sessions(store.connection(), now).expect("sessions");
+        assert_eq!(all.len(), 2);
+        let live = connected(store.connection(), now).expect("connected");
+        assert_eq!(live.len(), 1);
+        assert_eq!(live[0].who(), "Dupont sur POSTE-COMPTA");
+        assert!(disconnect(store.connection(), all[1].id).expect("disconnect"));
+        assert_eq!(
+            sessions(store.connection(), now).expect("sessions").len(),
+            1
+        );
+    }
+}
