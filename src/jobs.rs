@@ -19,6 +19,10 @@ pub enum JobKind {
     Demo,
     /// Creating or switching stores.
     StoreSwitch,
+    /// A backup run or a delivery (one at a time, whoever starts it).
+    Backup,
+    /// A restore (it also holds the backup lock while it swaps the store).
+    Restore,
 }
 
 impl JobKind {
@@ -27,6 +31,8 @@ impl JobKind {
         match self {
             Self::Demo => "demo",
             Self::StoreSwitch => "changement-base",
+            Self::Backup => "sauvegarde",
+            Self::Restore => "restauration",
         }
     }
 
@@ -35,6 +41,8 @@ impl JobKind {
         match self {
             Self::Demo => "la création de la base de démonstration",
             Self::StoreSwitch => "le changement de base de données",
+            Self::Backup => "une sauvegarde",
+            Self::Restore => "une restauration",
         }
     }
 }

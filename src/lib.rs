@@ -9,6 +9,7 @@
 
 pub mod assistance;
 pub mod autostart;
+pub mod backup;
 pub mod config;
 pub mod connection;
 pub mod demo;

@@ -9,10 +9,18 @@
 //! Nothing here ever prints a password, token or key: the errors carry none.
 
 mod assistance;
+mod backup_archive;
+mod backup_destination;
+mod backup_run;
+mod backup_script;
 mod connection;
 mod support;
 
 pub use assistance::*;
+pub use backup_archive::*;
+pub use backup_destination::*;
+pub use backup_run::*;
+pub use backup_script::*;
 pub use connection::*;
 pub use support::*;
 
@@ -56,6 +64,22 @@ impl fmt::Display for Explanation {
             }
         }
         Ok(())
+    }
+}
+
+impl Explanation {
+    /// The title, what happened and what to do, on one line: for journals, lists
+    /// and the command line, where there is no room for paragraphs.
+    pub fn one_line(&self) -> String {
+        let mut line = self.title.clone();
+        for part in [&self.what, &self.todo] {
+            let part = part.trim();
+            if !part.is_empty() {
+                line.push_str(if line.ends_with('.') { " " } else { " : " });
+                line.push_str(&part.replace('\n', " "));
+            }
+        }
+        line
     }
 }
 
