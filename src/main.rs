@@ -159,6 +159,66 @@ enum Cmd {
         subcommand_value_name = "COMMANDE"
     )]
     Autostart(AutostartCmd),
+    /// Sauvegardes et restaurations de la base
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Backup(BackupCmd),
+}
+
+#[derive(Subcommand)]
+enum BackupCmd {
+    /// Liste les scripts de sauvegarde, leur prochaine exécution et leur dernier résultat
+    List {
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exécute un script de sauvegarde maintenant
+    Run {
+        /// Le nom du script
+        #[arg(value_name = "NOM")]
+        name: String,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exécute les scripts dont l'heure est venue (pour le planificateur du système) ;
+    /// code de sortie 1 si une sauvegarde a échoué
+    #[command(name = "run-due")]
+    RunDue,
+    /// Relit chaque sauvegarde conservée à son emplacement et la vérifie
+    Verify {
+        /// Le nom du script
+        #[arg(
+            value_name = "NOM",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        name: Option<String>,
+        /// Tous les scripts
+        #[arg(long)]
+        all: bool,
+    },
+    /// Restaure une sauvegarde à la place de la base (une copie de la base actuelle est
+    /// d'abord conservée « avant restauration »)
+    Restore {
+        /// Le script qui a fait la sauvegarde
+        #[arg(long, value_name = "NOM")]
+        script: Option<String>,
+        /// Le fichier de sauvegarde (.iea.zip) ; avec --script, son nom à l'emplacement du script
+        #[arg(long, value_name = "FICHIER", required_unless_present = "latest")]
+        file: Option<PathBuf>,
+        /// La plus récente sauvegarde du script
+        #[arg(long, requires = "script", conflicts_with = "file")]
+        latest: bool,
+        /// Ne demande pas de confirmation
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -277,6 +337,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let home = Home::from_env().map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    settle_interrupted_restore(&home);
     match cli.command {
         None => run_service(&home),
         Some(Cmd::Centre { screen }) => {
@@ -306,6 +367,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::Servers(ServersCmd::Test { json })) => run_servers_test(&home, json),
         Some(Cmd::Auth(AuthCmd::Retry)) => run_auth_retry(&home),
         Some(Cmd::Assistance(cmd)) => run_assistance(&home, &cmd),
+        Some(Cmd::Backup(cmd)) => run_backup(&home, cmd),
     }
 }
 
@@ -346,6 +408,10 @@ fn run_service(home: &Home) -> anyhow::Result<ExitCode> {
         }
         Acquired::Primary(p) => p,
     };
+    if let Err(e) = iea_maintenance::service::scheduler::spawn(home.clone()) {
+        tracing::error!(error = %e, "planificateur des sauvegardes non démarré");
+        eprintln!("Les sauvegardes automatiques n'ont pas pu démarrer : {e}");
+    }
     match tray::run(home.clone(), primary.requests) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(tray::TrayError::NoTrayHost) => {
@@ -757,6 +823,361 @@ fn run_assistance(home: &Home, cmd: &AssistanceCmd) -> anyhow::Result<ExitCode> 
         }
         Err(e) => {
             eprintln!("{}", messages::assistance_error(&e));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// A restore cut short by a crash is settled before anything else opens the
+/// store, and the user is told which way it went.
+fn settle_interrupted_restore(home: &Home) {
+    match iea_maintenance::backup::restore::recover_interrupted(home) {
+        Ok(Some(recovery)) => eprintln!("{}", messages::recovery_note(&recovery)),
+        Ok(None) => {}
+        Err(e) => eprintln!("{}", messages::restore_error(&e)),
+    }
+}
+
+/// A progress bar on the terminal, hidden when stderr is not one.
+fn terminal_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    if std::io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg:28} [{bar:40}] {percent:>3} %")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+fn backup_context(home: &Home) -> anyhow::Result<iea_maintenance::backup::run::BackupContext> {
+    home.ensure()
+        .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    iea_maintenance::backup::run::BackupContext::load(home)
+        .map_err(|e| anyhow::anyhow!("{}", messages::run_error(&e)))
+}
+
+fn run_backup(home: &Home, cmd: BackupCmd) -> anyhow::Result<ExitCode> {
+    use iea_maintenance::backup::run::{self, Trigger};
+    let _log = logging::init(&logs_dir(home), "sauvegarde");
+    match cmd {
+        BackupCmd::List { json } => backup_list(home, json),
+        BackupCmd::Run { name, json } => {
+            let ctx = backup_context(home)?;
+            let bar = terminal_bar();
+            let result = run::run_script(
+                &ctx,
+                &name,
+                Trigger::Manuel,
+                &Bar(bar.clone()),
+                &Cancel::new(),
+            );
+            bar.finish_and_clear();
+            let report = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("{}", messages::run_error(&e));
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            if json {
+                println!("{}", run_report_json(&report));
+            } else {
+                println!("{}", messages::run_report_text(&report));
+            }
+            Ok(if report.outcome.delivered() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        BackupCmd::RunDue => {
+            let ctx = backup_context(home)?;
+            let assistance =
+                iea_maintenance::service::persist::PersistedState::load(home).assistance;
+            let report = run::run_due(&ctx, &chrono::Local::now(), assistance, &Cancel::new())
+                .map_err(|e| anyhow::anyhow!("{}", messages::run_error(&e)))?;
+            if !report.skipped_for_assistance.is_empty() {
+                println!(
+                    "ATTENTION en mode assistance, les fichiers de scripts ne seront pas pris en \
+                     compte automatiquement ! Non exécutés : {}",
+                    report.skipped_for_assistance.join(", ")
+                );
+            }
+            for name in &report.skipped_busy {
+                println!(
+                    "{name} : une autre sauvegarde est en cours, il sera exécuté au prochain passage."
+                );
+            }
+            for r in &report.runs {
+                println!("{}", messages::run_report_text(r));
+            }
+            if report.runs.is_empty()
+                && report.skipped_for_assistance.is_empty()
+                && report.skipped_busy.is_empty()
+            {
+                println!("Aucune sauvegarde à exécuter maintenant.");
+            }
+            Ok(if report.any_failed() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        BackupCmd::Verify { name, all } => {
+            let ctx = backup_context(home)?;
+            let names: Vec<String> = if all {
+                iea_maintenance::backup::book::ScriptBook::load(home)
+                    .map_err(|e| anyhow::anyhow!("{}", messages::book_error(&e)))?
+                    .entries
+                    .iter()
+                    .map(|e| e.script.name.clone())
+                    .collect()
+            } else {
+                name.into_iter().collect()
+            };
+            let mut bad = 0usize;
+            for name in names {
+                match run::verify_script(
+                    &ctx,
+                    &name,
+                    &iea_maintenance::jobs::NoProgress,
+                    &Cancel::new(),
+                ) {
+                    Ok(list) => {
+                        if list.is_empty() {
+                            println!("{name} : aucune sauvegarde à l'emplacement.");
+                            bad += 1;
+                        }
+                        for v in list {
+                            match v.problem {
+                                None => println!(
+                                    "{name} : {} ({}) — vérifiée",
+                                    v.backup.name,
+                                    iea_maintenance::fsutil::human_size(v.backup.size_bytes)
+                                ),
+                                Some(problem) => {
+                                    bad += 1;
+                                    println!("{name} : {} — ÉCHEC : {problem}", v.backup.name);
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        bad += 1;
+                        println!("{name} : {}", messages::run_error(&e).one_line());
+                    }
+                }
+            }
+            Ok(if bad == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        BackupCmd::Restore {
+            script,
+            file,
+            latest,
+            yes,
+        } => backup_restore(home, script, file, latest, yes),
+    }
+}
+
+fn backup_list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
+    use iea_maintenance::backup::{book::ScriptBook, schedule};
+    let book =
+        ScriptBook::load(home).map_err(|e| anyhow::anyhow!("{}", messages::book_error(&e)))?;
+    let now = chrono::Local::now();
+    let assistance = iea_maintenance::service::persist::PersistedState::load(home).assistance;
+    if json {
+        let scripts: Vec<_> = book
+            .entries
+            .iter()
+            .map(|e| {
+                let s = &e.script;
+                serde_json::json!({
+                    "name": s.name,
+                    "enabled": s.enabled,
+                    "frequency": { "every": s.frequency.every, "unit": s.frequency.unit },
+                    "start_date": s.start_date.to_string(),
+                    "time": s.time.format("%H:%M").to_string(),
+                    "keep": s.keep,
+                    "destination": { "type": s.destination.kind(), "description": s.destination.describe() },
+                    "next_run": schedule::next_run(s, &e.state, &now).to_rfc3339(),
+                    "due": schedule::is_due(e, &now),
+                    "last_run_at": e.state.last_run_at,
+                    "last_outcome": e.state.last_outcome,
+                    "last_reason": e.state.last_reason,
+                    "last_good_at": e.state.last_good_at,
+                    "postponed_until": e.state.postponed_until,
+                    "pending": e.state.pending,
+                    "stale": schedule::staleness(e, &now).is_some(),
+                    "date_anomaly": schedule::date_anomaly(e, &now).map(|a| messages::date_anomaly(&a)),
+                })
+            })
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({ "assistance": assistance, "scripts": scripts })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if assistance {
+        println!(
+            "ATTENTION en mode assistance, les fichiers de scripts ne seront pas pris en compte \
+             automatiquement !"
+        );
+    }
+    if book.entries.is_empty() {
+        println!(
+            "Aucun script de sauvegarde. Créez-en un dans le centre de maintenance (Sauvegarder / Restaurer)."
+        );
+    }
+    for e in &book.entries {
+        let s = &e.script;
+        println!(
+            "{}",
+            messages::next_run_line(&s.name, &schedule::next_run(s, &e.state, &now))
+        );
+        println!(
+            "  {}, à conserver : {}, vers {}{}",
+            messages::frequency_text(s.frequency),
+            s.keep,
+            s.destination.describe(),
+            if s.enabled {
+                ""
+            } else {
+                " (exécution automatique désactivée)"
+            }
+        );
+        match e.state.last_outcome {
+            Some(outcome) => println!(
+                "  dernier résultat : {}{}",
+                outcome.label(),
+                e.state
+                    .last_reason
+                    .as_deref()
+                    .map(|r| format!(" — {r}"))
+                    .unwrap_or_default()
+            ),
+            None => println!("  jamais exécuté"),
+        }
+        if let Some(a) = schedule::date_anomaly(e, &now) {
+            println!("  {}", messages::date_anomaly(&a));
+        }
+        if let Some(st) = schedule::staleness(e, &now) {
+            println!("  {}", messages::staleness_line(&s.name, &st));
+        }
+        if !e.state.pending.is_empty() {
+            println!("  en attente de dépôt : {}", e.state.pending.join(", "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_report_json(r: &iea_maintenance::backup::run::RunReport) -> serde_json::Value {
+    serde_json::json!({
+        "script": r.script,
+        "trigger": r.trigger.code(),
+        "started_at": r.started_at,
+        "ended_at": r.ended_at,
+        "outcome": r.outcome.code(),
+        "reason": r.reason,
+        "archive": r.archive,
+        "size_bytes": r.size_bytes,
+        "destination": r.destination,
+        "removed": r.removed,
+        "kept_in_staging": r.kept_in_staging,
+    })
+}
+
+fn backup_restore(
+    home: &Home,
+    script: Option<String>,
+    file: Option<PathBuf>,
+    latest: bool,
+    yes: bool,
+) -> anyhow::Result<ExitCode> {
+    use iea_maintenance::backup::restore::{self, RestoreSource};
+    let ctx = backup_context(home)?;
+    let source = match (script, file) {
+        (Some(script), _) if latest => {
+            let list = restore::restorable(&ctx, &script)
+                .map_err(|e| anyhow::anyhow!("{}", messages::restore_error(&e)))?;
+            let Some(newest) = list.last() else {
+                eprintln!("Le script « {script} » n'a aucune sauvegarde à son emplacement.");
+                return Ok(ExitCode::from(1));
+            };
+            if script == restore::SAFETY_LABEL {
+                RestoreSource::Safety {
+                    name: newest.name.clone(),
+                }
+            } else {
+                RestoreSource::Stored {
+                    script,
+                    name: newest.name.clone(),
+                }
+            }
+        }
+        (Some(script), Some(file)) => {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if script == restore::SAFETY_LABEL {
+                RestoreSource::Safety { name }
+            } else {
+                RestoreSource::Stored { script, name }
+            }
+        }
+        (None, Some(file)) => RestoreSource::File(file),
+        (_, None) => {
+            eprintln!("Erreur : indiquez --file FICHIER ou --latest.");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let what = match &source {
+        RestoreSource::File(p) => format!("le fichier {}", p.display()),
+        RestoreSource::Stored { script, name } => {
+            format!("la sauvegarde {name} du script « {script} »")
+        }
+        RestoreSource::Safety { name } => format!("la copie {name} (avant restauration)"),
+    };
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!(
+                "Erreur : la restauration remplace la base {} par {what}. Ajoutez --yes pour \
+                 confirmer sans question.",
+                ctx.store_path.display()
+            );
+            return Ok(ExitCode::from(2));
+        }
+        eprint!(
+            "La base {} va être remplacée par {what}.\nUne copie de la base actuelle sera \
+             conservée (« avant restauration »).\nTapez « oui » pour continuer : ",
+            ctx.store_path.display()
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !answer.trim().eq_ignore_ascii_case("oui") {
+            eprintln!("Restauration abandonnée : rien n'a été modifié.");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let bar = terminal_bar();
+    let result = restore::restore(&ctx, &source, &Bar(bar.clone()), &Cancel::new());
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            println!("{}", messages::restore_success(&report));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{}", messages::restore_error(&e));
             Ok(ExitCode::from(1))
         }
     }

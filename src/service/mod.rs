@@ -4,6 +4,7 @@ pub mod actions;
 pub mod auth_loop;
 pub mod notify;
 pub mod persist;
+pub mod scheduler;
 pub mod state;
 
 use crate::config::Config;
@@ -23,11 +24,15 @@ pub fn current_inputs(home: &Home) -> ServiceInputs {
             .err()
             .map(|e| short_store_problem(&e).to_owned()),
     };
+    let backup_warnings = match crate::backup::book::ScriptBook::load(home) {
+        Ok(book) => crate::backup::run::stale_warnings(&book, &chrono::Local::now()),
+        Err(_) => vec!["Fichier des scripts de sauvegarde illisible".to_owned()],
+    };
     ServiceInputs {
         connection: persisted.connection,
         assistance: persisted.assistance,
         store_problem,
-        backup_warnings: Vec::new(),
+        backup_warnings,
     }
 }
 
@@ -67,15 +72,32 @@ impl ChangeWatch {
             Config::load(home).map_or_else(|_| home.default_store_path(), |c| c.paths.store);
         let mut wal = store.clone().into_os_string();
         wal.push("-wal");
-        let now: Vec<_> = [home.config_file(), home.state_file(), store, wal.into()]
-            .into_iter()
-            .map(|p| {
-                let stamp = std::fs::metadata(&p)
-                    .ok()
-                    .and_then(|m| Some((m.modified().ok()?, m.len())));
-                (p, stamp)
-            })
-            .collect();
+        let scripts = home.root().join(crate::backup::book::SCRIPTS_FILE);
+        let now: Vec<_> = [
+            home.config_file(),
+            home.state_file(),
+            scripts,
+            store,
+            wal.into(),
+        ]
+        .into_iter()
+        .map(|p| {
+            let stamp = std::fs::metadata(&p)
+                .ok()
+                .and_then(|m| Some((m.modified().ok()?, m.len())));
+            (p, stamp)
+        })
+        .collect();
+        // Backups fall behind with time alone: look again every ten minutes even
+        // when no file moved.
+        let minutes = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() / 600);
+        let mut now = now;
+        now.push((
+            std::path::PathBuf::from("(horloge)"),
+            Some((std::time::UNIX_EPOCH, minutes)),
+        ));
         let changed = self.last.as_ref() != Some(&now);
         self.last = Some(now);
         changed

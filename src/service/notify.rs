@@ -39,3 +39,29 @@ pub fn state_changed(state: &PersistedState) {
             }
         });
 }
+
+/// Shows that a script's backups fall behind; a click opens the backup module.
+pub fn backup_late(line: &str) {
+    let body = format!(
+        "{line}\nCliquez ici pour ouvrir le module de sauvegardes du centre de maintenance."
+    );
+    let _ = std::thread::Builder::new()
+        .name("notification".into())
+        .spawn(move || {
+            let shown = notify_rust::Notification::new()
+                .appname("Impact emploi")
+                .summary("Impact emploi – sauvegardes en retard")
+                .body(&body)
+                .action("default", "Ouvrir le module de sauvegardes")
+                .timeout(notify_rust::Timeout::Never)
+                .show();
+            match shown {
+                Ok(handle) => handle.wait_for_action(|action| {
+                    if action == "default" {
+                        let _ = actions::spawn_centre(crate::ui::ScreenId::Sauvegardes.slug());
+                    }
+                }),
+                Err(e) => tracing::info!(error = %e, "notification non affichée"),
+            }
+        });
+}

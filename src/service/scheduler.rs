@@ -1,0 +1,123 @@
+//! The backup scheduler of the resident service: runs the due scripts with nobody
+//! at the screen, delivers the archives that waited for their destination, and
+//! raises one notification when a script's backups fall behind.
+//!
+//! It wakes every [`TICK`] and compares the wall clock with each script's next
+//! run, so a computer that slept or was off runs a missed backup once at wake or
+//! start, never several times. In assistance mode nothing runs automatically and
+//! the log says so (seed 000's warning).
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use chrono::Local;
+
+use crate::backup::book::ScriptBook;
+use crate::backup::run::{self, BackupContext, DueReport};
+use crate::home::Home;
+use crate::jobs::Cancel;
+use crate::service::persist::PersistedState;
+
+/// How often the scheduler looks at the clock.
+pub const TICK: Duration = Duration::from_secs(30);
+
+/// What the scheduler remembers between ticks.
+#[derive(Debug, Default)]
+pub struct Scheduler {
+    /// Scripts already announced as late (one notification each, until they
+    /// catch up).
+    announced_late: BTreeSet<String>,
+    /// Whether "assistance mode: no automatic run" was already logged for the
+    /// current stretch of assistance mode.
+    assistance_logged: bool,
+    /// The last configuration problem logged (not repeated every tick).
+    last_problem: Option<String>,
+}
+
+impl Scheduler {
+    /// One tick at the current time: runs what is due. Returns what was done
+    /// (`None` when the installation cannot be read — logged once).
+    pub fn tick(&mut self, home: &Home, cancel: &Cancel) -> Option<DueReport> {
+        let ctx = match BackupContext::load(home) {
+            Ok(ctx) => {
+                self.last_problem = None;
+                ctx
+            }
+            Err(e) => {
+                let problem = e.to_string();
+                if self.last_problem.as_deref() != Some(&problem) {
+                    tracing::warn!(error = %problem, "sauvegardes automatiques suspendues");
+                    self.last_problem = Some(problem);
+                }
+                return None;
+            }
+        };
+        let assistance = PersistedState::load(home).assistance;
+        let now = Local::now();
+        let report = match run::run_due(&ctx, &now, assistance, cancel) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(error = %e, "sauvegardes automatiques : tour manqué");
+                return None;
+            }
+        };
+        if assistance && !report.skipped_for_assistance.is_empty() {
+            if !self.assistance_logged {
+                tracing::warn!(
+                    "ATTENTION en mode assistance, les fichiers de scripts ne seront pas pris en \
+                     compte automatiquement ! Scripts en attente : {}",
+                    report.skipped_for_assistance.join(", ")
+                );
+                self.assistance_logged = true;
+            }
+        } else if !assistance {
+            self.assistance_logged = false;
+        }
+        for r in &report.runs {
+            tracing::info!(
+                script = %r.script,
+                outcome = r.outcome.code(),
+                reason = r.reason.as_deref().unwrap_or(""),
+                "sauvegarde automatique"
+            );
+        }
+        self.announce_late(home);
+        Some(report)
+    }
+
+    /// One notification per script that falls behind, again only after it
+    /// caught up.
+    fn announce_late(&mut self, home: &Home) {
+        let Ok(book) = ScriptBook::load(home) else {
+            return;
+        };
+        let now = Local::now();
+        let mut late = BTreeSet::new();
+        for entry in &book.entries {
+            if let Some(s) = crate::backup::schedule::staleness(entry, &now) {
+                let name = entry.script.name.clone();
+                if !self.announced_late.contains(&name) {
+                    let line = crate::ui::messages::staleness_line(&name, &s);
+                    tracing::warn!(script = %name, "{line}");
+                    crate::service::notify::backup_late(&line);
+                }
+                late.insert(name);
+            }
+        }
+        self.announced_late = late;
+    }
+}
+
+/// Starts the scheduler on its own thread, for the life of the process.
+pub fn spawn(home: Home) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("planificateur-sauvegardes".into())
+        .spawn(move || {
+            let mut scheduler = Scheduler::default();
+            let cancel = Cancel::new();
+            loop {
+                scheduler.tick(&home, &cancel);
+                std::thread::sleep(TICK);
+            }
+        })
+}
