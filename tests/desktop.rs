@@ -33,6 +33,33 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         answers::auth_ok("Association de test", "2027-12-31"),
     );
     point_at(home.path(), &server);
+    // A daily backup that should have run yesterday evening: the service runs it
+    // on its own, with nobody at the screen.
+    let backups = home.path().join("Sauvegardes");
+    std::fs::create_dir_all(&backups).expect("backups folder");
+    iea_maintenance::backup::book::ScriptBook::modify(
+        &iea_maintenance::home::Home::at(home.path()),
+        |book| {
+            book.upsert(
+                iea_maintenance::backup::BackupScript {
+                    name: "Quotidienne".to_owned(),
+                    frequency: iea_maintenance::backup::Frequency {
+                        every: 1,
+                        unit: iea_maintenance::backup::FrequencyUnit::Jours,
+                    },
+                    start_date: chrono::Local::now().date_naive() - chrono::Duration::days(1),
+                    time: chrono::NaiveTime::from_hms_opt(23, 0, 0).expect("time"),
+                    enabled: true,
+                    keep: 5,
+                    destination: iea_maintenance::backup::Destination::Folder {
+                        path: backups.clone(),
+                    },
+                },
+                None,
+            )
+        },
+    )
+    .expect("script");
 
     let mut desk = Desktop::start();
     let mut trayer = desk.command("trayer");
@@ -106,6 +133,16 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         stop_programs(home.path());
     }
     assert!(connected, "the service did not authenticate");
+    let backed_up = wait_until(Duration::from_secs(40), || {
+        std::fs::read_dir(&backups).is_ok_and(|rd| {
+            rd.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".iea.zip"))
+        })
+    });
+    if !backed_up {
+        stop_programs(home.path());
+    }
+    assert!(backed_up, "the service did not run the backup that was due");
     assert!(
         b > r,
         "the connected icon should be the blue ball (r={r}, b={b})"

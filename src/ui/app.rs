@@ -6,27 +6,36 @@
 //! the servers, authenticating, sending a support request) run on named worker
 //! threads; their state (pending, done, failed) is kept as an [`Outcome`] per
 //! [`Action`] so that the screen that sent them can show it next to its button.
+//! Backup runs and restores are jobs: their progress is shown while they run
+//! ([`RunningJob`]), and they can be cancelled.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
+use chrono::{DateTime, Local};
 use eframe::egui;
 
+use super::job::{Job, JobProgress};
 use super::messages::{self, Explanation};
 use super::request::Request;
 use super::screens::{
     APropos, Accueil, AssistanceScreen, BaseScreen, Chemins, ConfigErrorScreen, Connexion,
-    Inaccessible, Journal, SupportScreen,
+    Inaccessible, Journal, Restauration, Sauvegardes, SupportScreen,
 };
 use super::{ScreenId, widgets};
 use crate::assistance::{self, AssistanceError, AssistanceOutcome};
+use crate::backup::book::{BookError, ScriptBook};
+use crate::backup::restore::{self, RestoreReport, RestoreSource};
+use crate::backup::run::{self, BackupContext, RunReport, Trigger};
+use crate::backup::{BackupScript, schedule};
 use crate::config::{self, Config, ConfigError, ConnectionSettings};
 use crate::connection::auth::{self, AuthError};
 use crate::connection::servers::{self, ServerTestReport};
 use crate::fsutil;
 use crate::home::Home;
+use crate::jobs::{JobError, JobKind};
 use crate::secrets::SecretKey;
 use crate::service::persist::PersistedState;
 use crate::service::state::{
@@ -87,6 +96,15 @@ pub enum Action {
     SendSupport,
     /// [`Command::SaveSupportReport`].
     SaveSupportReport,
+    /// [`Command::SaveScript`].
+    SaveScript,
+    /// [`Command::DeleteScript`].
+    DeleteScript,
+    /// [`Command::PostponeScripts`], [`Command::ClearPostponement`] and
+    /// [`Command::RefreshStartDate`].
+    ScheduleScripts,
+    /// [`Command::Restore`]; done with the success message.
+    Restore,
 }
 
 /// What became of a command that can take time or fail.
@@ -167,6 +185,39 @@ pub enum Command {
         /// The file chosen by the user.
         path: PathBuf,
     },
+    /// "Enregistrer" in the backup script editor: add this script, already
+    /// validated by the screen, or replace the script named `replacing` (its state
+    /// is kept). Written through [`ScriptBook::modify`].
+    SaveScript {
+        /// The script.
+        script: Box<BackupScript>,
+        /// The name of the script it replaces, when it was edited.
+        replacing: Option<String>,
+    },
+    /// "Supprimer" (confirmed): remove the script; the backups it made stay.
+    DeleteScript(String),
+    /// "Repousser de N jours": no automatic run of these scripts before
+    /// `days` days from now.
+    PostponeScripts {
+        /// The scripts.
+        names: Vec<String>,
+        /// How many days.
+        days: u32,
+    },
+    /// "Annuler le report": the scripts run again at their usual times.
+    ClearPostponement(Vec<String>),
+    /// "Actualiser la date": move the script's start date to its next run from
+    /// now ("Date de sauvegarde incorrecte").
+    RefreshStartDate(String),
+    /// "Exécuter": run the script now, as a job with progress.
+    RunBackup(String),
+    /// "Annuler" during a backup run.
+    CancelBackup,
+    /// "Restaurer" (confirmed): put this backup in place of the store, as a job
+    /// with progress; the store is closed meanwhile and opened again after.
+    Restore(RestoreSource),
+    /// "Annuler" during a restore (heeded before the store is replaced).
+    CancelRestore,
 }
 
 /// A password or code typed by the user: never shown in debug output or logs.
@@ -215,6 +266,20 @@ enum TaskResult {
 /// What a store job sends back: which action, and the configuration it saved.
 type JobResult = (Action, Result<Config, CatalogError>);
 
+/// A backup run or a restore under way, as the screens show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningJob {
+    /// What the job works on: the script run, or the backup restored.
+    pub subject: String,
+    /// The current phase and its progress, once the job reported one.
+    pub progress: Option<JobProgress>,
+    /// "Annuler" was asked; the job stops at its next check.
+    pub cancelling: bool,
+}
+
+/// What a run of a script came to: the report, or why it could not start.
+pub type BackupResult = Result<RunReport, Explanation>;
+
 /// The runtime state the screens read, and the queue of their commands.
 #[derive(Debug)]
 pub struct AppCtx {
@@ -236,6 +301,12 @@ pub struct AppCtx {
     fs_generation: u64,
     store_size: Option<u64>,
     notice: Option<String>,
+    clock: Option<DateTime<Local>>,
+    scripts: Result<ScriptBook, BookError>,
+    scripts_generation: u64,
+    running_backup: Option<RunningJob>,
+    running_restore: Option<RunningJob>,
+    backup_results: HashMap<String, BackupResult>,
 }
 
 impl AppCtx {
@@ -247,6 +318,10 @@ impl AppCtx {
             tracing::warn!(error = %e, "configuration illisible");
         }
         let persisted = PersistedState::load(&home);
+        let scripts = ScriptBook::load(&home);
+        if let Err(e) = &scripts {
+            tracing::warn!(error = %e, "scripts de sauvegarde illisibles");
+        }
         Self {
             home,
             config,
@@ -261,6 +336,57 @@ impl AppCtx {
             fs_generation: 0,
             store_size: None,
             notice: None,
+            clock: None,
+            scripts,
+            scripts_generation: 0,
+            running_backup: None,
+            running_restore: None,
+            backup_results: HashMap::new(),
+        }
+    }
+
+    /// The time the screens reckon with: the clock, or the instant tests froze
+    /// it at (so that the dates shown do not change with the day).
+    pub fn now(&self) -> DateTime<Local> {
+        self.clock.unwrap_or_else(Local::now)
+    }
+
+    /// The backup scripts, or why `sauvegardes.toml` cannot be read.
+    pub fn scripts(&self) -> Result<&ScriptBook, &BookError> {
+        self.scripts.as_ref()
+    }
+
+    /// Changes each time the backup scripts were read again and differ.
+    pub fn scripts_generation(&self) -> u64 {
+        self.scripts_generation
+    }
+
+    /// The backup run under way, if any.
+    pub fn running_backup(&self) -> Option<&RunningJob> {
+        self.running_backup.as_ref()
+    }
+
+    /// The restore under way, if any.
+    pub fn running_restore(&self) -> Option<&RunningJob> {
+        self.running_restore.as_ref()
+    }
+
+    /// What the last "Exécuter" of `script` in this session came to.
+    pub fn backup_result(&self, script: &str) -> Option<&BackupResult> {
+        self.backup_results.get(script)
+    }
+
+    /// Reads the backup scripts again; the generation changes when they differ.
+    fn reload_scripts(&mut self) {
+        let scripts = ScriptBook::load(&self.home);
+        let same = match (&scripts, &self.scripts) {
+            (Ok(new), Ok(old)) => new == old,
+            (Err(new), Err(old)) => new.to_string() == old.to_string(),
+            _ => false,
+        };
+        if !same {
+            self.scripts = scripts;
+            self.scripts_generation += 1;
         }
     }
 
@@ -398,6 +524,8 @@ struct Screens {
     base: BaseScreen,
     journal: Journal,
     a_propos: APropos,
+    sauvegardes: Sauvegardes,
+    restauration: Restauration,
     inaccessible: Inaccessible,
     config_error: ConfigErrorScreen,
 }
@@ -419,6 +547,8 @@ pub struct CentreApp {
     opening: Request<Result<Store, StoreError>>,
     store_job: Request<JobResult>,
     tasks: HashMap<Action, Request<TaskResult>>,
+    backup_job: Job<BackupResult>,
+    restore_job: Job<Result<RestoreReport, Explanation>>,
     requests: Option<Receiver<ScreenId>>,
     last_refresh: Option<f64>,
     started: bool,
@@ -440,6 +570,8 @@ impl CentreApp {
             opening: Request::default(),
             store_job: Request::default(),
             tasks: HashMap::new(),
+            backup_job: Job::default(),
+            restore_job: Job::default(),
             requests: None,
             last_refresh: None,
             started: false,
@@ -462,6 +594,13 @@ impl CentreApp {
         &self.ctx
     }
 
+    /// Freezes the clock the screens reckon with at `now` (`None`: the real
+    /// clock again). Tests and snapshots use it so that the dates shown — next
+    /// runs, anomalies, staleness — do not change with the day.
+    pub fn set_clock(&mut self, now: Option<DateTime<Local>>) {
+        self.ctx.clock = now;
+    }
+
     /// Whether "Quitter" was chosen.
     pub fn quit_requested(&self) -> bool {
         self.quit_requested
@@ -474,7 +613,11 @@ impl CentreApp {
             || self.opening.is_pending()
             || self.store_job.is_pending()
             || self.tasks.values().any(Request::is_pending)
+            || self.backup_job.is_running()
+            || self.restore_job.is_running()
             || self.screens.accueil.is_busy()
+            || self.screens.sauvegardes.is_busy()
+            || self.screens.restauration.is_busy()
             || self.screens.support.is_busy()
             || self.screens.chemins.is_busy()
             || self.screens.base.is_busy()
@@ -552,6 +695,8 @@ impl CentreApp {
             Shown::Screen(ScreenId::Base) => s.base.ui(ui, ctx),
             Shown::Screen(ScreenId::Journal) => s.journal.ui(ui, ctx),
             Shown::Screen(ScreenId::APropos) => s.a_propos.ui(ui, ctx),
+            Shown::Screen(ScreenId::Sauvegardes) => s.sauvegardes.ui(ui, ctx),
+            Shown::Screen(ScreenId::Restauration) => s.restauration.ui(ui, ctx),
             // Every other screen is not built: the navigation never selects one.
             Shown::Screen(_) => s.accueil.ui(ui, ctx),
         }
@@ -571,6 +716,7 @@ impl CentreApp {
                 Some("Maintenir"),
                 &[
                     ScreenId::Sauvegardes,
+                    ScreenId::Restauration,
                     ScreenId::MisesAJour,
                     ScreenId::Transfert,
                 ],
@@ -681,7 +827,10 @@ impl CentreApp {
         self.screens.base.poll();
         self.screens.journal.poll();
         self.screens.inaccessible.poll();
+        self.screens.sauvegardes.poll();
+        self.screens.restauration.poll();
         self.poll_tasks();
+        self.poll_jobs(egui_ctx);
         let arrived = self.opening.poll();
         let stopped = !self.opening.is_pending() && self.opening.failure().is_some();
         if arrived || stopped {
@@ -760,6 +909,9 @@ impl CentreApp {
     }
 
     fn finish_task(&mut self, action: Action, result: TaskResult) {
+        // Tasks may write to the store (the journal of assistance mode): the
+        // size in the status bar follows at once rather than at the next tick.
+        self.refresh_store_size();
         let outcome = match result {
             TaskResult::ServerTest(report) => {
                 self.ctx.server_test = Some(*report);
@@ -922,11 +1074,17 @@ impl CentreApp {
                 self.ctx.persisted = persisted;
                 self.ctx.state_generation += 1;
             }
-            if let StoreState::Open(store) = &self.ctx.store {
-                self.ctx.store_size = Some(crate::store::size_on_disk(store.path()));
-            }
+            self.refresh_store_size();
+            // The service changes the scripts' states after its runs.
+            self.ctx.reload_scripts();
         }
         egui_ctx.request_repaint_after(REFRESH_EVERY);
+    }
+
+    fn refresh_store_size(&mut self) {
+        if let StoreState::Open(store) = &self.ctx.store {
+            self.ctx.store_size = Some(crate::store::size_on_disk(store.path()));
+        }
     }
 
     fn start_store_job(
@@ -1143,6 +1301,204 @@ impl CentreApp {
                 };
                 self.ctx.set_outcome(Action::SaveSupportReport, outcome);
             }
+            Command::SaveScript { script, replacing } => {
+                let name = script.name.clone();
+                let done = match &replacing {
+                    Some(_) => format!("Le script « {name} » a été enregistré."),
+                    None => format!("Le script « {name} » a été créé."),
+                };
+                self.modify_scripts(Action::SaveScript, done, |book| {
+                    book.upsert(*script, replacing.as_deref())
+                });
+            }
+            Command::DeleteScript(name) => {
+                let done = format!(
+                    "Le script « {name} » a été supprimé. Les sauvegardes qu'il a faites sont \
+                     conservées."
+                );
+                self.modify_scripts(Action::DeleteScript, done, |book| {
+                    book.remove(&name).map(|_| ())
+                });
+                self.ctx.backup_results.remove(&name);
+            }
+            Command::PostponeScripts { names, days } => {
+                let now = self.ctx.now();
+                let done = messages::postponed_text(&names, days);
+                self.modify_scripts(Action::ScheduleScripts, done, |book| {
+                    for name in &names {
+                        let entry = book
+                            .get_mut(name)
+                            .ok_or_else(|| BookError::NotFound { name: name.clone() })?;
+                        schedule::postpone(entry, days, &now);
+                    }
+                    Ok(())
+                });
+            }
+            Command::ClearPostponement(names) => {
+                let done = messages::postponement_cleared_text(&names);
+                self.modify_scripts(Action::ScheduleScripts, done, |book| {
+                    for name in &names {
+                        schedule::clear_postponement(book.state_mut(name)?);
+                    }
+                    Ok(())
+                });
+            }
+            Command::RefreshStartDate(name) => {
+                let now = self.ctx.now();
+                let mut start = None;
+                self.modify_scripts(Action::ScheduleScripts, String::new(), |book| {
+                    let entry = book
+                        .get_mut(&name)
+                        .ok_or_else(|| BookError::NotFound { name: name.clone() })?;
+                    let refreshed = schedule::refreshed_start(&entry.script, &now);
+                    entry.script.start_date = refreshed;
+                    start = Some(refreshed);
+                    Ok(())
+                });
+                if let (Some(start), Some(Outcome::Done(_))) =
+                    (start, self.ctx.outcome(Action::ScheduleScripts))
+                {
+                    self.ctx.set_outcome(
+                        Action::ScheduleScripts,
+                        Outcome::Done(messages::start_refreshed_text(&name, start)),
+                    );
+                }
+            }
+            Command::RunBackup(name) => self.start_backup(egui_ctx, name),
+            Command::CancelBackup => self.backup_job.cancel(),
+            Command::Restore(source) => self.start_restore(egui_ctx, source),
+            Command::CancelRestore => self.restore_job.cancel(),
+        }
+    }
+
+    /// Changes the backup scripts through [`ScriptBook::modify`] (locked
+    /// read-change-write, so the service's changes are kept), then reads them
+    /// again; `done` is said when it worked.
+    fn modify_scripts(
+        &mut self,
+        action: Action,
+        done: String,
+        change: impl FnOnce(&mut ScriptBook) -> Result<(), BookError>,
+    ) {
+        let outcome = match ScriptBook::modify(&self.ctx.home, change) {
+            Ok(()) => {
+                tracing::info!(?action, "scripts de sauvegarde enregistrés");
+                Outcome::Done(done)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, ?action, "scripts de sauvegarde non modifiés");
+                Outcome::Failed(messages::book_error(&e))
+            }
+        };
+        self.ctx.set_outcome(action, outcome);
+        self.ctx.reload_scripts();
+    }
+
+    /// "Exécuter": runs the script as a job on a worker thread. A second run
+    /// while one is under way is refused as the domain would refuse it.
+    fn start_backup(&mut self, egui_ctx: &egui::Context, name: String) {
+        if self.backup_job.is_running() {
+            let refused = JobError::AlreadyRunning {
+                kind: JobKind::Backup,
+                holder_pid: Some(std::process::id()),
+            };
+            self.ctx
+                .backup_results
+                .insert(name, Err(messages::job_error(&refused)));
+            return;
+        }
+        let home = self.ctx.home.clone();
+        let script = name.clone();
+        self.backup_job
+            .start(egui_ctx, "centre-sauvegarde", move |progress, cancel| {
+                let ctx = BackupContext::load(&home).map_err(|e| messages::run_error(&e))?;
+                run::run_script(&ctx, &script, Trigger::Manuel, progress, cancel)
+                    .map_err(|e| messages::run_error(&e))
+            });
+        self.ctx.backup_results.remove(&name);
+        self.ctx.running_backup = Some(RunningJob {
+            subject: name,
+            progress: None,
+            cancelling: false,
+        });
+    }
+
+    /// "Restaurer": closes the store (the restore replaces its file), then
+    /// restores as a job on a worker thread; the store is opened again at the end.
+    fn start_restore(&mut self, egui_ctx: &egui::Context, source: RestoreSource) {
+        if self.restore_job.is_running() || self.opening.is_pending() {
+            return;
+        }
+        let subject = match &source {
+            RestoreSource::File(path) => path.display().to_string(),
+            RestoreSource::Stored { name, .. } | RestoreSource::Safety { name } => name.clone(),
+        };
+        // Our own connection would keep the store busy while it is replaced.
+        if matches!(self.ctx.store, StoreState::Open(_)) {
+            self.ctx.store = StoreState::Opening;
+            self.ctx.store_generation += 1;
+        }
+        let home = self.ctx.home.clone();
+        self.restore_job
+            .start(egui_ctx, "centre-restauration", move |progress, cancel| {
+                let ctx = BackupContext::load(&home).map_err(|e| messages::run_error(&e))?;
+                restore::restore(&ctx, &source, progress, cancel)
+                    .map_err(|e| messages::restore_error(&e))
+            });
+        self.ctx.set_outcome(Action::Restore, Outcome::Pending);
+        self.ctx.running_restore = Some(RunningJob {
+            subject,
+            progress: None,
+            cancelling: false,
+        });
+    }
+
+    /// Follows the backup and restore jobs: their progress for the screens, then
+    /// their results.
+    fn poll_jobs(&mut self, egui_ctx: &egui::Context) {
+        if self.backup_job.poll()
+            && let Some(result) = self.backup_job.take()
+            && let Some(running) = self.ctx.running_backup.take()
+        {
+            if let Err(e) = &result {
+                tracing::warn!(script = %running.subject, error = %e.what, "sauvegarde non lancée");
+            }
+            self.ctx.backup_results.insert(running.subject, result);
+            self.ctx.reload_scripts();
+        } else if !self.backup_job.is_running()
+            && let Some(running) = self.ctx.running_backup.take()
+        {
+            self.backup_job.clear();
+            self.ctx
+                .backup_results
+                .insert(running.subject, Err(interrupted()));
+            self.ctx.reload_scripts();
+        }
+        if let Some(running) = &mut self.ctx.running_backup {
+            running.progress = self.backup_job.progress().cloned();
+            running.cancelling = self.backup_job.is_cancelling();
+        }
+
+        if self.restore_job.poll()
+            && let Some(result) = self.restore_job.take()
+        {
+            self.ctx.running_restore = None;
+            let outcome = match result {
+                Ok(report) => Outcome::Done(messages::restore_success(&report)),
+                Err(e) => Outcome::Failed(e),
+            };
+            self.ctx.set_outcome(Action::Restore, outcome);
+            self.open_store(egui_ctx);
+        } else if !self.restore_job.is_running() && self.ctx.running_restore.is_some() {
+            self.restore_job.clear();
+            self.ctx.running_restore = None;
+            self.ctx
+                .set_outcome(Action::Restore, Outcome::Failed(interrupted()));
+            self.open_store(egui_ctx);
+        }
+        if let Some(running) = &mut self.ctx.running_restore {
+            running.progress = self.restore_job.progress().cloned();
+            running.cancelling = self.restore_job.is_cancelling();
         }
     }
 
@@ -1202,6 +1558,15 @@ fn stored_proxy_password(home: &Home, settings: &ConnectionSettings) -> Option<S
     key.decrypt(stored)
         .map_err(|e| tracing::warn!(error = %e, "mot de passe du proxy illisible"))
         .ok()
+}
+
+/// A job that stopped without an answer (its thread could not start or died).
+fn interrupted() -> Explanation {
+    io_failure(
+        "Opération interrompue",
+        "L'opération s'est arrêtée avant la fin.".to_owned(),
+        &std::io::Error::other("tâche de fond interrompue"),
+    )
 }
 
 fn autostart_failure(e: &crate::autostart::AutostartError) -> Explanation {

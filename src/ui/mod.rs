@@ -13,6 +13,7 @@ pub mod messages;
 pub mod screens;
 
 mod app;
+mod job;
 mod request;
 mod widgets;
 
@@ -20,7 +21,11 @@ use std::sync::mpsc::{self, Receiver};
 
 use eframe::egui;
 
-pub use app::{Action, AppCtx, CentreApp, Command, Outcome, PasswordChange, Secret, StoreState};
+pub use app::{
+    Action, AppCtx, BackupResult, CentreApp, Command, Outcome, PasswordChange, RunningJob, Secret,
+    StoreState,
+};
+pub use job::JobProgress;
 
 use crate::home::Home;
 
@@ -38,8 +43,10 @@ pub enum ScreenId {
     ComptesUtilisateurs,
     /// "Administrer" › "Gestionnaire de licences".
     Licences,
-    /// "Maintenir" › "Sauvegarder / Restaurer".
+    /// "Maintenir" › "Sauvegarder / Restaurer": the "Module de sauvegardes".
     Sauvegardes,
+    /// "Maintenir" › "Restaurer une sauvegarde".
+    Restauration,
     /// "Maintenir" › "Gérer les mises à jour".
     MisesAJour,
     /// "Maintenir" › "Transfert database vers Urssaf".
@@ -64,11 +71,12 @@ pub enum ScreenId {
 
 impl ScreenId {
     /// Every screen, in the order of the navigation panel.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Accueil,
         Self::ComptesUtilisateurs,
         Self::Licences,
         Self::Sauvegardes,
+        Self::Restauration,
         Self::MisesAJour,
         Self::Transfert,
         Self::Cloture,
@@ -89,6 +97,7 @@ impl ScreenId {
             Self::ComptesUtilisateurs => "comptes",
             Self::Licences => "licences",
             Self::Sauvegardes => "sauvegardes",
+            Self::Restauration => "restaurer",
             Self::MisesAJour => "mises-a-jour",
             Self::Transfert => "transfert",
             Self::Cloture => "cloture",
@@ -114,6 +123,7 @@ impl ScreenId {
             Self::ComptesUtilisateurs => "Comptes utilisateurs",
             Self::Licences => "Gestionnaire de licences",
             Self::Sauvegardes => "Sauvegarder / Restaurer",
+            Self::Restauration => "Restaurer une sauvegarde",
             Self::MisesAJour => "Gérer les mises à jour",
             Self::Transfert => "Transfert database vers Urssaf",
             Self::Cloture => "Clôturer un exercice",
@@ -140,6 +150,8 @@ impl ScreenId {
         matches!(
             self,
             Self::Accueil
+                | Self::Sauvegardes
+                | Self::Restauration
                 | Self::Connexion
                 | Self::Chemins
                 | Self::Base
@@ -153,11 +165,15 @@ impl ScreenId {
     /// Whether the screen stays reachable when the store cannot be opened (the
     /// others give way to "Base de données inaccessible"). Connection settings,
     /// assistance mode and support requests are what a user needs precisely when
-    /// nothing else works.
+    /// nothing else works; so is restoring a backup (a damaged store is the first
+    /// reason to restore one), and the backup scripts can be set up before the
+    /// store is there.
     pub fn works_without_store(self) -> bool {
         matches!(
             self,
-            Self::Connexion
+            Self::Sauvegardes
+                | Self::Restauration
+                | Self::Connexion
                 | Self::Chemins
                 | Self::Base
                 | Self::Journal
@@ -280,12 +296,14 @@ mod tests {
     }
 
     #[test]
-    fn built_screens_are_the_eight_of_this_version() {
+    fn built_screens_are_the_ten_of_this_version() {
         let built: Vec<_> = ScreenId::ALL.into_iter().filter(|s| s.is_built()).collect();
         assert_eq!(
             built,
             [
                 ScreenId::Accueil,
+                ScreenId::Sauvegardes,
+                ScreenId::Restauration,
                 ScreenId::Connexion,
                 ScreenId::Chemins,
                 ScreenId::Base,
@@ -295,7 +313,12 @@ mod tests {
                 ScreenId::APropos
             ]
         );
-        for s in [ScreenId::Connexion, ScreenId::Support, ScreenId::Assistance] {
+        for s in [
+            ScreenId::Connexion,
+            ScreenId::Support,
+            ScreenId::Assistance,
+            ScreenId::Restauration,
+        ] {
             assert!(s.works_without_store(), "{s:?}");
         }
     }

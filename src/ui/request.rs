@@ -108,6 +108,11 @@ impl<T> Request<T> {
         self.latest
     }
 
+    /// Takes the newest result out, leaving the request without one.
+    pub fn take(&mut self) -> Option<T> {
+        self.latest.take()
+    }
+
     /// Forgets the result (for example when it is about another store).
     pub fn clear(&mut self) {
         self.latest = None;

@@ -1,12 +1,10 @@
 //! "À propos du Tiers de confiance": product, version, supported schema version,
 //! the installation's paths and the support address, with a copy button.
 
-mod ui_support;
-
+use crate::support::{centre, fixed_workstation, shows, store_with_payroll, workstation};
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::config::Config;
 use iea_maintenance::ui::ScreenId;
-use ui_support::{centre, fixed_workstation, shows, store_with_payroll, workstation};
 
 #[test]
 fn a_propos_shows_what_support_asks_for() {
@@ -53,7 +51,7 @@ fn a_propos_shows_what_support_asks_for() {
         .expect("text put on the clipboard");
     assert!(copied.contains("Adresse de l'assistance : assistance@asso-exemple.fr"));
     assert!(copied.contains(env!("CARGO_PKG_VERSION")));
-    ui_support::settle(&mut harness);
+    crate::support::settle(&mut harness);
     assert!(shows(&harness, "Copié dans le presse-papiers."));
 }
 
@@ -70,5 +68,5 @@ fn a_propos_snapshot() {
     let ws = fixed_workstation("a-propos");
     store_with_payroll(&ws);
     let mut harness = centre(&ws, ScreenId::APropos);
-    ui_support::snapshot(&mut harness, "a-propos");
+    crate::support::snapshot(&mut harness, "a-propos");
 }

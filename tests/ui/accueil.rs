@@ -2,17 +2,15 @@
 //! and reads them again on "Actualiser"; under "Connexion au serveur", what to do
 //! when the server refuses or cannot be reached, and the way to assistance mode.
 
-mod ui_support;
-
+use crate::support::{
+    centre, click, click_in_view, click_link, fixed_workstation, shows, shows_part,
+    store_with_payroll, workstation,
+};
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::service::persist::PersistedState;
 use iea_maintenance::service::state::ConnectionState;
 use iea_maintenance::store::Store;
 use iea_maintenance::ui::ScreenId;
-use ui_support::{
-    centre, click, click_in_view, click_link, fixed_workstation, shows, shows_part,
-    store_with_payroll, workstation,
-};
 
 #[test]
 fn accueil_shows_the_counts_of_the_store() {
@@ -86,10 +84,10 @@ fn accueil_snapshot() {
     let ws = fixed_workstation("accueil");
     store_with_payroll(&ws);
     let mut harness = centre(&ws, ScreenId::Accueil);
-    ui_support::snapshot(&mut harness, "accueil");
+    crate::support::snapshot(&mut harness, "accueil");
 }
 
-fn set_state(ws: &ui_support::Workstation, connection: ConnectionState, assistance: bool) {
+fn set_state(ws: &crate::support::Workstation, connection: ConnectionState, assistance: bool) {
     let mut state = PersistedState::default();
     state.set_connection(connection, "test");
     state.set_assistance(assistance, "test");

@@ -4,24 +4,22 @@
 //! file; a wrong code says how many tries remain; switching it off takes the
 //! disable code; after five wrong codes, entry is locked.
 
-mod ui_support;
-
+use crate::support::{
+    centre, click, click_in_view, fixed_workstation, is_disabled, set_field, shows, shows_part,
+    store_with_payroll, workstation,
+};
 use chrono::Local;
 use iea_maintenance::assistance::{self, AssistanceAction, MAX_FAILURES};
 use iea_maintenance::installation::{self, Installation};
 use iea_maintenance::service::persist::PersistedState;
 use iea_maintenance::ui::{ScreenId, messages};
-use ui_support::{
-    centre, click, click_in_view, fixed_workstation, is_disabled, set_field, shows, shows_part,
-    store_with_payroll, workstation,
-};
 
 const CODE_FIELD: &str = "Mot de passe du jour";
 const ENABLE: &str = "Activer le mode assistance";
 const DISABLE: &str = "Désactiver le mode assistance";
 
 /// Today's code for `action` as support reads it out ("1234 5678").
-fn code(ws: &ui_support::Workstation, action: AssistanceAction) -> String {
+fn code(ws: &crate::support::Workstation, action: AssistanceAction) -> String {
     let installation = Installation::load_or_create(&ws.home).expect("installation");
     let key = installation::support_key(&ws.home).expect("support key");
     assistance::display_code(&assistance::code_for(
@@ -140,7 +138,7 @@ fn assistance_snapshot() {
     click_in_view(&mut harness, ENABLE);
     click(&mut harness, "OK");
     assert!(PersistedState::load(&ws.home).assistance);
-    ui_support::snapshot(&mut harness, "assistance");
+    crate::support::snapshot(&mut harness, "assistance");
 }
 
 #[test]
@@ -151,5 +149,5 @@ fn assistance_warning_snapshot() {
     // A fixed code: the dialog does not show it, and nothing is checked yet.
     set_field(&mut harness, CODE_FIELD, "1234 5678");
     click_in_view(&mut harness, ENABLE);
-    ui_support::snapshot(&mut harness, "assistance-avertissement");
+    crate::support::snapshot(&mut harness, "assistance-avertissement");
 }

@@ -3,16 +3,14 @@
 //! store only after a confirmation and never at a mistyped folder, and removing a
 //! store from the list without deleting its file.
 
-mod ui_support;
-
+use crate::support::{
+    Workstation, centre, click, fixed_workstation, is_disabled, set_field, shows, shows_part,
+    store_with_payroll, workstation,
+};
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::config::Config;
 use iea_maintenance::store::Store;
 use iea_maintenance::ui::ScreenId;
-use ui_support::{
-    Workstation, centre, click, fixed_workstation, is_disabled, set_field, shows, shows_part,
-    store_with_payroll, workstation,
-};
 
 /// The default store with payroll, a second good store, a missing one and a
 /// foreign file, all known.
@@ -226,12 +224,12 @@ fn base_snapshots() {
     let ws = fixed_workstation("base");
     four_stores(&ws);
     let mut harness = centre(&ws, ScreenId::Base);
-    ui_support::snapshot(&mut harness, "base");
+    crate::support::snapshot(&mut harness, "base");
     set_field(
         &mut harness,
         "Chemin de la nouvelle base",
         "/tmp/iea-instantanes/base/paie-2025.iea",
     );
     click(&mut harness, "Créer la base…");
-    ui_support::snapshot(&mut harness, "base-confirmation");
+    crate::support::snapshot(&mut harness, "base-confirmation");
 }

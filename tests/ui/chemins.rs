@@ -2,18 +2,16 @@
 //! never saved (the file on disk stays as it was), a good one is saved, "Annuler"
 //! restores the saved values and a missing folder can be created.
 
-mod ui_support;
-
+use crate::support::{
+    centre, click, fixed_workstation, is_disabled, set_field, shows, shows_part,
+    store_with_payroll, workstation,
+};
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::config::Config;
 use iea_maintenance::store::Store;
 use iea_maintenance::ui::ScreenId;
-use ui_support::{
-    centre, click, fixed_workstation, is_disabled, set_field, shows, shows_part,
-    store_with_payroll, workstation,
-};
 
-fn saved_text(ws: &ui_support::Workstation) -> String {
+fn saved_text(ws: &crate::support::Workstation) -> String {
     std::fs::read_to_string(ws.home.config_file()).expect("config.toml")
 }
 
@@ -161,5 +159,5 @@ fn chemins_snapshot() {
         "/tmp/iea-instantanes/chemins/journaux-mal-saisis",
     );
     click(&mut harness, "Enregistrer");
-    ui_support::snapshot(&mut harness, "chemins");
+    crate::support::snapshot(&mut harness, "chemins");
 }

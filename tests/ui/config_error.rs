@@ -2,13 +2,11 @@
 //! user retry after fixing it by hand, or — after a confirmation — keeps a dated
 //! copy and goes back to the defaults, saying where the copy is.
 
-mod ui_support;
-
-use iea_maintenance::config::Config;
-use iea_maintenance::ui::ScreenId;
-use ui_support::{
+use crate::support::{
     centre, click, fixed_workstation, shows, shows_part, store_with_payroll, workstation,
 };
+use iea_maintenance::config::Config;
+use iea_maintenance::ui::ScreenId;
 
 const BAD: &str =
     "[connection]\nmode = \"secure\"\nauth_ulr = \"https://impact-emploi.urssaf.fr\"\n";
@@ -110,5 +108,5 @@ fn config_error_snapshot() {
     let ws = fixed_workstation("configuration");
     std::fs::write(ws.home.config_file(), BAD).expect("write");
     let mut harness = centre(&ws, ScreenId::Accueil);
-    ui_support::snapshot(&mut harness, "configuration-incorrecte");
+    crate::support::snapshot(&mut harness, "configuration-incorrecte");
 }

@@ -7,23 +7,18 @@
 //! encrypted; "Quitter" with changes asks first; "Relancer l'authentification"
 //! authenticates now, and is refused in assistance mode.
 
-mod ui_support;
-
-#[path = "support/https.rs"]
-mod https;
-
+use crate::https::{TestCa, TestServer, answers, loopback_cert, unused_port};
+use crate::support::{
+    centre, click, click_in_view, click_link, fixed_workstation, is_checked, is_disabled,
+    set_field, set_text, settle, shows, shows_part, store_with_payroll, workstation,
+};
 use egui_kittest::kittest::Queryable;
-use https::{TestCa, TestServer, answers, loopback_cert, unused_port};
 use iea_maintenance::config::{Config, ConnectionKind, ConnectionMode, ValueProblem};
 use iea_maintenance::connection::servers::{ServerProblem, ServerTestReport};
 use iea_maintenance::secrets::SecretKey;
 use iea_maintenance::service::persist::PersistedState;
 use iea_maintenance::service::state::ConnectionState;
 use iea_maintenance::ui::{ScreenId, messages};
-use ui_support::{
-    centre, click, click_in_view, click_link, fixed_workstation, is_checked, is_disabled,
-    set_field, set_text, settle, shows, shows_part, store_with_payroll, workstation,
-};
 
 const AUTH: &str = "Adresse du serveur d'authentification :";
 const UPDATE: &str = "Adresse du serveur de mise à jour :";
@@ -32,12 +27,12 @@ const CA: &str = "Autorité de certification supplémentaire (facultatif) :";
 const TEST: &str = "Tester l'accès aux serveurs";
 const QUIT: &str = "Quitter les paramètres de connexion";
 
-fn saved_text(ws: &ui_support::Workstation) -> String {
+fn saved_text(ws: &crate::support::Workstation) -> String {
     std::fs::read_to_string(ws.home.config_file()).expect("config.toml")
 }
 
 /// Writes the defaults to `config.toml`, so that "unchanged" means byte-identical.
-fn save_defaults(ws: &ui_support::Workstation) {
+fn save_defaults(ws: &crate::support::Workstation) {
     Config::load(&ws.home)
         .expect("defaults")
         .save(&ws.home)

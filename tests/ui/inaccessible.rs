@@ -3,13 +3,13 @@
 //! détails", "Diagnostiquer", "Réessayer" and "Changer de base de données…". The
 //! centre never crashes and never creates a store there.
 
-mod ui_support;
-
+use crate::support::{
+    centre, click, fill_payroll, fixed_workstation, shows, shows_part, workstation,
+};
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::diagnostics::diagnose;
 use iea_maintenance::store::Store;
 use iea_maintenance::ui::{ScreenId, messages};
-use ui_support::{centre, click, fill_payroll, fixed_workstation, shows, shows_part, workstation};
 
 #[test]
 fn a_missing_store_gives_the_inaccessible_screen() {
@@ -40,7 +40,7 @@ fn a_missing_file_says_the_file_is_not_found() {
     harness
         .get_by_role_and_label(eframe::egui::Role::DisclosureTriangle, "Plus de détails")
         .click();
-    ui_support::settle(&mut harness);
+    crate::support::settle(&mut harness);
     assert!(shows_part(
         &harness,
         &format!("Base de données : {}", ws.store_path().display())
@@ -128,7 +128,7 @@ fn a_foreign_file_is_explained_and_left_alone() {
 fn inaccessible_snapshots() {
     let ws = fixed_workstation("inaccessible");
     let mut harness = centre(&ws, ScreenId::Accueil);
-    ui_support::snapshot(&mut harness, "inaccessible");
+    crate::support::snapshot(&mut harness, "inaccessible");
     click(&mut harness, "Diagnostiquer");
-    ui_support::snapshot(&mut harness, "inaccessible-diagnostic");
+    crate::support::snapshot(&mut harness, "inaccessible-diagnostic");
 }

@@ -1,11 +1,9 @@
 //! "Journal": the lines of the daily log files, newest last, with a filter.
 
-mod ui_support;
-
-use iea_maintenance::ui::ScreenId;
-use ui_support::{
+use crate::support::{
     centre, click, fixed_workstation, set_field, shows, store_with_payroll, workstation,
 };
+use iea_maintenance::ui::ScreenId;
 
 const DAY_1: &str = "2025-03-03T09:12:01.000000Z  INFO démarrage process=\"service\" version=\"3.1.0\"\n\
 2025-03-03T09:12:02.000000Z  INFO icône de notification affichée\n";
@@ -13,7 +11,7 @@ const DAY_2: &str = "2025-03-04T08:00:00.000000Z  INFO démarrage process=\"cent
 2025-03-04T08:00:05.000000Z  WARN base de données inaccessible error=folder not found: /mnt/partage\n\
 2025-03-04T08:01:00.000000Z  INFO base de données active changée store=/srv/paie.iea\n";
 
-fn write_logs(ws: &ui_support::Workstation) {
+fn write_logs(ws: &crate::support::Workstation) {
     let dir = ws.home.logs_dir();
     std::fs::write(dir.join("iea-maintenance.2025-03-03.log"), DAY_1).expect("day 1");
     std::fs::write(dir.join("iea-maintenance.2025-03-04.log"), DAY_2).expect("day 2");
@@ -79,7 +77,7 @@ fn journal_snapshot() {
     store_with_payroll(&ws);
     write_logs(&ws);
     let mut harness = centre(&ws, ScreenId::Journal);
-    ui_support::snapshot(&mut harness, "journal");
+    crate::support::snapshot(&mut harness, "journal");
 }
 
 #[test]

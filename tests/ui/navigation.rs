@@ -2,15 +2,12 @@
 //! not have greyed (disabled, never a placeholder screen), the others reachable
 //! with a click; a later start's request shows its screen; "Quitter" closes.
 
-mod ui_support;
-
+use crate::support::{centre, click, is_disabled, settle, shows, store_with_payroll, workstation};
 use iea_maintenance::ui::{CentreApp, ScreenId};
-use ui_support::{centre, click, is_disabled, settle, shows, store_with_payroll, workstation};
 
-const GREYED: [&str; 6] = [
+const GREYED: [&str; 5] = [
     "Comptes utilisateurs",
     "Gestionnaire de licences",
-    "Sauvegarder / Restaurer",
     "Gérer les mises à jour",
     "Transfert database vers Urssaf",
     "Clôturer un exercice",
@@ -29,6 +26,8 @@ fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
     }
     for label in [
         "Accueil",
+        "Sauvegarder / Restaurer",
+        "Restaurer une sauvegarde",
         "Paramètres de connexion",
         "Demande d'assistance à distance",
         "Mode assistance",
@@ -51,6 +50,16 @@ fn entries_open_their_screens() {
     store_with_payroll(&ws);
     let mut harness = centre(&ws, ScreenId::Accueil);
     for (label, screen, title) in [
+        (
+            "Sauvegarder / Restaurer",
+            ScreenId::Sauvegardes,
+            "Module de sauvegardes",
+        ),
+        (
+            "Restaurer une sauvegarde",
+            ScreenId::Restauration,
+            "Restaurer depuis un fichier",
+        ),
         (
             "Configurer les chemins",
             ScreenId::Chemins,
@@ -94,7 +103,7 @@ fn entries_open_their_screens() {
 fn a_screen_not_in_this_version_opens_accueil_instead() {
     let ws = workstation();
     store_with_payroll(&ws);
-    let harness = centre(&ws, ScreenId::Sauvegardes);
+    let harness = centre(&ws, ScreenId::Licences);
     assert_eq!(harness.state().screen(), ScreenId::Accueil);
     assert!(shows(&harness, "Base de données active"));
 }
@@ -157,7 +166,8 @@ fn the_navigation_works_with_the_keyboard() {
 #[test]
 fn connection_assistance_and_support_work_without_the_store() {
     // No store at all: the screens that need one give way to "Base de données
-    // inaccessible", but not these three, which help precisely then.
+    // inaccessible", but not these, which help precisely then (restoring a
+    // backup first of all).
     let ws = workstation();
     let mut harness = centre(&ws, ScreenId::Accueil);
     assert!(shows(&harness, "Base de données inaccessible"));
@@ -176,6 +186,11 @@ fn connection_assistance_and_support_work_without_the_store() {
             "Demande d'assistance à distance",
             ScreenId::Support,
             "Voir le rapport",
+        ),
+        (
+            "Restaurer une sauvegarde",
+            ScreenId::Restauration,
+            "Restaurer depuis un fichier",
         ),
     ] {
         click(&mut harness, label);

@@ -1,8 +1,6 @@
-//! Helpers shared by the screen tests (`tests/ui_*.rs`): a temporary `IEA_HOME`
+//! Helpers shared by the screen tests (`tests/ui/*.rs`): a temporary `IEA_HOME`
 //! with a real store holding known payroll rows, and a harness that runs the whole
 //! centre — shell, navigation and screens — until its background work is done.
-
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -4,21 +4,14 @@
 //! settings named, and the guides' way (copy the recipients, copy the content)
 //! still works.
 
-mod ui_support;
-
-#[path = "support/https.rs"]
-mod https;
-#[path = "support/smtp.rs"]
-mod smtp;
-
-use egui_kittest::kittest::Queryable;
-use iea_maintenance::config::{Config, DEFAULT_SUPPORT_ADDRESS, MailSecurity};
-use iea_maintenance::ui::{ScreenId, messages};
-use smtp::{SmtpOptions, SmtpServer};
-use ui_support::{
+use crate::smtp::{SmtpOptions, SmtpServer};
+use crate::support::{
     centre, click_and_read_clipboard, click_in_view, is_disabled, set_field, set_text, shows,
     shows_part, store_with_payroll, workstation,
 };
+use egui_kittest::kittest::Queryable;
+use iea_maintenance::config::{Config, DEFAULT_SUPPORT_ADDRESS, MailSecurity};
+use iea_maintenance::ui::{ScreenId, messages};
 
 const SUBJECT: &str = "Serveur de connexion 3.1.0 - poste compta";
 
@@ -90,7 +83,7 @@ fn without_smtp_envoyer_is_greyed_and_the_content_can_be_copied() {
     harness
         .get_by_role_and_label(eframe::egui::Role::DisclosureTriangle, "Voir le rapport")
         .click();
-    ui_support::settle(&mut harness);
+    crate::support::settle(&mut harness);
     let report = harness
         .get_by_role_and_label(eframe::egui::Role::MultilineTextInput, "Rapport joint")
         .value()

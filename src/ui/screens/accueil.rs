@@ -3,7 +3,9 @@
 //! periods — and the connection state: when the server cannot be reached or
 //! refuses the licence, what to do (the practical guide's cases 2 and 3), with
 //! "Relancer l'authentification auprès du serveur" and a way to the connection
-//! settings; in assistance mode, the red beetle and a way to "Mode assistance".
+//! settings; in assistance mode, the red beetle and a way to "Mode assistance";
+//! the last good backup of the scripts, and in red the scripts whose backups
+//! fall behind, with a way to "Sauvegarder / Restaurer".
 //! Every number is read from the store by
 //! [`Store::summary`], on a worker thread (a store of a million payslips takes a
 //! while); the previous figures stay on screen while they are read again.
@@ -12,12 +14,14 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
+use crate::backup::run;
 use crate::fsutil;
 use crate::service::state::{ConnectionState, TrayIconKind};
 use crate::store::{Store, StoreError, StoreSummary};
 use crate::ui::ScreenId;
 use crate::ui::app::{Action, AppCtx, Command, StoreState};
 use crate::ui::request::Request;
+use crate::ui::screens::sauvegardes;
 use crate::ui::{messages, widgets};
 
 /// The Accueil screen.
@@ -108,6 +112,9 @@ impl Accueil {
 
         ui.add_space(6.0);
         refresh_ui(ui, &mut self.summary, path);
+
+        widgets::section_ui(ui, "Sauvegardes");
+        backups_ui(ui, ctx);
 
         widgets::section_ui(ui, "Connexion au serveur");
         connection_ui(ui, ctx);
@@ -200,6 +207,59 @@ fn connection_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
             );
         });
     }
+}
+
+/// "Dernière sauvegarde": the most recent good backup among the scripts, and
+/// the scripts whose backups fall behind, in red.
+fn backups_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
+    let now = ctx.now();
+    let (line, stale) = match ctx.scripts() {
+        Err(e) => (Err(messages::book_error(e).what), Vec::new()),
+        Ok(book) if book.entries.is_empty() => {
+            (Err("Aucun script de sauvegarde".to_owned()), Vec::new())
+        }
+        Ok(book) => {
+            let last = book
+                .entries
+                .iter()
+                .filter_map(|e| e.state.last_good_at.map(|at| (at, &e.script.name)))
+                .max_by_key(|(at, _)| *at);
+            let line = match last {
+                Some((at, name)) => Ok(messages::last_backup_line(
+                    name,
+                    &at.with_timezone(&chrono::Local),
+                )),
+                None => Err("Aucune sauvegarde réussie".to_owned()),
+            };
+            (line, run::stale_warnings(book, &now))
+        }
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Dernière sauvegarde :");
+        match &line {
+            Ok(text) => {
+                widgets::mark_ui(ui, widgets::Mark::Ok);
+                ui.label(text.as_str());
+            }
+            Err(text) => {
+                widgets::mark_ui(ui, widgets::Mark::Warning);
+                ui.label(RichText::new(text.as_str()).color(widgets::warn_color(ui)));
+            }
+        }
+    });
+    for warning in &stale {
+        ui.label(
+            RichText::new(warning.as_str())
+                .strong()
+                .color(widgets::error_color(ui)),
+        );
+    }
+    ui.horizontal_wrapped(|ui| {
+        if line.is_err() || !stale.is_empty() {
+            ui.label("Pour planifier ou lancer une sauvegarde :");
+        }
+        sauvegardes::link_to_module_ui(ui, ctx);
+    });
 }
 
 /// Reads the summary of the store at `path` on a worker thread.

@@ -12,6 +12,8 @@ pub mod config_error;
 pub mod connexion;
 pub mod inaccessible;
 pub mod journal;
+pub mod restauration;
+pub mod sauvegardes;
 pub mod support;
 
 pub use a_propos::APropos;
@@ -23,4 +25,6 @@ pub use config_error::ConfigErrorScreen;
 pub use connexion::Connexion;
 pub use inaccessible::Inaccessible;
 pub use journal::Journal;
+pub use restauration::Restauration;
+pub use sauvegardes::Sauvegardes;
 pub use support::SupportScreen;

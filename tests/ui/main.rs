@@ -1,0 +1,26 @@
+//! The maintenance centre's screens, driven through `egui_kittest` as a person
+//! would: each module is one screen (or the shell), against real stores in
+//! temporary `IEA_HOME`s and real servers on loopback. One test program for all
+//! of them, so that the suite links the centre once.
+
+#![allow(dead_code)]
+
+#[path = "../support/https.rs"]
+mod https;
+#[path = "../support/smtp.rs"]
+mod smtp;
+mod support;
+
+mod a_propos;
+mod accueil;
+mod assistance;
+mod base;
+mod chemins;
+mod config_error;
+mod connexion;
+mod inaccessible;
+mod journal;
+mod navigation;
+mod restauration;
+mod sauvegardes;
+mod support_request;
