@@ -1,0 +1,177 @@
+//! SIGKILL in the middle of a backup or a restore, at many instants: no partial
+//! backup is ever listed, and the store is whole — the old one or the new one,
+//! never a mix — with the safety copy present once the swap began.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use iea_maintenance::backup::Destination;
+use iea_maintenance::backup::archive;
+use iea_maintenance::backup::restore;
+use iea_maintenance::backup::run::{self, Trigger};
+use iea_maintenance::jobs::{Cancel, NoProgress};
+use iea_maintenance::store::Store;
+
+use crate::{BIN, Install, archives, lose_a_year, text};
+
+fn spawn(install: &Install, args: &[&str]) -> Child {
+    Command::new(BIN)
+        .args(args)
+        .env("IEA_HOME", install.home.root())
+        .env_remove("DISPLAY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn")
+}
+
+/// Kills `child` after `delay`, or lets it finish; says whether it was killed.
+fn kill_after(mut child: Child, delay: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < delay {
+        if child.try_wait().expect("wait").is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let killed = child.kill().is_ok();
+    let _ = child.wait();
+    killed
+}
+
+fn integrity(install: &Install) -> String {
+    Store::open_read_only(&install.store())
+        .expect("store opens")
+        .connection()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check")
+}
+
+/// How long one full run takes here, to spread the kills over it.
+fn timed_run(install: &Install, name: &str) -> Duration {
+    let started = Instant::now();
+    let r = run::run_script(
+        &install.ctx(),
+        name,
+        Trigger::Manuel,
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("run");
+    assert!(r.outcome.delivered(), "{r:?}");
+    started.elapsed()
+}
+
+#[test]
+fn sigkill_during_a_backup_never_lists_a_partial_backup() {
+    let install = Install::new(60_000);
+    let folder = install.folder("Sauvegardes");
+    install.add_script(
+        "Quotidienne",
+        50,
+        Destination::Folder {
+            path: folder.clone(),
+        },
+    );
+    let full = timed_run(&install, "Quotidienne");
+    let payslips = install.payslips();
+    let mut killed = 0;
+    for i in 1..=8u32 {
+        crate::next_second();
+        let child = spawn(&install, &["backup", "run", "Quotidienne"]);
+        if kill_after(child, full * i / 8) {
+            killed += 1;
+        }
+        // Whatever was listed is a whole, verified backup.
+        let listed = run::list_backups(&install.ctx(), "Quotidienne").expect("list");
+        for b in &listed {
+            archive::verify_archive(&folder.join(&b.name), &NoProgress, &Cancel::new())
+                .unwrap_or_else(|e| {
+                    panic!("kill {i}: listed backup {} is not whole: {e:?}", b.name)
+                });
+        }
+        assert_eq!(integrity(&install), "ok", "kill {i}");
+        assert_eq!(install.payslips(), payslips, "kill {i}");
+    }
+    assert!(killed >= 4, "only {killed} runs were killed in the middle");
+    // The next run works: the lock died with the process, leftovers are cleaned.
+    crate::next_second();
+    timed_run(&install, "Quotidienne");
+    let staging = install.ctx().staging_dir;
+    assert!(
+        archives(&staging).is_empty(),
+        "staging cleaned by the next run: {:?}",
+        archives(&staging)
+    );
+}
+
+#[test]
+fn sigkill_during_a_restore_leaves_the_old_or_the_new_store() {
+    let install = Install::new(60_000);
+    let folder = install.folder("Sauvegardes");
+    install.add_script(
+        "Quotidienne",
+        5,
+        Destination::Folder {
+            path: folder.clone(),
+        },
+    );
+    timed_run(&install, "Quotidienne");
+    let whole = install.payslips();
+    let archive_name = archives(&folder).pop().expect("archive");
+    let archive_path = folder.join(&archive_name);
+    let arg = archive_path.to_str().expect("utf-8").to_owned();
+
+    // How long a restore takes here.
+    lose_a_year(&install);
+    let partial = install.payslips();
+    let started = Instant::now();
+    let o = install.cli(&["backup", "restore", "--file", &arg, "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let full = started.elapsed();
+
+    let mut seen_old = 0;
+    let mut seen_new = 0;
+    for i in 1..=10u32 {
+        if install.payslips() == whole {
+            lose_a_year(&install);
+        }
+        assert_eq!(install.payslips(), partial);
+        let child = spawn(&install, &["backup", "restore", "--file", &arg, "--yes"]);
+        kill_after(child, full * i / 10);
+        // The next start settles what was cut short.
+        let o = install.cli(&["status"]);
+        assert!(o.status.success(), "kill {i}: {}", text(&o));
+        assert_eq!(integrity(&install), "ok", "kill {i}");
+        let now = install.payslips();
+        if now == whole {
+            seen_new += 1;
+            // The store before the restore is kept, whole.
+            let copies = restore::safety_copies(&install.store());
+            let newest = copies.last().expect("safety copy present");
+            let conn = rusqlite::Connection::open_with_flags(
+                &newest.path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
+            .expect("copy opens");
+            let n: i64 = conn
+                .query_row("SELECT count(*) FROM payslips", [], |r| r.get(0))
+                .expect("count");
+            assert_eq!(
+                n, partial,
+                "kill {i}: the safety copy is the previous store"
+            );
+        } else {
+            assert_eq!(now, partial, "kill {i}: neither old nor new");
+            seen_old += 1;
+        }
+        assert!(
+            !install.home.root().join(restore::JOURNAL_FILE).exists(),
+            "kill {i}: journal settled"
+        );
+    }
+    assert!(
+        seen_old > 0 && seen_new > 0,
+        "old {seen_old}, new {seen_new}"
+    );
+}
