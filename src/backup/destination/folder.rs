@@ -10,6 +10,7 @@
 //! must be seen by the user ("Emplacement indisponible"), not silently replaced
 //! by an empty folder nobody looks at.
 
+use crate::backup::archive::hex;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -291,15 +292,6 @@ fn read_some(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
             other => return other,
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 #[cfg(test)]

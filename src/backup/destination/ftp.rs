@@ -22,8 +22,8 @@
 //! does not carry FTP's separate data connections, so the site is reached
 //! directly.
 
+use crate::backup::archive::hex;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -1049,15 +1049,6 @@ fn local_io(path: &Path, source: io::Error) -> DestinationError {
         what: path.display().to_string(),
         source,
     }
-}
-
-/// Lower-case hexadecimal.
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(out, "{b:02x}");
-    }
-    out
 }
 
 #[cfg(test)]
