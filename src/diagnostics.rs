@@ -341,13 +341,14 @@ impl StoreProblem {
             StoreError::FileNotFound { .. } => Self::FileNotFound,
             StoreError::NotAFile { .. } => Self::NotAFile,
             StoreError::PermissionDenied { .. } => Self::PermissionDenied,
-            StoreError::Locked { .. } => Self::Locked,
+            StoreError::Locked { .. } | StoreError::ClosingInProgress { .. } => Self::Locked,
             StoreError::NotADatabase { .. } => Self::NotADatabase,
             StoreError::NotAStore { .. } => Self::NotAStore,
             StoreError::Corrupt { .. } => Self::Corrupt,
             StoreError::TooNew { .. } => Self::TooNew,
             StoreError::DiskFull { .. } => Self::DiskFull,
             StoreError::AlreadyExists { .. }
+            | StoreError::ClosedExercise { .. }
             | StoreError::Sqlite { .. }
             | StoreError::Io { .. } => Self::Other,
         }
@@ -1287,7 +1288,12 @@ impl Run {
             StoreError::DiskFull { .. } => Conclusion::DiskFull {
                 available_bytes: self.available_bytes.unwrap_or(0),
             },
+            // The closing's own French says who runs it and since when.
+            StoreError::ClosingInProgress { .. } => Conclusion::Other {
+                detail: crate::ui::messages::store_error(e).one_line(),
+            },
             StoreError::AlreadyExists { .. }
+            | StoreError::ClosedExercise { .. }
             | StoreError::Sqlite { .. }
             | StoreError::Io { .. } => Conclusion::Other {
                 detail: e.to_string(),

@@ -23,6 +23,8 @@ pub enum JobKind {
     Backup,
     /// A restore (it also holds the backup lock while it swaps the store).
     Restore,
+    /// A year-end closing (it also holds the backup lock for its whole run).
+    Closing,
 }
 
 impl JobKind {
@@ -33,6 +35,7 @@ impl JobKind {
             Self::StoreSwitch => "changement-base",
             Self::Backup => "sauvegarde",
             Self::Restore => "restauration",
+            Self::Closing => "cloture",
         }
     }
 
@@ -43,6 +46,7 @@ impl JobKind {
             Self::StoreSwitch => "le changement de base de données",
             Self::Backup => "une sauvegarde",
             Self::Restore => "une restauration",
+            Self::Closing => "une clôture d'exercice",
         }
     }
 }

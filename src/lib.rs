@@ -10,6 +10,7 @@
 pub mod assistance;
 pub mod autostart;
 pub mod backup;
+pub mod closing;
 pub mod config;
 pub mod connection;
 pub mod demo;

@@ -49,7 +49,7 @@ pub const MANIFEST_FORMAT: u32 = 1;
 
 /// The tables whose row counts the manifest records (a table missing from an
 /// older schema is left out of the counts).
-pub const COUNTED_TABLES: [&str; 8] = [
+pub const COUNTED_TABLES: [&str; 10] = [
     "dossiers",
     "employers",
     "employees",
@@ -58,6 +58,8 @@ pub const COUNTED_TABLES: [&str; 8] = [
     "declarations",
     "exercises",
     "users",
+    "closed_payslips",
+    "closed_declarations",
 ];
 
 /// Size of every read and write buffer: large enough for few system calls, small

@@ -578,6 +578,17 @@ pub fn run_due(
         report.skipped_for_assistance = due;
         return Ok(report);
     }
+    // A year-end closing holds the store: everything waits for the next tick.
+    if crate::closing::closing_in_progress(&ctx.store_path).is_some() {
+        if !due.is_empty() {
+            tracing::info!(
+                scripts = %due.join(", "),
+                "clôture d'exercice en cours : sauvegardes automatiques différées"
+            );
+        }
+        report.skipped_busy = due;
+        return Ok(report);
+    }
     let has_pending = book.entries.iter().any(|e| !e.state.pending.is_empty());
     if has_pending {
         match JobLock::acquire(&ctx.home, JobKind::Backup) {

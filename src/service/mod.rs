@@ -47,6 +47,8 @@ fn short_store_problem(e: &crate::store::StoreError) -> &'static str {
         E::Locked { .. } => "base verrouillée",
         E::Corrupt { .. } => "base endommagée",
         E::TooNew { .. } => "base plus récente que le programme",
+        E::ClosingInProgress { .. } => "clôture d'exercice en cours",
+        E::ClosedExercise { .. } => "exercice clôturé",
         E::AlreadyExists { .. } | E::DiskFull { .. } | E::Sqlite { .. } | E::Io { .. } => {
             "erreur d'accès"
         }

@@ -19,10 +19,14 @@ const MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("migrations/0002_backup_runs.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("migrations/0003_closing.sql"),
+    },
 ];
 
 /// The schema version this program writes and understands.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Brings the store to [`SCHEMA_VERSION`], one transaction per step. Returns the
 /// version reached. A store newer than the program is left untouched.

@@ -24,6 +24,10 @@ pub use summary::{DossierState, DossierSummary, StoreSummary};
 /// `PRAGMA application_id` of our stores ("IEAP"): tells them from other SQLite files.
 pub const APPLICATION_ID: i32 = 0x4945_4150;
 
+/// The start of every message the store's triggers raise when a change would
+/// touch a closed exercise (migration 0003).
+pub const CLOSED_EXERCISE_TAG: &str = "IEA_EXERCICE_CLOTURE";
+
 /// How long a statement waits for another process's lock before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -105,6 +109,23 @@ pub enum StoreError {
         /// The store.
         path: PathBuf,
     },
+    /// The change touches a closed exercise: its payslips and declarations, the
+    /// exercise itself, or a new row in its year (refused by the store's triggers).
+    #[error("closed exercise: change refused in {path}")]
+    ClosedExercise {
+        /// The store.
+        path: PathBuf,
+    },
+    /// A year-end closing holds the store (see [`crate::closing`]).
+    #[error("year-end closing in progress on {host} since {started_at}: {path}")]
+    ClosingInProgress {
+        /// The store.
+        path: PathBuf,
+        /// The computer running the closing.
+        host: String,
+        /// When it started (RFC 3339).
+        started_at: String,
+    },
     /// Any other SQLite failure.
     #[error("SQLite error on {path}: {source}")]
     Sqlite {
@@ -128,6 +149,9 @@ impl StoreError {
     pub fn from_sqlite(path: &Path, source: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode as C;
         let path = path.to_path_buf();
+        if source.to_string().contains(CLOSED_EXERCISE_TAG) {
+            return Self::ClosedExercise { path };
+        }
         let code = source.sqlite_error_code();
         match code {
             Some(C::DatabaseBusy | C::DatabaseLocked) => Self::Locked { path },
@@ -159,6 +183,8 @@ impl StoreError {
             | Self::TooNew { path, .. }
             | Self::AlreadyExists { path }
             | Self::DiskFull { path }
+            | Self::ClosedExercise { path }
+            | Self::ClosingInProgress { path, .. }
             | Self::Sqlite { path, .. }
             | Self::Io { path, .. } => path,
         }
@@ -228,6 +254,15 @@ impl Store {
     fn open_with(path: &Path, read_only: bool) -> Result<Self, StoreError> {
         if let Some(err) = classify_missing(path) {
             return Err(err);
+        }
+        // A year-end closing holds the store for itself: say so rather than wait
+        // for SQLite's busy timeout and call it "locked".
+        if let Some((host, started_at, _, _)) = crate::closing::closing_in_progress(path) {
+            return Err(StoreError::ClosingInProgress {
+                path: path.to_path_buf(),
+                host,
+                started_at,
+            });
         }
         let flags = if read_only {
             OpenFlags::SQLITE_OPEN_READ_ONLY

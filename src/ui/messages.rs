@@ -13,6 +13,7 @@ mod backup_archive;
 mod backup_destination;
 mod backup_run;
 mod backup_script;
+mod closing;
 mod connection;
 mod support;
 
@@ -21,6 +22,7 @@ pub use backup_archive::*;
 pub use backup_destination::*;
 pub use backup_run::*;
 pub use backup_script::*;
+pub use closing::*;
 pub use connection::*;
 pub use support::*;
 
@@ -331,6 +333,32 @@ pub fn store_error(e: &StoreError) -> Explanation {
              et les données enregistrées avant restent intactes.",
             TODO_DISK_FULL,
             store_details(system_error(SystemError::StorageFull), e),
+        ),
+        StoreError::ClosedExercise { .. } => explain(
+            "Exercice clôturé",
+            "Exercice clôturé : les bulletins et déclarations d'un exercice clôturé ne peuvent \
+             plus être modifiés.",
+            "La clôture fige les paies d'une année : elles restent consultables, mais ni \
+             modifiables ni supprimables, et aucun bulletin ne peut plus y être ajouté. Rien n'a \
+             été modifié.",
+            "Consultez ces paies dans les exercices clôturés ; une correction se saisit sur un \
+             exercice ouvert.",
+            store_details("", e),
+        ),
+        StoreError::ClosingInProgress {
+            host, started_at, ..
+        } => explain(
+            "Clôture en cours",
+            format!(
+                "Clôture en cours sur {host} depuis {} : Impact emploi ne peut pas être utilisé \
+                 pendant la clôture. Réessayez quand elle sera terminée.",
+                closing_since(started_at)
+            ),
+            "La clôture d'exercice réserve la base de données pour elle seule, afin que \
+             personne ne modifie les paies pendant qu'elle les déplace.",
+            "Attendez la fin de la clôture (elle peut durer longtemps sur une grosse base), \
+             puis réessayez.",
+            store_details("", e),
         ),
         StoreError::Sqlite { .. } => explain(
             TITLE_UNREACHABLE,

@@ -375,6 +375,8 @@ fn state_label(e: &StoreError) -> &'static str {
         StoreError::Corrupt { .. } => "Endommagée",
         StoreError::TooNew { .. } => "Version trop récente",
         StoreError::DiskFull { .. } => "Disque plein",
+        StoreError::ClosingInProgress { .. } => "Clôture en cours",
+        StoreError::ClosedExercise { .. } => "Exercice clôturé",
         StoreError::AlreadyExists { .. } | StoreError::Sqlite { .. } | StoreError::Io { .. } => {
             "Ne s'ouvre pas"
         }

@@ -1,0 +1,345 @@
+//! French words for the year-end closing ("Clôturer un exercice", seed 002): the
+//! prerequisites and why one is unmet, the refusals and failures of the job, its
+//! final report and the note after an interrupted closing.
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Local, Utc};
+
+use super::Explanation;
+use crate::closing::{CloseReport, ClosingError, Prerequisite, PrerequisiteKind, Recovery, Totals};
+use crate::store::sessions::SessionInfo;
+
+/// The seed's reminder at the end of a closing.
+pub const CLOSING_BACKUP_REMINDER: &str =
+    "Une fois la clôture effectuée, merci de relancer le processus de sauvegarde automatique.";
+
+/// An amount of cents in euros, French style: "1 234,56 €" (narrow no-break
+/// space between thousands, no-break space before the sign).
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let euros = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in euros.chars().enumerate() {
+        if i > 0 && (euros.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped},{:02}\u{a0}€", abs % 100)
+}
+
+/// "21:05" for today, else "le 22/11/2026 à 21:05"; the text as is when it is
+/// not a time.
+pub fn closing_since(started_at: &str) -> String {
+    match DateTime::parse_from_rfc3339(started_at) {
+        Ok(t) => {
+            let t = t.with_timezone(&Local);
+            if t.date_naive() == Local::now().date_naive() {
+                t.format("%H:%M").to_string()
+            } else {
+                t.format("le %d/%m/%Y à %H:%M").to_string()
+            }
+        }
+        Err(_) if started_at.is_empty() => "peu".to_owned(),
+        Err(_) => started_at.to_owned(),
+    }
+}
+
+/// The label of a prerequisite, as the screen and the command line list it.
+pub fn prerequisite_label(kind: PrerequisiteKind) -> &'static str {
+    match kind {
+        PrerequisiteKind::RecentBackup => {
+            "Sauvegarde vérifiée faite après la dernière modification"
+        }
+        PrerequisiteKind::BackupsPostponed => {
+            "Toutes les sauvegardes repoussées d'au moins 2 jours"
+        }
+        PrerequisiteKind::NobodyConnected => "Aucun utilisateur connecté",
+        PrerequisiteKind::LicenceValid => "Licence valide",
+    }
+}
+
+/// What to do to meet an unmet prerequisite.
+pub fn prerequisite_todo(kind: PrerequisiteKind) -> &'static str {
+    match kind {
+        PrerequisiteKind::RecentBackup => {
+            "Faites une sauvegarde maintenant (« Sauvegarder / Restaurer », « Exécuter ») et \
+             attendez qu'elle soit vérifiée."
+        }
+        PrerequisiteKind::BackupsPostponed => {
+            "Dans « Sauvegarder / Restaurer », sélectionnez tous les scripts de sauvegarde et \
+             repoussez leur exécution automatique de 2 ou 3 jours, puis enregistrez."
+        }
+        PrerequisiteKind::NobodyConnected => {
+            "Fermez Impact emploi sur tous les postes. Une session restée ouverte après un arrêt \
+             brutal du poste peut être fermée avec « Déconnecter »."
+        }
+        PrerequisiteKind::LicenceValid => {
+            "Contactez l'assistance Impact emploi pour rétablir la licence de ce poste."
+        }
+    }
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local)
+        .format("%d/%m/%Y à %H:%M:%S")
+        .to_string()
+}
+
+/// Detail of [`PrerequisiteKind::RecentBackup`].
+pub fn recent_backup_detail(
+    met: bool,
+    last_good: Option<DateTime<Utc>>,
+    last_change: Option<DateTime<Utc>>,
+) -> String {
+    match (last_good, last_change) {
+        (None, _) => "Aucune sauvegarde vérifiée n'a encore été faite.".to_owned(),
+        (Some(good), Some(change)) if !met => format!(
+            "La dernière sauvegarde vérifiée date du {}, mais la base a été modifiée depuis \
+             (dernière modification le {}).",
+            local(good),
+            local(change)
+        ),
+        (Some(good), _) => format!(
+            "Dernière sauvegarde vérifiée le {}, après la dernière modification de la base.",
+            local(good)
+        ),
+    }
+}
+
+/// Detail of [`PrerequisiteKind::BackupsPostponed`]; `late` names the scripts
+/// that would run within two days.
+pub fn backups_postponed_detail(late: &[String]) -> String {
+    match late {
+        [] => "Aucune sauvegarde automatique ne démarrera dans les 2 jours.".to_owned(),
+        [one] => format!("Le script « {one} » n'est pas repoussé d'au moins 2 jours."),
+        many => format!(
+            "Les scripts {} ne sont pas repoussés d'au moins 2 jours.",
+            many.iter()
+                .map(|n| format!("« {n} »"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Detail of [`PrerequisiteKind::NobodyConnected`].
+pub fn nobody_connected_detail(sessions: &[SessionInfo]) -> String {
+    if sessions.is_empty() {
+        return "Personne n'utilise Impact emploi.".to_owned();
+    }
+    let who: Vec<String> = sessions
+        .iter()
+        .map(|s| {
+            if s.active {
+                s.who()
+            } else {
+                format!("{} (session interrompue, à déconnecter)", s.who())
+            }
+        })
+        .collect();
+    format!("Connecté : {}.", who.join(", "))
+}
+
+/// Detail of [`PrerequisiteKind::LicenceValid`]; `refused` is the server's
+/// message when the licence was withdrawn.
+pub fn licence_detail(refused: Option<&str>) -> String {
+    match refused {
+        None => "La licence n'est pas retirée.".to_owned(),
+        Some(m) if m.trim().is_empty() => "La licence de ce poste a été retirée.".to_owned(),
+        Some(m) => format!("La licence de ce poste a été retirée (« {} »).", m.trim()),
+    }
+}
+
+/// One line per prerequisite: "✔ label — detail" or "✘ label — detail — todo".
+pub fn prerequisite_line(p: &Prerequisite) -> String {
+    if p.met {
+        format!("✔ {} — {}", prerequisite_label(p.kind), p.detail)
+    } else {
+        format!(
+            "✘ {} — {} {}",
+            prerequisite_label(p.kind),
+            p.detail,
+            prerequisite_todo(p.kind)
+        )
+    }
+}
+
+/// Why a closing did not happen, in French.
+pub fn closing_error(e: &ClosingError) -> Explanation {
+    let plain = |title: &str, what: String, why: &str, todo: &str| Explanation {
+        title: title.to_owned(),
+        what,
+        why: why.to_owned(),
+        todo: todo.to_owned(),
+        details: e.to_string(),
+    };
+    match e {
+        ClosingError::Job(job) => super::job_error(job),
+        ClosingError::Store(store) => super::store_error(store),
+        ClosingError::UnknownDossier { id } => plain(
+            "Dossier introuvable",
+            format!("Aucun dossier ne porte le numéro {id}."),
+            "",
+            "Choisissez le dossier dans la liste (« iea-maintenance exercises list »).",
+        ),
+        ClosingError::NoSuchYear { dossier, year } => plain(
+            "Exercice introuvable",
+            format!("Le dossier « {dossier} » n'a ni bulletin ni déclaration en {year}."),
+            "Il n'y a rien à clôturer.",
+            "Vérifiez l'année choisie.",
+        ),
+        ClosingError::AlreadyClosed { dossier, year } => plain(
+            "Exercice déjà clôturé",
+            format!("L'exercice {year} du dossier « {dossier} » est déjà clôturé."),
+            "Ses bulletins et déclarations restent consultables.",
+            "",
+        ),
+        ClosingError::Prerequisites(unmet) => {
+            let mut what = String::from("La clôture ne peut pas commencer :");
+            for p in unmet {
+                let _ = write!(what, "\n• {} — {}", prerequisite_label(p.kind), p.detail);
+            }
+            let mut todo = String::new();
+            for p in unmet {
+                if !todo.is_empty() {
+                    todo.push('\n');
+                }
+                todo.push_str(prerequisite_todo(p.kind));
+            }
+            plain(
+                "Prérequis de la clôture non remplis",
+                what,
+                "Avant une clôture, il faut une sauvegarde récente, aucune sauvegarde \
+                 automatique pendant l'opération, et que personne n'utilise Impact emploi.",
+                &todo,
+            )
+        }
+        ClosingError::Damaged { problems } => Explanation {
+            title: "Base de données endommagée".to_owned(),
+            what: "Le contrôle de la base de données, avant la clôture, a trouvé des \
+                   anomalies. La clôture n'a pas été faite et rien n'a été modifié."
+                .to_owned(),
+            why: "Clôturer une base endommagée figerait des paies peut-être fausses ; \
+                  Impact emploi ne « répare » pas une base en devinant ce qu'elle contenait."
+                .to_owned(),
+            todo: "Ne continuez pas à travailler sur cette base : restaurez la dernière \
+                   sauvegarde depuis le centre de maintenance, vérifiez les paies saisies \
+                   depuis, puis relancez la clôture. Gardez le rapport ci-dessous pour votre \
+                   informaticien ou l'assistance."
+                .to_owned(),
+            details: problems.join("\n"),
+        },
+        ClosingError::InProgress { host, started_at } => plain(
+            "Clôture déjà en cours",
+            format!(
+                "Une clôture est déjà en cours sur {host} depuis {}.",
+                closing_since(started_at)
+            ),
+            "Deux clôtures ne peuvent pas avoir lieu en même temps.",
+            "Attendez qu'elle soit terminée.",
+        ),
+        ClosingError::Io { path, source } => plain(
+            "Clôture impossible",
+            format!(
+                "Le fichier « {} » n'a pas pu être écrit ({}).",
+                path.display(),
+                super::io_error(source)
+            ),
+            "La clôture n'a pas commencé ; rien n'a été modifié.",
+            "Vérifiez les droits sur le dossier de la base de données, puis réessayez.",
+        ),
+        ClosingError::Cancelled => plain(
+            "Clôture annulée",
+            "La clôture a été annulée avant d'être enregistrée.".to_owned(),
+            "La base de données est exactement comme avant : rien n'a été modifié.",
+            "",
+        ),
+    }
+}
+
+/// The counts and totals of a year, one per line.
+pub fn totals_text(t: &Totals) -> String {
+    format!(
+        "Bulletins : {}\nBrut : {}\nNet : {}\nCotisations salariales : {}\nCotisations \
+         patronales : {}\nPrélèvement à la source : {}\nDéclarations : {} ({})",
+        t.payslips,
+        money(t.gross_cents),
+        money(t.net_cents),
+        money(t.employee_contrib_cents),
+        money(t.employer_contrib_cents),
+        money(t.pas_cents),
+        t.declarations,
+        money(t.declarations_total_cents)
+    )
+}
+
+/// "1 h 02 min 03 s", "2 min 05 s", "4,2 s".
+fn duration_text(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 3600 {
+        format!(
+            "{} h {:02} min {:02} s",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    } else if secs >= 60 {
+        format!("{} min {:02} s", secs / 60, secs % 60)
+    } else {
+        format!("{:.1} s", d.as_secs_f64()).replace('.', ",")
+    }
+}
+
+/// The end of a closing: what moved, the totals, the time, and the seed's
+/// reminder to resume the automatic backups.
+pub fn close_report_text(r: &CloseReport) -> String {
+    format!(
+        "L'exercice {} du dossier « {} » est clôturé : {} bulletin(s) et {} déclaration(s) \
+         déplacés dans les exercices clôturés, totaux vérifiés.\n{}\nDurée : {}.\n\n{}",
+        r.year,
+        r.dossier,
+        r.payslips_moved,
+        r.declarations_moved,
+        totals_text(&r.totals),
+        duration_text(r.elapsed),
+        CLOSING_BACKUP_REMINDER
+    )
+}
+
+/// What the start found after a closing interrupted by a crash.
+pub fn closing_recovery_note(r: &Recovery) -> String {
+    match r {
+        Recovery::Untouched { dossier, year } => format!(
+            "La clôture de l'exercice {year} du dossier « {dossier} » a été interrompue avant \
+             d'être enregistrée : la base de données est intacte et l'exercice reste ouvert. \
+             Relancez la clôture."
+        ),
+        Recovery::Completed { dossier, year } => format!(
+            "La clôture de l'exercice {year} du dossier « {dossier} » a été interrompue après \
+             son enregistrement : l'exercice est bien clôturé. {CLOSING_BACKUP_REMINDER}"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_written_the_french_way() {
+        assert_eq!(money(123_456), "1\u{202f}234,56\u{a0}€");
+        assert_eq!(money(5), "0,05\u{a0}€");
+        assert_eq!(money(-100_000_000), "-1\u{202f}000\u{202f}000,00\u{a0}€");
+    }
+
+    #[test]
+    fn every_prerequisite_has_a_label_and_a_todo() {
+        for kind in PrerequisiteKind::ALL {
+            assert!(!prerequisite_label(kind).is_empty());
+            assert!(!prerequisite_todo(kind).is_empty());
+        }
+    }
+}
