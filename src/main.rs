@@ -167,6 +167,44 @@ enum Cmd {
         subcommand_value_name = "COMMANDE"
     )]
     Backup(BackupCmd),
+    /// Clôture un exercice : les bulletins et déclarations de l'année passent dans les exercices clôturés
+    #[command(name = "close-year", help_template = SUB_HELP_TEMPLATE)]
+    CloseYear {
+        /// Nom du dossier
+        #[arg(long, value_name = "NOM")]
+        dossier: String,
+        /// Année de l'exercice à clôturer
+        #[arg(long, value_name = "AAAA")]
+        year: i32,
+        /// Confirme sans poser de question
+        #[arg(long)]
+        yes: bool,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Exercices des dossiers, ouverts et clôturés, avec leurs totaux
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Exercises(ExercisesCmd),
+}
+
+#[derive(Subcommand)]
+enum ExercisesCmd {
+    /// Liste les exercices, du plus récent au plus ancien, par dossier
+    #[command(help_template = SUB_HELP_TEMPLATE)]
+    List {
+        /// Seulement ce dossier
+        #[arg(long, value_name = "NOM")]
+        dossier: Option<String>,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -338,6 +376,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let home = Home::from_env().map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
     settle_interrupted_restore(&home);
+    settle_interrupted_closing(&home);
     match cli.command {
         None => run_service(&home),
         Some(Cmd::Centre { screen }) => {
@@ -368,6 +407,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::Auth(AuthCmd::Retry)) => run_auth_retry(&home),
         Some(Cmd::Assistance(cmd)) => run_assistance(&home, &cmd),
         Some(Cmd::Backup(cmd)) => run_backup(&home, cmd),
+        Some(Cmd::CloseYear {
+            dossier,
+            year,
+            yes,
+            json,
+        }) => run_close_year(&home, &dossier, year, yes, json),
+        Some(Cmd::Exercises(ExercisesCmd::List { dossier, json })) => {
+            run_exercises_list(&home, dossier.as_deref(), json)
+        }
     }
 }
 
@@ -836,6 +884,189 @@ fn settle_interrupted_restore(home: &Home) {
         Ok(None) => {}
         Err(e) => eprintln!("{}", messages::restore_error(&e)),
     }
+}
+
+/// A closing cut short by a crash (its marker left beside the configured store)
+/// is settled at every start, and the user is told whether the year was closed.
+fn settle_interrupted_closing(home: &Home) {
+    let Ok(config) = Config::load(home) else {
+        return;
+    };
+    match iea_maintenance::closing::recover_interrupted(&config.paths.store) {
+        Ok(Some(recovery)) => eprintln!("{}", messages::closing_recovery_note(&recovery)),
+        Ok(None) => {}
+        Err(e) => eprintln!("{}", messages::closing_error(&e)),
+    }
+}
+
+/// The id of the dossier named `name` (without regard to case), or the French
+/// error listing the dossiers.
+fn dossier_id(store: &iea_maintenance::store::Store, name: &str) -> anyhow::Result<i64> {
+    let list = iea_maintenance::closing::dossiers(store.connection())
+        .map_err(|e| anyhow::anyhow!("{}", messages::store_error(&store.err(e))))?;
+    list.iter()
+        .find(|d| d.name == name)
+        .or_else(|| {
+            list.iter()
+                .find(|d| d.name.to_lowercase() == name.to_lowercase())
+        })
+        .map(|d| d.id)
+        .ok_or_else(|| {
+            let names: Vec<String> = list.iter().map(|d| format!("« {} »", d.name)).collect();
+            anyhow::anyhow!(
+                "Aucun dossier ne s'appelle « {name} ». Dossiers : {}.",
+                names.join(", ")
+            )
+        })
+}
+
+fn totals_json(t: &iea_maintenance::closing::Totals) -> serde_json::Value {
+    serde_json::json!({
+        "payslips": t.payslips,
+        "gross_cents": t.gross_cents,
+        "net_cents": t.net_cents,
+        "employee_contrib_cents": t.employee_contrib_cents,
+        "employer_contrib_cents": t.employer_contrib_cents,
+        "pas_cents": t.pas_cents,
+        "declarations": t.declarations,
+        "declarations_total_cents": t.declarations_total_cents,
+    })
+}
+
+fn run_close_year(
+    home: &Home,
+    dossier: &str,
+    year: i32,
+    yes: bool,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use iea_maintenance::closing::{self, CloseRequest};
+    use iea_maintenance::store::Store;
+    home.ensure()
+        .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
+    let _log = logging::init(&logs_dir(home), "cloture");
+    let store_path = load_config(home)?.paths.store;
+    let dossier_id = {
+        let store = Store::open(&store_path)
+            .map_err(|e| anyhow::anyhow!("{}", messages::store_error(&e)))?;
+        dossier_id(&store, dossier)?
+    };
+    let found = closing::prerequisites(home, &store_path, chrono::Local::now())
+        .map_err(|e| anyhow::anyhow!("{}", messages::store_error(&e)))?;
+    if !found.all_met() {
+        eprintln!("La clôture ne peut pas commencer : des prérequis ne sont pas remplis.");
+        for p in &found.items {
+            eprintln!("{}", messages::prerequisite_line(p));
+        }
+        return Ok(ExitCode::from(1));
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!(
+                "Erreur : la clôture de l'exercice {year} du dossier « {dossier} » fige ses \
+                 bulletins et déclarations. Ajoutez --yes pour confirmer sans question."
+            );
+            return Ok(ExitCode::from(2));
+        }
+        eprint!(
+            "L'exercice {year} du dossier « {dossier} » va être clôturé : ses bulletins et \
+             déclarations ne pourront plus être modifiés.\nImpact emploi ne pourra pas être \
+             utilisé pendant l'opération, qui peut être longue.\nTapez « oui » pour continuer : "
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !answer.trim().eq_ignore_ascii_case("oui") {
+            eprintln!("Clôture abandonnée : rien n'a été modifié.");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let bar = terminal_bar();
+    let result = closing::close_year(
+        home,
+        &store_path,
+        &CloseRequest { dossier_id, year },
+        true,
+        &Bar(bar.clone()),
+        &Cancel::new(),
+    );
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            if json {
+                let steps: Vec<_> = closing::ClosingStep::ALL
+                    .iter()
+                    .zip(report.step_durations)
+                    .map(|(step, d)| {
+                        serde_json::json!({"step": step.label(), "elapsed_ms": d.as_millis() as u64})
+                    })
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "dossier": report.dossier,
+                        "year": report.year,
+                        "payslips_moved": report.payslips_moved,
+                        "declarations_moved": report.declarations_moved,
+                        "totals": totals_json(&report.totals),
+                        "elapsed_ms": report.elapsed.as_millis() as u64,
+                        "steps": steps,
+                    })
+                );
+            } else {
+                println!("{}", messages::close_report_text(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{}", messages::closing_error(&e));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn run_exercises_list(home: &Home, dossier: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+    use iea_maintenance::store::Store;
+    let store_path = load_config(home)?.paths.store;
+    let store =
+        Store::open(&store_path).map_err(|e| anyhow::anyhow!("{}", messages::store_error(&e)))?;
+    let only = dossier.map(|name| dossier_id(&store, name)).transpose()?;
+    let list = iea_maintenance::closing::exercises(store.connection(), only)
+        .map_err(|e| anyhow::anyhow!("{}", messages::store_error(&store.err(e))))?;
+    if json {
+        let items: Vec<_> = list
+            .iter()
+            .map(|x| {
+                serde_json::json!({
+                    "dossier_id": x.dossier_id,
+                    "dossier": x.dossier,
+                    "year": x.year,
+                    "closed": x.closed,
+                    "closed_at": x.closed_at,
+                    "totals": totals_json(&x.totals),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(items));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if list.is_empty() {
+        println!("Aucun exercice.");
+    }
+    for x in &list {
+        let state = if x.closed { "clôturé" } else { "ouvert" };
+        println!(
+            "{} — {} — {state} — {} bulletin(s), brut {}, net {}, cotisations {} + {}, {} déclaration(s)",
+            x.dossier,
+            x.year,
+            x.totals.payslips,
+            messages::money(x.totals.gross_cents),
+            messages::money(x.totals.net_cents),
+            messages::money(x.totals.employee_contrib_cents),
+            messages::money(x.totals.employer_contrib_cents),
+            x.totals.declarations
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A progress bar on the terminal, hidden when stderr is not one.
