@@ -6,8 +6,8 @@
 //! the servers, authenticating, sending a support request) run on named worker
 //! threads; their state (pending, done, failed) is kept as an [`Outcome`] per
 //! [`Action`] so that the screen that sent them can show it next to its button.
-//! Backup runs and restores are jobs: their progress is shown while they run
-//! ([`RunningJob`]), and they can be cancelled.
+//! Backup runs, restores and year-end closings are jobs: their progress is shown
+//! while they run ([`RunningJob`]), and they can be cancelled.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use super::job::{Job, JobProgress};
 use super::messages::{self, Explanation};
 use super::request::Request;
 use super::screens::{
-    APropos, Accueil, AssistanceScreen, BaseScreen, Chemins, ConfigErrorScreen, Connexion,
+    APropos, Accueil, AssistanceScreen, BaseScreen, Chemins, Cloture, ConfigErrorScreen, Connexion,
     Inaccessible, Journal, Restauration, Sauvegardes, SupportScreen,
 };
 use super::{ScreenId, widgets};
@@ -30,6 +30,7 @@ use crate::backup::book::{BookError, ScriptBook};
 use crate::backup::restore::{self, RestoreReport, RestoreSource};
 use crate::backup::run::{self, BackupContext, RunReport, Trigger};
 use crate::backup::{BackupScript, schedule};
+use crate::closing::{self, CloseReport, CloseRequest};
 use crate::config::{self, Config, ConfigError, ConnectionSettings};
 use crate::connection::auth::{self, AuthError};
 use crate::connection::servers::{self, ServerTestReport};
@@ -105,6 +106,8 @@ pub enum Action {
     ScheduleScripts,
     /// [`Command::Restore`]; done with the success message.
     Restore,
+    /// [`Command::DisconnectSession`].
+    DisconnectSession,
 }
 
 /// What became of a command that can take time or fail.
@@ -218,6 +221,28 @@ pub enum Command {
     Restore(RestoreSource),
     /// "Annuler" during a restore (heeded before the store is replaced).
     CancelRestore,
+    /// "Clôturer" (confirmed): close the year `year` of the dossier
+    /// `dossier_id`, as a job with progress ([`closing::close_year`], its
+    /// prerequisites checked again); the store is closed meanwhile (the job locks
+    /// it for everyone) and opened again after.
+    CloseYear {
+        /// The dossier's id.
+        dossier_id: i64,
+        /// The year (exercise) to close.
+        year: i32,
+        /// The dossier's name, for the progress view.
+        dossier: String,
+    },
+    /// "Annuler" during a closing (heeded before the second step commits).
+    CancelClosing,
+    /// "Retour à la liste des exercices": forget the end of the last closing.
+    DismissClosing,
+    /// "Déconnecter": remove the session `id` of the store, left behind by a
+    /// crash (one `DELETE`, on a worker thread).
+    DisconnectSession {
+        /// The session's row id.
+        id: i64,
+    },
 }
 
 /// A password or code typed by the user: never shown in debug output or logs.
@@ -261,6 +286,7 @@ enum TaskResult {
     Auth(Box<Result<PersistedState, AuthError>>),
     Assistance(Result<AssistanceOutcome, AssistanceError>),
     Support(Result<(), SupportError>),
+    Disconnect(Result<bool, StoreError>),
 }
 
 /// What a store job sends back: which action, and the configuration it saved.
@@ -279,6 +305,9 @@ pub struct RunningJob {
 
 /// What a run of a script came to: the report, or why it could not start.
 pub type BackupResult = Result<RunReport, Explanation>;
+
+/// What a year-end closing came to: its report, or what went wrong.
+pub type ClosingResult = Result<CloseReport, Explanation>;
 
 /// The runtime state the screens read, and the queue of their commands.
 #[derive(Debug)]
@@ -307,6 +336,9 @@ pub struct AppCtx {
     running_backup: Option<RunningJob>,
     running_restore: Option<RunningJob>,
     backup_results: HashMap<String, BackupResult>,
+    running_closing: Option<RunningJob>,
+    closing_result: Option<ClosingResult>,
+    sessions_generation: u64,
 }
 
 impl AppCtx {
@@ -342,6 +374,9 @@ impl AppCtx {
             running_backup: None,
             running_restore: None,
             backup_results: HashMap::new(),
+            running_closing: None,
+            closing_result: None,
+            sessions_generation: 0,
         }
     }
 
@@ -369,6 +404,23 @@ impl AppCtx {
     /// The restore under way, if any.
     pub fn running_restore(&self) -> Option<&RunningJob> {
         self.running_restore.as_ref()
+    }
+
+    /// The year-end closing under way, if any.
+    pub fn running_closing(&self) -> Option<&RunningJob> {
+        self.running_closing.as_ref()
+    }
+
+    /// How the last closing of this session ended, until "Retour à la liste
+    /// des exercices".
+    pub fn closing_result(&self) -> Option<&ClosingResult> {
+        self.closing_result.as_ref()
+    }
+
+    /// Changes each time the centre removed a session of the store: the
+    /// closing's prerequisites are checked again.
+    pub fn sessions_generation(&self) -> u64 {
+        self.sessions_generation
     }
 
     /// What the last "Exécuter" of `script` in this session came to.
@@ -526,6 +578,7 @@ struct Screens {
     a_propos: APropos,
     sauvegardes: Sauvegardes,
     restauration: Restauration,
+    cloture: Cloture,
     inaccessible: Inaccessible,
     config_error: ConfigErrorScreen,
 }
@@ -549,6 +602,7 @@ pub struct CentreApp {
     tasks: HashMap<Action, Request<TaskResult>>,
     backup_job: Job<BackupResult>,
     restore_job: Job<Result<RestoreReport, Explanation>>,
+    closing_job: Job<ClosingResult>,
     requests: Option<Receiver<ScreenId>>,
     last_refresh: Option<f64>,
     started: bool,
@@ -572,6 +626,7 @@ impl CentreApp {
             tasks: HashMap::new(),
             backup_job: Job::default(),
             restore_job: Job::default(),
+            closing_job: Job::default(),
             requests: None,
             last_refresh: None,
             started: false,
@@ -615,6 +670,8 @@ impl CentreApp {
             || self.tasks.values().any(Request::is_pending)
             || self.backup_job.is_running()
             || self.restore_job.is_running()
+            || self.closing_job.is_running()
+            || self.screens.cloture.is_busy()
             || self.screens.accueil.is_busy()
             || self.screens.sauvegardes.is_busy()
             || self.screens.restauration.is_busy()
@@ -697,6 +754,7 @@ impl CentreApp {
             Shown::Screen(ScreenId::APropos) => s.a_propos.ui(ui, ctx),
             Shown::Screen(ScreenId::Sauvegardes) => s.sauvegardes.ui(ui, ctx),
             Shown::Screen(ScreenId::Restauration) => s.restauration.ui(ui, ctx),
+            Shown::Screen(ScreenId::Cloture) => s.cloture.ui(ui, ctx),
             // Every other screen is not built: the navigation never selects one.
             Shown::Screen(_) => s.accueil.ui(ui, ctx),
         }
@@ -771,6 +829,9 @@ impl CentreApp {
             ui.separator();
             let store = match (&self.ctx.store, self.ctx.store_path()) {
                 (_, None) => "Base : configuration à corriger".to_owned(),
+                (_, Some(p)) if self.ctx.running_closing.is_some() => {
+                    format!("Base : {} – clôture d'exercice en cours", p.display())
+                }
                 (StoreState::Failed(_), Some(p)) => format!("Base inaccessible : {}", p.display()),
                 (StoreState::Opening | StoreState::Retrying(_), Some(p)) => {
                     format!("Base : {} – ouverture…", p.display())
@@ -829,6 +890,7 @@ impl CentreApp {
         self.screens.inaccessible.poll();
         self.screens.sauvegardes.poll();
         self.screens.restauration.poll();
+        self.screens.cloture.poll();
         self.poll_tasks();
         self.poll_jobs(egui_ctx);
         let arrived = self.opening.poll();
@@ -937,6 +999,17 @@ impl CentreApp {
                     Err(e) => {
                         tracing::warn!(error = %e, "mode assistance inchangé");
                         Outcome::Failed(messages::assistance_error(&e))
+                    }
+                }
+            }
+            TaskResult::Disconnect(result) => {
+                self.ctx.sessions_generation += 1;
+                match result {
+                    Ok(true) => Outcome::Done("La session a été fermée.".to_owned()),
+                    Ok(false) => Outcome::Done("Cette session était déjà fermée.".to_owned()),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "session non fermée");
+                        Outcome::Failed(messages::store_error(&e))
                     }
                 }
             }
@@ -1368,6 +1441,29 @@ impl CentreApp {
             Command::CancelBackup => self.backup_job.cancel(),
             Command::Restore(source) => self.start_restore(egui_ctx, source),
             Command::CancelRestore => self.restore_job.cancel(),
+            Command::CloseYear {
+                dossier_id,
+                year,
+                dossier,
+            } => self.start_closing(egui_ctx, CloseRequest { dossier_id, year }, &dossier),
+            Command::CancelClosing => self.closing_job.cancel(),
+            Command::DismissClosing => self.ctx.closing_result = None,
+            Command::DisconnectSession { id } => {
+                let Some(path) = self.ctx.store_path().map(Path::to_path_buf) else {
+                    return;
+                };
+                self.start_task(
+                    egui_ctx,
+                    Action::DisconnectSession,
+                    "centre-deconnexion-session",
+                    move || {
+                        TaskResult::Disconnect(Store::open(&path).and_then(|store| {
+                            crate::store::sessions::disconnect(store.connection(), id)
+                                .map_err(|e| store.err(e))
+                        }))
+                    },
+                );
+            }
         }
     }
 
@@ -1453,8 +1549,58 @@ impl CentreApp {
         });
     }
 
-    /// Follows the backup and restore jobs: their progress for the screens, then
-    /// their results.
+    /// "Clôturer": closes the store (the job locks it for everyone, this centre
+    /// included), then closes the year as a job on a worker thread; the store is
+    /// opened again at the end.
+    fn start_closing(&mut self, egui_ctx: &egui::Context, req: CloseRequest, dossier: &str) {
+        // A second closing, or one during a restore, is refused as the domain
+        // would refuse it; while the store is being opened the button is greyed.
+        let busy = if self.closing_job.is_running() {
+            Some(JobKind::Closing)
+        } else if self.restore_job.is_running() {
+            Some(JobKind::Restore)
+        } else {
+            None
+        };
+        if let Some(kind) = busy {
+            let refused = JobError::AlreadyRunning {
+                kind,
+                holder_pid: Some(std::process::id()),
+            };
+            if self.ctx.running_closing.is_none() {
+                self.ctx.closing_result = Some(Err(messages::job_error(&refused)));
+            }
+            return;
+        }
+        if self.opening.is_pending() {
+            return;
+        }
+        let Some(store_path) = self.ctx.store_path().map(Path::to_path_buf) else {
+            return;
+        };
+        // Our own connection would keep the store busy: the job takes SQLite's
+        // exclusive lock, and its marker makes every other opening wait.
+        if matches!(self.ctx.store, StoreState::Open(_)) {
+            self.ctx.store = StoreState::Opening;
+            self.ctx.store_generation += 1;
+        }
+        let home = self.ctx.home.clone();
+        let subject = format!("exercice {} du dossier « {dossier} »", req.year);
+        self.closing_job
+            .start(egui_ctx, "centre-cloture", move |progress, cancel| {
+                closing::close_year(&home, &store_path, &req, true, progress, cancel)
+                    .map_err(|e| messages::closing_error(&e))
+            });
+        self.ctx.closing_result = None;
+        self.ctx.running_closing = Some(RunningJob {
+            subject,
+            progress: None,
+            cancelling: false,
+        });
+    }
+
+    /// Follows the backup, restore and closing jobs: their progress for the
+    /// screens, then their results.
     fn poll_jobs(&mut self, egui_ctx: &egui::Context) {
         if self.backup_job.poll()
             && let Some(result) = self.backup_job.take()
@@ -1499,6 +1645,32 @@ impl CentreApp {
         if let Some(running) = &mut self.ctx.running_restore {
             running.progress = self.restore_job.progress().cloned();
             running.cancelling = self.restore_job.is_cancelling();
+        }
+
+        if self.closing_job.poll()
+            && let Some(result) = self.closing_job.take()
+        {
+            self.ctx.running_closing = None;
+            match &result {
+                Ok(report) => tracing::info!(
+                    dossier = %report.dossier,
+                    year = report.year,
+                    payslips = report.payslips_moved,
+                    "exercice clôturé"
+                ),
+                Err(e) => tracing::warn!(error = %e.what, "exercice non clôturé"),
+            }
+            self.ctx.closing_result = Some(result);
+            self.open_store(egui_ctx);
+        } else if !self.closing_job.is_running() && self.ctx.running_closing.is_some() {
+            self.closing_job.clear();
+            self.ctx.running_closing = None;
+            self.ctx.closing_result = Some(Err(interrupted()));
+            self.open_store(egui_ctx);
+        }
+        if let Some(running) = &mut self.ctx.running_closing {
+            running.progress = self.closing_job.progress().cloned();
+            running.cancelling = self.closing_job.is_cancelling();
         }
     }
 

@@ -152,6 +152,7 @@ impl ScreenId {
             Self::Accueil
                 | Self::Sauvegardes
                 | Self::Restauration
+                | Self::Cloture
                 | Self::Connexion
                 | Self::Chemins
                 | Self::Base
@@ -296,7 +297,7 @@ mod tests {
     }
 
     #[test]
-    fn built_screens_are_the_ten_of_this_version() {
+    fn built_screens_are_the_eleven_of_this_version() {
         let built: Vec<_> = ScreenId::ALL.into_iter().filter(|s| s.is_built()).collect();
         assert_eq!(
             built,
@@ -304,6 +305,7 @@ mod tests {
                 ScreenId::Accueil,
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
+                ScreenId::Cloture,
                 ScreenId::Connexion,
                 ScreenId::Chemins,
                 ScreenId::Base,

@@ -16,6 +16,7 @@ mod accueil;
 mod assistance;
 mod base;
 mod chemins;
+mod cloture;
 mod config_error;
 mod connexion;
 mod inaccessible;

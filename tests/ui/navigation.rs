@@ -5,12 +5,11 @@
 use crate::support::{centre, click, is_disabled, settle, shows, store_with_payroll, workstation};
 use iea_maintenance::ui::{CentreApp, ScreenId};
 
-const GREYED: [&str; 5] = [
+const GREYED: [&str; 4] = [
     "Comptes utilisateurs",
     "Gestionnaire de licences",
     "Gérer les mises à jour",
     "Transfert database vers Urssaf",
-    "Clôturer un exercice",
 ];
 
 #[test]
@@ -28,6 +27,7 @@ fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
         "Accueil",
         "Sauvegarder / Restaurer",
         "Restaurer une sauvegarde",
+        "Clôturer un exercice",
         "Paramètres de connexion",
         "Demande d'assistance à distance",
         "Mode assistance",
@@ -74,6 +74,11 @@ fn entries_open_their_screens() {
             "À propos",
             ScreenId::APropos,
             "À propos du Tiers de confiance",
+        ),
+        (
+            "Clôturer un exercice",
+            ScreenId::Cloture,
+            "Prérequis à la clôture d'exercice",
         ),
         ("Journal", ScreenId::Journal, "Dossier des journaux :"),
         (
