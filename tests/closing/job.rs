@@ -1,0 +1,329 @@
+//! The closing itself: totals kept, closed rows read-only, cancel, and the store
+//! held for the closing alone while it runs.
+
+use std::sync::{Arc, Barrier};
+
+use iea_maintenance::backup::run::run_due;
+use iea_maintenance::closing::{
+    self, CloseRequest, ClosingError, ClosingStep, close_year, closing_in_progress,
+};
+use iea_maintenance::jobs::{Cancel, JobError, NoProgress, Progress};
+use iea_maintenance::store::{Store, StoreError};
+use iea_maintenance::ui::messages;
+
+use crate::{DOSSIER_ID, Install, YEAR, text};
+
+const REQ: CloseRequest = CloseRequest {
+    dossier_id: DOSSIER_ID,
+    year: YEAR,
+};
+
+#[test]
+fn closing_keeps_every_count_and_every_cent() {
+    let install = Install::ready(20_000);
+    let (closed, before) = install.year();
+    assert!(!closed);
+    assert!(before.payslips > 1000, "{before:?}");
+    assert!(before.declarations > 0, "{before:?}");
+    let all_payslips = install.count("SELECT count(*) FROM payslips");
+    let report = close_year(
+        &install.home,
+        &install.store(),
+        &REQ,
+        true,
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("close");
+    assert_eq!(report.totals, before);
+    assert_eq!(report.payslips_moved, before.payslips);
+    assert_eq!(report.declarations_moved, before.declarations);
+    let (closed, after) = install.year();
+    assert!(closed);
+    assert_eq!(
+        after, before,
+        "the closed year's totals are the open year's"
+    );
+    assert_eq!(
+        install.count("SELECT count(*) FROM payslips")
+            + install.count("SELECT count(*) FROM closed_payslips"),
+        all_payslips
+    );
+    assert_eq!(
+        install.count(
+            "SELECT count(*) FROM payslips WHERE period BETWEEN '2025-01' AND '2025-12'
+             AND employer_id IN (SELECT id FROM employers WHERE dossier_id = 1)"
+        ),
+        0
+    );
+    assert_eq!(
+        install.count("SELECT count(*) FROM audit_log WHERE action = 'exercise.closed'"),
+        1
+    );
+    assert_eq!(install.integrity(), "ok");
+    let text = messages::close_report_text(&report);
+    assert!(
+        text.contains("relancer le processus de sauvegarde automatique"),
+        "{text}"
+    );
+    // The command line lists it, closed, with the same totals.
+    let out = install.cli(&["exercises", "list", "--dossier", crate::DOSSIER, "--json"]);
+    assert!(out.status.success(), "{}", crate::text(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let year = list
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|x| x["year"] == YEAR)
+        .expect("year");
+    assert_eq!(year["closed"], true);
+    assert_eq!(year["totals"]["gross_cents"], before.gross_cents);
+    assert_eq!(year["totals"]["net_cents"], before.net_cents);
+    assert_eq!(year["totals"]["payslips"], before.payslips);
+    // A second closing of the same year is refused.
+    assert!(matches!(
+        close_year(
+            &install.home,
+            &install.store(),
+            &REQ,
+            false,
+            &NoProgress,
+            &Cancel::new()
+        ),
+        Err(ClosingError::AlreadyClosed { .. })
+    ));
+}
+
+#[test]
+fn closed_rows_refuse_every_change() {
+    let install = Install::new(5_000);
+    close_year(
+        &install.home,
+        &install.store(),
+        &REQ,
+        false,
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("close");
+    let store = Store::open(&install.store()).expect("open");
+    let c = store.connection();
+    for sql in [
+        "UPDATE closed_payslips SET gross_cents = gross_cents + 1",
+        "DELETE FROM closed_payslips",
+        "UPDATE closed_declarations SET total_cents = 0",
+        "DELETE FROM closed_declarations",
+        "UPDATE exercises SET state = 'ouvert', closed_at = NULL WHERE year = 2025 AND dossier_id = 1",
+        "DELETE FROM exercises WHERE year = 2025 AND dossier_id = 1",
+        "INSERT INTO payslips (employer_id, employee_id, contract_id, period, gross_cents,
+             employee_contrib_cents, employer_contrib_cents, net_cents, pas_cents, hours_centi)
+         SELECT employer_id, employee_id, id, '2025-06', 100, 0, 0, 100, 0, 0 FROM contracts
+         WHERE employer_id IN (SELECT id FROM employers WHERE dossier_id = 1)
+         LIMIT 1",
+        "UPDATE payslips SET period = '2025-' || substr(period, 6) WHERE id = (SELECT p.id FROM payslips p
+             JOIN employers e ON e.id = p.employer_id WHERE e.dossier_id = 1 AND p.period LIKE '2024-%' LIMIT 1)",
+    ] {
+        let e = c.execute_batch(sql).map_err(|e| store.err(e));
+        match e {
+            Err(e @ StoreError::ClosedExercise { .. }) => {
+                let french = messages::store_error(&e).what;
+                assert!(
+                    french.contains("Exercice clôturé : les bulletins et déclarations d'un exercice clôturé ne peuvent plus être modifiés."),
+                    "{french}"
+                );
+            }
+            other => panic!("accepted or wrongly refused: {sql}: {other:?}"),
+        }
+    }
+    // Open years stay editable.
+    c.execute_batch("UPDATE payslips SET hours_centi = hours_centi WHERE period LIKE '2024-%'")
+        .expect("open year");
+}
+
+/// Progress that stops the job at a given step: either cancels there, or
+/// waits at the barrier twice (the test looks at the store in between).
+struct StopAt {
+    step: ClosingStep,
+    cancel: Option<Cancel>,
+    barrier: Option<Arc<Barrier>>,
+}
+
+impl Progress for StopAt {
+    fn phase(&self, label: &str, _total: u64) {
+        if label == self.step.label() {
+            if let Some(c) = &self.cancel {
+                c.cancel();
+            }
+            if let Some(b) = &self.barrier {
+                b.wait();
+                b.wait();
+            }
+        }
+    }
+    fn advance(&self, _done: u64) {}
+}
+
+#[test]
+fn cancel_before_the_commit_leaves_the_store_as_it_was() {
+    let install = Install::new(20_000);
+    let before = install.content();
+    let totals = install.year();
+    for step in [ClosingStep::Repair, ClosingStep::Close] {
+        let cancel = Cancel::new();
+        let progress = StopAt {
+            step,
+            cancel: Some(cancel.clone()),
+            barrier: None,
+        };
+        let r = close_year(
+            &install.home,
+            &install.store(),
+            &REQ,
+            false,
+            &progress,
+            &cancel,
+        );
+        assert!(matches!(r, Err(ClosingError::Cancelled)), "{step:?}: {r:?}");
+        assert_eq!(install.content(), before, "{step:?}");
+        assert_eq!(install.year(), totals);
+        assert!(!install.marker().exists());
+        assert_eq!(install.integrity(), "ok");
+        let french = messages::closing_error(&ClosingError::Cancelled).to_string();
+        assert!(french.contains("rien n'a été modifié"), "{french}");
+    }
+    // Cancelling during the reindexing, after the commit, changes nothing: the
+    // year is closed.
+    let cancel = Cancel::new();
+    let progress = StopAt {
+        step: ClosingStep::Reindex,
+        cancel: Some(cancel.clone()),
+        barrier: None,
+    };
+    close_year(
+        &install.home,
+        &install.store(),
+        &REQ,
+        false,
+        &progress,
+        &cancel,
+    )
+    .expect("closed");
+    assert!(install.year().0);
+}
+
+#[test]
+fn the_store_is_held_for_the_closing_alone_while_it_runs() {
+    let install = Install::ready(20_000);
+    let barrier = Arc::new(Barrier::new(2));
+    let progress = StopAt {
+        step: ClosingStep::Close,
+        cancel: None,
+        barrier: Some(barrier.clone()),
+    };
+    let home = install.home.clone();
+    let store_path = install.store();
+    let job = std::thread::Builder::new()
+        .name("cloture".to_owned())
+        .spawn(move || close_year(&home, &store_path, &REQ, true, &progress, &Cancel::new()))
+        .expect("thread");
+    barrier.wait();
+    // The closing is between its checks and its move.
+    let (host, _, dossier, year) = closing_in_progress(&install.store()).expect("in progress");
+    assert_eq!((dossier.as_str(), year), (crate::DOSSIER, YEAR));
+    assert!(!host.is_empty());
+    match Store::open(&install.store()) {
+        Err(e @ StoreError::ClosingInProgress { .. }) => {
+            let french = messages::store_error(&e).what;
+            assert!(french.starts_with("Clôture en cours sur "), "{french}");
+            assert!(
+                french.contains("Réessayez quand elle sera terminée"),
+                "{french}"
+            );
+        }
+        other => panic!("the store opened during the closing: {other:?}"),
+    }
+    // Another process is told the same.
+    let out = install.cli(&["exercises", "list"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("Clôture en cours sur"),
+        "{}",
+        text(&out)
+    );
+    // SQLite itself refuses other connections (exclusive locking mode).
+    let raw = rusqlite::Connection::open(install.store()).expect("raw");
+    let busy = raw.query_row("SELECT count(*) FROM payslips", [], |r| r.get::<_, i64>(0));
+    assert!(busy.is_err(), "a plain connection read the store: {busy:?}");
+    // A second closing and the scheduler wait.
+    assert!(matches!(
+        close_year(
+            &install.home,
+            &install.store(),
+            &REQ,
+            false,
+            &NoProgress,
+            &Cancel::new()
+        ),
+        Err(ClosingError::Job(JobError::AlreadyRunning { .. }))
+    ));
+    let due = run_due(
+        &install.ctx(),
+        &(chrono::Local::now() + chrono::Duration::days(30)),
+        false,
+        &Cancel::new(),
+    )
+    .expect("run due");
+    assert!(due.runs.is_empty(), "{due:?}");
+    assert_eq!(due.skipped_busy, ["Quotidienne"]);
+    barrier.wait();
+    let report = job.join().expect("join").expect("closed");
+    assert!(report.payslips_moved > 0);
+    assert!(closing_in_progress(&install.store()).is_none());
+    assert!(!install.marker().exists());
+    Store::open(&install.store()).expect("open after");
+}
+
+#[test]
+fn another_connected_session_refuses_the_start() {
+    let install = Install::ready(5_000);
+    let now = chrono::Utc::now().to_rfc3339();
+    install.sql(&format!(
+        "INSERT INTO sessions (user_id, workstation_id, started_at, heartbeat_at)
+         SELECT 2, id, '{now}', '{now}' FROM workstations WHERE hostname = 'POSTE-ACCUEIL'"
+    ));
+    let r = close_year(
+        &install.home,
+        &install.store(),
+        &REQ,
+        true,
+        &NoProgress,
+        &Cancel::new(),
+    );
+    let Err(e @ ClosingError::Prerequisites(_)) = r else {
+        panic!("started with a connected session: {r:?}");
+    };
+    let french = messages::closing_error(&e).to_string();
+    assert!(french.contains("Aucun utilisateur connecté"), "{french}");
+    assert!(french.contains("POSTE-ACCUEIL"), "{french}");
+    assert!(!install.year().0);
+    // "Déconnecter", then it starts.
+    let store = Store::open(&install.store()).expect("open");
+    let found = closing::prerequisites(&install.home, &install.store(), chrono::Local::now())
+        .expect("prerequisites");
+    for p in found.unmet() {
+        for s in p.sessions {
+            iea_maintenance::store::sessions::disconnect(store.connection(), s.id)
+                .expect("disconnect");
+        }
+    }
+    drop(store);
+    close_year(
+        &install.home,
+        &install.store(),
+        &REQ,
+        true,
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("close");
+}

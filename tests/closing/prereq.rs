@@ -1,0 +1,115 @@
+//! Each unmet prerequisite refuses the start, with its French, on the command
+//! line; with all of them met the closing goes through.
+
+use iea_maintenance::closing::{self, PrerequisiteKind};
+use iea_maintenance::service::persist::PersistedState;
+use iea_maintenance::service::state::ConnectionState;
+use iea_maintenance::store::Store;
+use iea_maintenance::ui::messages;
+
+use crate::{Install, text};
+
+/// The unmet prerequisites, as the library sees them.
+fn unmet(install: &Install) -> Vec<PrerequisiteKind> {
+    closing::prerequisites(&install.home, &install.store(), chrono::Local::now())
+        .expect("prerequisites")
+        .unmet()
+        .into_iter()
+        .map(|p| p.kind)
+        .collect()
+}
+
+/// The command line refuses, names the prerequisite and leaves the year open.
+fn refused(install: &Install, kind: PrerequisiteKind, words: &str) {
+    assert_eq!(unmet(install), [kind]);
+    let out = install.close_cli();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!("✘ {}", messages::prerequisite_label(kind))),
+        "{said}"
+    );
+    assert!(said.contains(words), "{said}");
+    assert!(!install.year().0, "closed despite: {said}");
+}
+
+#[test]
+fn each_unmet_prerequisite_refuses_the_start_with_its_message() {
+    let install = Install::new(5_000);
+    // The demo as built: no backup at all, its leftover session.
+    assert_eq!(
+        unmet(&install),
+        [
+            PrerequisiteKind::RecentBackup,
+            PrerequisiteKind::NobodyConnected
+        ]
+    );
+    let out = install.close_cli();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("Aucune sauvegarde vérifiée"), "{said}");
+    assert!(said.contains("session interrompue"), "{said}");
+
+    // The leftover session alone.
+    install.add_script("Quotidienne");
+    install.backup_now("Quotidienne");
+    install.postpone("Quotidienne", 3);
+    refused(&install, PrerequisiteKind::NobodyConnected, "POSTE-PAIE-01");
+    install.sql("DELETE FROM sessions");
+
+    // A change after the last backup.
+    crate::next_second();
+    Store::open(&install.store())
+        .expect("open")
+        .audit("Dupont", "payslip.updated", "Bulletin corrigé")
+        .expect("audit");
+    refused(
+        &install,
+        PrerequisiteKind::RecentBackup,
+        "la base a été modifiée depuis",
+    );
+    install.backup_now("Quotidienne");
+    // The run after a postponement clears it: postpone again.
+    install.postpone("Quotidienne", 3);
+
+    // A script not postponed.
+    install.add_script("Hebdomadaire");
+    refused(
+        &install,
+        PrerequisiteKind::BackupsPostponed,
+        "« Hebdomadaire »",
+    );
+    install.postpone("Hebdomadaire", 2);
+
+    // The licence withdrawn.
+    let mut state = PersistedState::load(&install.home);
+    state.set_connection(
+        ConnectionState::LicenceRefused {
+            message: "Licence retirée".to_owned(),
+        },
+        "test",
+    );
+    state.save(&install.home).expect("state");
+    refused(&install, PrerequisiteKind::LicenceValid, "Licence retirée");
+    state.set_connection(ConnectionState::Connected, "test");
+    state.save(&install.home).expect("state");
+
+    // Without --yes and without a terminal: asked for --yes.
+    let out = install.cli(&["close-year", "--dossier", crate::DOSSIER, "--year", "2025"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--yes"));
+
+    // All met: it goes through.
+    assert!(unmet(&install).is_empty());
+    let (_, before) = install.year();
+    let out = install.close_cli();
+    assert!(out.status.success(), "{}", text(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["payslips_moved"], before.payslips);
+    assert_eq!(report["declarations_moved"], before.declarations);
+    assert_eq!(report["totals"]["gross_cents"], before.gross_cents);
+    assert_eq!(report["steps"].as_array().map(Vec::len), Some(3));
+    let (closed, after) = install.year();
+    assert!(closed);
+    assert_eq!(after, before);
+}
