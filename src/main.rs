@@ -191,6 +191,30 @@ enum Cmd {
         subcommand_value_name = "COMMANDE"
     )]
     Exercises(ExercisesCmd),
+    /// Sessions d'Impact emploi ouvertes sur la base (« Déblocage accès au site »)
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Sessions(SessionsCmd),
+}
+
+#[derive(Subcommand)]
+enum SessionsCmd {
+    /// Liste les sessions : utilisateur, poste, début, dernier signe de vie
+    List {
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ferme une session restée ouverte après un arrêt brutal du poste (refusé pour une session active)
+    Disconnect {
+        /// Le numéro de la session (voir « sessions list »)
+        #[arg(value_name = "NUMÉRO")]
+        id: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -416,6 +440,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::Exercises(ExercisesCmd::List { dossier, json })) => {
             run_exercises_list(&home, dossier.as_deref(), json)
         }
+        Some(Cmd::Sessions(cmd)) => run_sessions(&home, &cmd),
     }
 }
 
@@ -958,6 +983,18 @@ fn run_close_year(
         for p in &found.items {
             eprintln!("{}", messages::prerequisite_line(p));
         }
+        for s in found
+            .items
+            .iter()
+            .flat_map(|p| &p.sessions)
+            .filter(|s| !s.active)
+        {
+            eprintln!(
+                "Pour fermer la session interrompue de {} : iea-maintenance sessions disconnect {}",
+                s.who(),
+                s.id
+            );
+        }
         return Ok(ExitCode::from(1));
     }
     if !yes {
@@ -1410,6 +1447,76 @@ fn backup_restore(
         Err(e) => {
             eprintln!("{}", messages::restore_error(&e));
             Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn run_sessions(home: &Home, cmd: &SessionsCmd) -> anyhow::Result<ExitCode> {
+    use iea_maintenance::store::{Store, sessions};
+    let store_path = load_config(home)?.paths.store;
+    let store =
+        Store::open(&store_path).map_err(|e| anyhow::anyhow!("{}", messages::store_error(&e)))?;
+    let now = chrono::Utc::now();
+    let all = sessions::sessions(store.connection(), now)
+        .map_err(|e| anyhow::anyhow!("{}", messages::store_error(&store.err(e))))?;
+    match cmd {
+        SessionsCmd::List { json } => {
+            if *json {
+                let list: Vec<_> = all
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "id": s.id,
+                            "login": s.login,
+                            "user": s.user_name,
+                            "workstation": s.hostname,
+                            "started_at": s.started_at,
+                            "heartbeat_at": s.heartbeat_at,
+                            "active": s.active,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::json!({ "sessions": list }));
+            } else if all.is_empty() {
+                println!("Aucune session ouverte sur la base.");
+            } else {
+                for s in &all {
+                    println!(
+                        "{} : {} depuis {}, dernier signe de vie {} — {}",
+                        s.id,
+                        s.who(),
+                        s.started_at,
+                        s.heartbeat_at,
+                        if s.active {
+                            "active"
+                        } else {
+                            "interrompue (peut être fermée)"
+                        }
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SessionsCmd::Disconnect { id } => {
+            let Some(session) = all.iter().find(|s| s.id == *id) else {
+                eprintln!(
+                    "Aucune session n'a le numéro {id} (voir « iea-maintenance sessions list »)."
+                );
+                return Ok(ExitCode::from(1));
+            };
+            if session.active {
+                eprintln!(
+                    "La session de {} est active (dernier signe de vie il y a moins de 5 \
+                     minutes) : elle n'est pas fermée. Demandez-lui de quitter Impact emploi.",
+                    session.who()
+                );
+                return Ok(ExitCode::from(1));
+            }
+            sessions::disconnect(store.connection(), *id)
+                .map_err(|e| anyhow::anyhow!("{}", messages::store_error(&store.err(e))))?;
+            tracing::info!(session = id, who = %session.who(), "session interrompue fermée");
+            println!("Session de {} fermée.", session.who());
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

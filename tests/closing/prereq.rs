@@ -113,3 +113,43 @@ fn each_unmet_prerequisite_refuses_the_start_with_its_message() {
     assert!(closed);
     assert_eq!(after, before);
 }
+
+#[test]
+fn a_session_left_by_a_crash_is_closed_from_the_command_line_and_an_active_one_is_not() {
+    let install = Install::new(500);
+    // The demo's leftover session: listed as interrupted, named in the refusal
+    // with the command that closes it.
+    let out = install.cli(&["sessions", "list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let list = json["sessions"].as_array().expect("sessions");
+    assert_eq!(list.len(), 1, "{json}");
+    assert_eq!(list[0]["active"], false);
+    let id = list[0]["id"].as_i64().expect("id");
+    let said = text(&install.close_cli());
+    assert!(
+        said.contains(&format!("iea-maintenance sessions disconnect {id}")),
+        "{said}"
+    );
+
+    // An active session (a heartbeat just now) is not closed.
+    install.sql(&format!(
+        "UPDATE sessions SET heartbeat_at = '{}' WHERE id = {id}",
+        chrono::Utc::now().to_rfc3339()
+    ));
+    let out = install.cli(&["sessions", "disconnect", &id.to_string()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("est active"), "{}", text(&out));
+    assert_eq!(install.count("SELECT count(*) FROM sessions"), 1);
+
+    // Once stale again, it is closed.
+    install.sql(&format!(
+        "UPDATE sessions SET heartbeat_at = started_at WHERE id = {id}"
+    ));
+    let out = install.cli(&["sessions", "disconnect", &id.to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("fermée"), "{}", text(&out));
+    assert_eq!(install.count("SELECT count(*) FROM sessions"), 0);
+    let out = install.cli(&["sessions", "disconnect", &id.to_string()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+}
