@@ -733,27 +733,11 @@ mod tests {
     use super::*;
     use crate::jobs::NoProgress;
 
+    /// The store of the view's tests (one dossier, payslips in 2024 and 2025).
     fn small_store(dir: &Path) -> PathBuf {
-        let store = Store::create(&dir.join("paie.iea")).expect("create");
-        store
-            .connection()
-            .execute_batch(
-                "INSERT INTO dossiers (id, name, state, created_at) VALUES (1, 'Asso', 'production', '2020-01-01');
-                 INSERT INTO employers (id, dossier_id, siret, name, ccn_code) VALUES (1, 1, '73282932000074', 'Asso', '2511');
-                 INSERT INTO employees (id, employer_id, nir, last_name, first_name, birth_date)
-                   VALUES (1, 1, '180017512345678', 'Durand', 'Léa', '1980-01-01');
-                 INSERT INTO contracts (id, employer_id, employee_id, kind, start_date, weekly_hours_centi)
-                   VALUES (1, 1, 1, 'CDI', '2024-01-01', 3500);
-                 INSERT INTO payslips (employer_id, employee_id, contract_id, period, gross_cents,
-                     employee_contrib_cents, employer_contrib_cents, net_cents, pas_cents, hours_centi)
-                   VALUES (1, 1, 1, '2024-12', 200000, 44000, 80000, 156000, 3000, 15167),
-                          (1, 1, 1, '2025-01', 210000, 46000, 84000, 164000, 3100, 15167),
-                          (1, 1, 1, '2025-02', 210001, 46000, 84000, 164001, 3100, 15167);
-                 INSERT INTO declarations (employer_id, period, status, total_cents)
-                   VALUES (1, '2025-01', 'a_deposer', 130000);",
-            )
-            .expect("rows");
-        store.path().to_path_buf()
+        crate::closing::view::tests::small_store(dir)
+            .path()
+            .to_path_buf()
     }
 
     fn count(path: &Path, table: &str) -> i64 {

@@ -10,7 +10,6 @@ use iea_maintenance::backup::archive;
 use iea_maintenance::backup::restore;
 use iea_maintenance::backup::run::{self, Trigger};
 use iea_maintenance::jobs::{Cancel, NoProgress};
-use iea_maintenance::store::Store;
 
 use crate::{BIN, Install, archives, lose_a_year, text};
 
@@ -37,14 +36,6 @@ fn kill_after(mut child: Child, delay: Duration) -> bool {
     let killed = child.kill().is_ok();
     let _ = child.wait();
     killed
-}
-
-fn integrity(install: &Install) -> String {
-    Store::open_read_only(&install.store())
-        .expect("store opens")
-        .connection()
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .expect("check")
 }
 
 /// How long one full run takes here, to spread the kills over it.
@@ -90,7 +81,7 @@ fn sigkill_during_a_backup_never_lists_a_partial_backup() {
                     panic!("kill {i}: listed backup {} is not whole: {e:?}", b.name)
                 });
         }
-        assert_eq!(integrity(&install), "ok", "kill {i}");
+        assert_eq!(install.integrity(), "ok", "kill {i}");
         assert_eq!(install.payslips(), payslips, "kill {i}");
     }
     assert!(killed >= 4, "only {killed} runs were killed in the middle");
@@ -145,7 +136,7 @@ fn sigkill_during_a_restore_leaves_the_old_or_the_new_store() {
         // The next start settles what was cut short.
         let o = install.cli(&["status"]);
         assert!(o.status.success(), "kill {i}: {}", text(&o));
-        assert_eq!(integrity(&install), "ok", "kill {i}");
+        assert_eq!(install.integrity(), "ok", "kill {i}");
         let now = install.payslips();
         if now == whole {
             seen_new += 1;

@@ -51,7 +51,7 @@ fn each_unmet_prerequisite_refuses_the_start_with_its_message() {
     assert!(said.contains("session interrompue"), "{said}");
 
     // The leftover session alone.
-    install.add_script("Quotidienne");
+    install.add_daily_script("Quotidienne");
     install.backup_now("Quotidienne");
     install.postpone("Quotidienne", 3);
     refused(&install, PrerequisiteKind::NobodyConnected, "POSTE-PAIE-01");
@@ -73,7 +73,7 @@ fn each_unmet_prerequisite_refuses_the_start_with_its_message() {
     install.postpone("Quotidienne", 3);
 
     // A script not postponed.
-    install.add_script("Hebdomadaire");
+    install.add_daily_script("Hebdomadaire");
     refused(
         &install,
         PrerequisiteKind::BackupsPostponed,
