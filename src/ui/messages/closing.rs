@@ -140,7 +140,15 @@ pub fn nobody_connected_detail(sessions: &[SessionInfo]) -> String {
             }
         })
         .collect();
-    format!("Connecté : {}.", who.join(", "))
+    // "Connecté" only for sessions that are alive; a session left by a crash is
+    // an open session, not a connected user.
+    let head = match (sessions.iter().any(|s| s.active), sessions.len()) {
+        (true, 1) => "Connecté",
+        (true, _) => "Connectés",
+        (false, 1) => "Session restée ouverte",
+        (false, _) => "Sessions restées ouvertes",
+    };
+    format!("{head} : {}.", who.join(", "))
 }
 
 /// Detail of [`PrerequisiteKind::LicenceValid`]; `refused` is the server's
