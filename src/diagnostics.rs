@@ -6,7 +6,7 @@
 //! the free space, the processes holding locks on the store, and finally opens the
 //! store read-only to check its identity, schema version and integrity. Each step
 //! is a [`Check`]; the first decisive failure gives the [`Conclusion`]. Results are
-//! structured, without French: `ui::messages` words them for people.
+//! structured, without French: `messages` words them for people.
 //!
 //! Diagnostics are read-only: they never create, modify or keep a lock on anything.
 //! They never open the store file themselves, only `SQLite` does: with POSIX locks,
@@ -1290,7 +1290,7 @@ impl Run {
             },
             // The closing's own French says who runs it and since when.
             StoreError::ClosingInProgress { .. } => Conclusion::Other {
-                detail: crate::ui::messages::store_error(e).one_line(),
+                detail: crate::messages::store_error(e).one_line(),
             },
             StoreError::AlreadyExists { .. }
             | StoreError::ClosedExercise { .. }

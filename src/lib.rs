@@ -22,6 +22,7 @@ pub mod installation;
 pub mod instance;
 pub mod jobs;
 pub mod logging;
+pub mod messages;
 pub mod secrets;
 pub mod service;
 pub mod status;

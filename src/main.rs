@@ -17,7 +17,8 @@ use iea_maintenance::config::{self, Config};
 use iea_maintenance::home::Home;
 use iea_maintenance::instance::{self, Acquired};
 use iea_maintenance::jobs::{Cancel, Progress};
-use iea_maintenance::ui::{self, ScreenId, messages};
+use iea_maintenance::messages;
+use iea_maintenance::ui::{self, ScreenId};
 use iea_maintenance::{autostart, demo, diagnostics, logging, status, tray};
 
 const HELP_TEMPLATE: &str = "\

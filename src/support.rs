@@ -41,11 +41,11 @@ use crate::diagnostics::Diagnosis;
 use crate::fsutil;
 use crate::home::Home;
 use crate::installation::Installation;
+use crate::messages;
 use crate::secrets::{SecretError, SecretKey};
 use crate::service::persist::PersistedState;
 use crate::service::state::ConnectionState;
 use crate::store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};
-use crate::ui::messages;
 
 /// How long each network step of [`send`] may take (connecting, then every
 /// command and its answer) before the server is said not to answer.

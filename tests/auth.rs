@@ -16,10 +16,10 @@ use iea_maintenance::connection::auth::{
 use iea_maintenance::connection::servers::{ServerProblem, Step};
 use iea_maintenance::home::Home;
 use iea_maintenance::installation::{self, Installation};
+use iea_maintenance::messages;
 use iea_maintenance::secrets::SecretKey;
 use iea_maintenance::service::persist::PersistedState;
 use iea_maintenance::service::state::ConnectionState;
-use iea_maintenance::ui::messages;
 use support::https::{Reply, SilentListener, TestCa, TestServer, answers, loopback_cert};
 use support::proxy::ConnectProxy;
 use url::Url;

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use iea_maintenance::diagnostics::{Conclusion, Finding, FolderProblem, StoreProblem, diagnose};
+use iea_maintenance::messages;
 use iea_maintenance::store::Store;
-use iea_maintenance::ui::messages;
 
 #[test]
 fn a_share_that_goes_away_then_comes_back() {

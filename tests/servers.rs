@@ -13,7 +13,7 @@ use iea_maintenance::connection::servers::{
     ServerName, ServerProblem, ServerTestReport, Step, test_servers,
 };
 use iea_maintenance::home::Home;
-use iea_maintenance::ui::messages;
+use iea_maintenance::messages;
 use support::https::{
     Reply, SilentListener, TestCa, TestServer, Validity, answers, issue, loopback_cert, unused_port,
 };

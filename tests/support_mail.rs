@@ -20,10 +20,10 @@ use iea_maintenance::demo::{DemoOptions, build_demo};
 use iea_maintenance::home::Home;
 use iea_maintenance::installation::{Installation, SUPPORT_KEY_FILE_NAME};
 use iea_maintenance::jobs::{Cancel, NoProgress};
+use iea_maintenance::messages;
 use iea_maintenance::secrets::{KEY_FILE_NAME, SecretKey};
 use iea_maintenance::support as mail_support;
 use iea_maintenance::support::{AddressRole, SEND_TIMEOUT, SmtpStep, SupportError, SupportRequest};
-use iea_maintenance::ui::messages;
 
 use support::https::{TestCa, loopback_cert, unused_port};
 use support::smtp::{Received, SmtpOptions, SmtpServer, SmtpTls};

@@ -115,7 +115,7 @@ pub enum ScriptField {
     FtpFolder,
 }
 
-/// What is wrong with a value (`ui::messages::script_problem` says it in French).
+/// What is wrong with a value (`messages::script_problem` says it in French).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScriptProblem {
     /// Nothing was typed.
@@ -410,7 +410,7 @@ fn removable_text(settings: &RemovableSettings) -> String {
 /// The French explanation of a removable disk that could not be prepared: what
 /// happened (the form shows it under the field; nothing waits for delivery).
 fn removable_detail(e: &DestinationError) -> String {
-    crate::ui::messages::destination_access_error(e).what
+    crate::messages::destination_access_error(e).what
 }
 
 /// "JJ/MM/AAAA", as the form shows dates.

@@ -23,9 +23,9 @@ use super::script::{BackupScript, Destination, FtpSecurity, RunOutcome, ScriptEn
 use crate::config::{Config, ConfigError};
 use crate::home::Home;
 use crate::jobs::{Cancel, JobError, JobKind, JobLock, NoProgress, Progress};
+use crate::messages;
 use crate::secrets::{SecretError, SecretKey};
 use crate::store::Store;
-use crate::ui::messages;
 
 /// What a run needs from the installation.
 #[derive(Debug)]

@@ -12,11 +12,11 @@ use serde::Serialize;
 use crate::backup::book::ScriptBook;
 use crate::backup::schedule;
 use crate::home::Home;
+use crate::messages;
 use crate::service::persist::PersistedState;
 use crate::service::state::ConnectionState;
 use crate::store::sessions::{self, SessionInfo};
 use crate::store::{Store, StoreError};
-use crate::ui::messages;
 
 /// How many days every backup script must be postponed by (seed 002: "repousser
 /// d'au moins deux jours toutes les sauvegardes paramétrées").

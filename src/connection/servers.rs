@@ -124,7 +124,7 @@ pub enum ServerProblem {
 
 impl std::fmt::Display for ServerProblem {
     /// A short technical description (English), for logs and the history; the
-    /// French sentence is `ui::messages::server_problem`.
+    /// French sentence is `messages::server_problem`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NameNotFound => f.write_str("name not found"),

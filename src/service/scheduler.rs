@@ -97,7 +97,7 @@ impl Scheduler {
             if let Some(s) = crate::backup::schedule::staleness(entry, &now) {
                 let name = entry.script.name.clone();
                 if !self.announced_late.contains(&name) {
-                    let line = crate::ui::messages::staleness_line(&name, &s);
+                    let line = crate::messages::staleness_line(&name, &s);
                     tracing::warn!(script = %name, "{line}");
                     crate::service::notify::backup_late(&line);
                 }

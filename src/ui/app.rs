@@ -18,7 +18,6 @@ use chrono::{DateTime, Local};
 use eframe::egui;
 
 use super::job::{Job, JobProgress};
-use super::messages::{self, Explanation};
 use super::request::Request;
 use super::screens::{
     APropos, Accueil, AssistanceScreen, BaseScreen, Chemins, Cloture, ConfigErrorScreen, Connexion,
@@ -37,6 +36,7 @@ use crate::connection::servers::{self, ServerTestReport};
 use crate::fsutil;
 use crate::home::Home;
 use crate::jobs::{JobError, JobKind};
+use crate::messages::{self, Explanation};
 use crate::secrets::SecretKey;
 use crate::service::persist::PersistedState;
 use crate::service::state::{

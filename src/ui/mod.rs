@@ -9,7 +9,6 @@
 //! named threads and shows its state next to the control that started it. This is
 //! the only module, with `tray`, that knows about egui.
 
-pub mod messages;
 pub mod screens;
 
 mod app;

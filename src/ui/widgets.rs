@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use eframe::egui::{self, Color32, RichText};
 
 use super::app::Outcome;
-use super::messages::Explanation;
 use crate::home::Home;
+use crate::messages::Explanation;
 use crate::service::state::TrayIconKind;
 
 /// Green of a success.

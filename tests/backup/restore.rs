@@ -73,7 +73,7 @@ fn a_restore_brings_the_data_back_and_keeps_the_previous_store() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("check");
     assert_eq!(check, "ok");
-    let success = iea_maintenance::ui::messages::restore_success(&report);
+    let success = iea_maintenance::messages::restore_success(&report);
     assert!(success.contains("s'est déroulée avec succès"), "{success}");
 
     // The previous store is restorable as "avant restauration".
@@ -124,7 +124,7 @@ fn a_restore_is_refused_while_someone_is_connected() {
         panic!("expected Connected, got {err:?}");
     };
     assert_eq!(sessions.len(), 1);
-    let text = iea_maintenance::ui::messages::restore_error(&err).to_string();
+    let text = iea_maintenance::messages::restore_error(&err).to_string();
     assert!(text.contains(&sessions[0].user_name), "{text}");
     assert!(text.contains("n'a pas été modifiée"), "{text}");
     assert_eq!(store_hash(&install), hash);

@@ -8,8 +8,8 @@ use iea_maintenance::closing::{
     self, CloseRequest, ClosingError, ClosingStep, close_year, closing_in_progress,
 };
 use iea_maintenance::jobs::{Cancel, JobError, NoProgress, Progress};
+use iea_maintenance::messages;
 use iea_maintenance::store::{Store, StoreError};
-use iea_maintenance::ui::messages;
 
 use crate::{DOSSIER_ID, Install, YEAR, text};
 

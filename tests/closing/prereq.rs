@@ -2,10 +2,10 @@
 //! line; with all of them met the closing goes through.
 
 use iea_maintenance::closing::{self, PrerequisiteKind};
+use iea_maintenance::messages;
 use iea_maintenance::service::persist::PersistedState;
 use iea_maintenance::service::state::ConnectionState;
 use iea_maintenance::store::Store;
-use iea_maintenance::ui::messages;
 
 use crate::{Install, text};
 

@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use iea_maintenance::assistance::{AssistanceAction, code_for, display_code};
 use iea_maintenance::home::{HOME_ENV, Home};
 use iea_maintenance::installation::{self, Installation};
-use iea_maintenance::ui::messages::installation_error;
+use iea_maintenance::messages::installation_error;
 
 const USAGE: &str = "Usage : assistance-code --home DOSSIER activer|desactiver [--date AAAA-MM-JJ]
 

@@ -86,7 +86,7 @@ fn main() -> ExitCode {
         let mut config = match Config::load(&home) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("{}", iea_maintenance::ui::messages::config_error(&e));
+                eprintln!("{}", iea_maintenance::messages::config_error(&e));
                 return ExitCode::from(1);
             }
         };
@@ -106,7 +106,7 @@ fn main() -> ExitCode {
             }
         }
         if let Err(e) = config.save(&home) {
-            eprintln!("{}", iea_maintenance::ui::messages::config_error(&e));
+            eprintln!("{}", iea_maintenance::messages::config_error(&e));
             return ExitCode::from(1);
         }
         println!(

@@ -11,8 +11,9 @@ use crate::support::{
 use chrono::Local;
 use iea_maintenance::assistance::{self, AssistanceAction, MAX_FAILURES};
 use iea_maintenance::installation::{self, Installation};
+use iea_maintenance::messages;
 use iea_maintenance::service::persist::PersistedState;
-use iea_maintenance::ui::{ScreenId, messages};
+use iea_maintenance::ui::ScreenId;
 
 const CODE_FIELD: &str = "Mot de passe du jour";
 const ENABLE: &str = "Activer le mode assistance";

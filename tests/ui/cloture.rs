@@ -15,8 +15,9 @@ use iea_maintenance::backup::RunOutcome;
 use iea_maintenance::backup::book::ScriptBook;
 use iea_maintenance::backup::run::{self, BackupContext, Trigger};
 use iea_maintenance::jobs::{Cancel, NoProgress};
+use iea_maintenance::messages;
 use iea_maintenance::store::Store;
-use iea_maintenance::ui::{CentreApp, ScreenId, messages};
+use iea_maintenance::ui::{CentreApp, ScreenId};
 
 use crate::sauvegardes::{add_script, backup_folder, centre_now, daily, now};
 use crate::support::{

@@ -15,10 +15,11 @@ use crate::support::{
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::config::{Config, ConnectionKind, ConnectionMode, ValueProblem};
 use iea_maintenance::connection::servers::{ServerProblem, ServerTestReport};
+use iea_maintenance::messages;
 use iea_maintenance::secrets::SecretKey;
 use iea_maintenance::service::persist::PersistedState;
 use iea_maintenance::service::state::ConnectionState;
-use iea_maintenance::ui::{ScreenId, messages};
+use iea_maintenance::ui::ScreenId;
 
 const AUTH: &str = "Adresse du serveur d'authentification :";
 const UPDATE: &str = "Adresse du serveur de mise à jour :";

@@ -8,8 +8,9 @@ use crate::support::{
 };
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::diagnostics::diagnose;
+use iea_maintenance::messages;
 use iea_maintenance::store::Store;
-use iea_maintenance::ui::{ScreenId, messages};
+use iea_maintenance::ui::ScreenId;
 
 #[test]
 fn a_missing_store_gives_the_inaccessible_screen() {

@@ -11,8 +11,9 @@ use iea_maintenance::backup::destination::parse_archive_name;
 use iea_maintenance::backup::restore;
 use iea_maintenance::backup::run::{self, BackupContext, Trigger};
 use iea_maintenance::jobs::{Cancel, NoProgress};
+use iea_maintenance::messages;
 use iea_maintenance::store::Store;
-use iea_maintenance::ui::{ScreenId, messages};
+use iea_maintenance::ui::ScreenId;
 
 use crate::sauvegardes::{add_script, backup_folder, centre_now, daily, now};
 use crate::support::{

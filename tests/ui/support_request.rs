@@ -11,7 +11,8 @@ use crate::support::{
 };
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::config::{Config, DEFAULT_SUPPORT_ADDRESS, MailSecurity};
-use iea_maintenance::ui::{ScreenId, messages};
+use iea_maintenance::messages;
+use iea_maintenance::ui::ScreenId;
 
 const SUBJECT: &str = "Serveur de connexion 3.1.0 - poste compta";
 

@@ -6,7 +6,7 @@
 //!
 //! Every operation has a bounded duration (FTP has timeouts; a folder on an
 //! unreachable share is the system's business) and fails with a typed
-//! [`DestinationError`] that `ui::messages` explains: "Emplacement indisponible"
+//! [`DestinationError`] that `messages` explains: "Emplacement indisponible"
 //! and its causes, a full disk, a refused login, a copy that does not match.
 
 pub mod folder;

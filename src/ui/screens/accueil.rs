@@ -16,13 +16,14 @@ use eframe::egui::{self, RichText};
 
 use crate::backup::run;
 use crate::fsutil;
+use crate::messages;
 use crate::service::state::{ConnectionState, TrayIconKind};
 use crate::store::{Store, StoreError, StoreSummary};
 use crate::ui::ScreenId;
 use crate::ui::app::{Action, AppCtx, Command, StoreState};
 use crate::ui::request::Request;
 use crate::ui::screens::sauvegardes;
-use crate::ui::{messages, widgets};
+use crate::ui::widgets;
 
 /// The Accueil screen.
 #[derive(Debug, Default)]

@@ -10,10 +10,11 @@ use chrono::Local;
 use eframe::egui::{self, RichText};
 
 use crate::assistance::{self, AssistanceStatus};
+use crate::messages;
 use crate::service::state::TrayIconKind;
 use crate::ui::ScreenId;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, Secret};
-use crate::ui::{messages, widgets};
+use crate::ui::widgets;
 
 /// The "Mode assistance" screen.
 #[derive(Debug, Default)]

@@ -11,10 +11,10 @@ use eframe::egui::{self, RichText};
 
 use crate::config::Config;
 use crate::fsutil;
+use crate::messages::{self, Explanation};
 use crate::store::StoreError;
 use crate::store::catalog::{self, ProbedStore};
 use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::messages::{self, Explanation};
 use crate::ui::request::Request;
 use crate::ui::widgets;
 

@@ -13,10 +13,11 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText};
 
 use crate::config::{Config, ValueProblem};
+use crate::messages;
 use crate::store::{Store, StoreError};
 use crate::ui::app::{Action, AppCtx, Command};
 use crate::ui::request::Request;
-use crate::ui::{messages, widgets};
+use crate::ui::widgets;
 
 /// Width of the path fields, in points.
 const FIELD_WIDTH: f32 = 430.0;

@@ -28,10 +28,10 @@ use crate::closing::{
     self, ClosingStep, DossierInfo, ExerciseInfo, Prerequisite, PrerequisiteKind, Prerequisites,
     Totals,
 };
+use crate::messages::{self, Explanation};
 use crate::store::Store;
 use crate::store::sessions::SessionInfo;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
-use crate::ui::messages::{self, Explanation};
 use crate::ui::request::Request;
 use crate::ui::{ScreenId, widgets};
 

@@ -5,8 +5,9 @@
 
 use eframe::egui::{self, RichText};
 
+use crate::messages;
 use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::{messages, widgets};
+use crate::ui::widgets;
 
 /// The configuration error screen.
 #[derive(Debug, Default)]

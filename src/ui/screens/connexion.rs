@@ -21,9 +21,10 @@ use url::Url;
 use crate::config::{self, Config, ConnectionKind, ConnectionMode, ConnectionSettings};
 use crate::connection::client;
 use crate::connection::servers::{ServerName, ServerResult, ServerTestReport};
+use crate::messages;
 use crate::ui::ScreenId;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, PasswordChange, Secret};
-use crate::ui::{messages, widgets};
+use crate::ui::widgets;
 
 /// Width of the address fields, in points.
 const URL_WIDTH: f32 = 440.0;

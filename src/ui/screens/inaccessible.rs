@@ -10,10 +10,11 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText};
 
 use crate::diagnostics::{self, Diagnosis};
+use crate::messages;
 use crate::ui::app::{AppCtx, Command, StoreState};
 use crate::ui::request::Request;
 use crate::ui::widgets::Mark;
-use crate::ui::{ScreenId, messages, widgets};
+use crate::ui::{ScreenId, widgets};
 
 /// The "Base de données inaccessible" screen.
 #[derive(Debug, Default)]

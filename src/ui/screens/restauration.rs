@@ -19,8 +19,8 @@ use eframe::egui::{self, RichText};
 use crate::backup::destination::{ARCHIVE_SUFFIX, StoredBackup};
 use crate::backup::restore::{self, RestoreSource, SAFETY_LABEL};
 use crate::backup::run::BackupContext;
+use crate::messages::{self, Explanation};
 use crate::ui::app::{Action, AppCtx, Command, Outcome, StoreState};
-use crate::ui::messages::{self, Explanation};
 use crate::ui::request::Request;
 use crate::ui::widgets;
 

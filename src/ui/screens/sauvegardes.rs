@@ -28,10 +28,10 @@ use crate::backup::schedule;
 use crate::backup::script::{
     BackupScript, DestinationKind, FrequencyUnit, FtpSecurity, RunOutcome, ScriptEntry,
 };
+use crate::messages::{self, Explanation};
 use crate::secrets::SecretKey;
 use crate::ui::JobProgress;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
-use crate::ui::messages::{self, Explanation};
 use crate::ui::request::Request;
 use crate::ui::{ScreenId, widgets};
 

@@ -10,10 +10,11 @@
 use eframe::egui::{self, RichText};
 
 use crate::fsutil;
+use crate::messages;
 use crate::support::{self, SupportError, SupportRequest};
 use crate::ui::app::{Action, AppCtx, Command};
 use crate::ui::request::Request;
-use crate::ui::{messages, widgets};
+use crate::ui::widgets;
 
 /// Width of the subject and message fields, in points.
 const FIELD_WIDTH: f32 = 560.0;
