@@ -598,8 +598,41 @@ impl Config {
         )
     }
 
-    /// Writes `config.toml` atomically.
+    /// Writes this whole configuration to `config.toml` atomically, under the
+    /// configuration lock. It replaces whatever another program wrote meanwhile:
+    /// use it to set up an installation; a change to a running one goes through
+    /// [`Config::modify`].
     pub fn save(&self, home: &Home) -> Result<(), ConfigError> {
+        let _lock = ConfigLock::acquire(home)?;
+        self.write(home)
+    }
+
+    /// Changes `config.toml` without losing another writer's change: takes the
+    /// configuration lock (waiting for the other writers, in this process or
+    /// another), reads the file as it is now, applies `change`, and writes it
+    /// atomically when something changed. A file that cannot be read or holds a bad
+    /// value is left as it is and the error returned. `change` may refuse (its
+    /// error is returned and nothing is written). Every change the programs make to
+    /// the configuration goes through here.
+    pub fn modify<T, E>(
+        home: &Home,
+        change: impl FnOnce(&mut Config) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<ConfigError>,
+    {
+        let _lock = ConfigLock::acquire(home)?;
+        let before = Self::load(home)?;
+        let mut config = before.clone();
+        let value = change(&mut config)?;
+        if config != before || !home.config_file().exists() {
+            config.write(home)?;
+        }
+        Ok(value)
+    }
+
+    /// The atomic write itself; the caller holds the lock.
+    fn write(&self, home: &Home) -> Result<(), ConfigError> {
         let path = home.config_file();
         std::fs::create_dir_all(home.root()).map_err(|source| ConfigError::Write {
             path: path.clone(),
@@ -626,6 +659,7 @@ impl Config {
 /// Keeps a dated copy of the current `config.toml` (when there is one) beside it,
 /// then writes the defaults. Returns the copy's path.
 pub fn reset_keeping_copy(home: &Home) -> Result<Option<PathBuf>, ConfigError> {
+    let _lock = ConfigLock::acquire(home)?;
     let path = home.config_file();
     let copy = if path.exists() {
         let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S");
@@ -642,8 +676,35 @@ pub fn reset_keeping_copy(home: &Home) -> Result<Option<PathBuf>, ConfigError> {
     } else {
         None
     };
-    Config::defaults(home).save(home)?;
+    Config::defaults(home).write(home)?;
     Ok(copy)
+}
+
+/// The exclusive lock every writer of `config.toml` holds (`locks/config.lock`),
+/// released when dropped, and by the system if the process dies.
+struct ConfigLock {
+    _file: std::fs::File,
+}
+
+impl ConfigLock {
+    fn acquire(home: &Home) -> Result<Self, ConfigError> {
+        let dir = home.locks_dir();
+        let path = dir.join("config.lock");
+        let error = |source| ConfigError::Write {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&dir).map_err(error)?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(error)?;
+        file.lock().map_err(error)?;
+        Ok(Self { _file: file })
+    }
 }
 
 fn parse_const_url(s: &str) -> Url {
@@ -865,6 +926,72 @@ mod tests {
         c.set_active_store(&home.root().join("autre.iea"));
         c.save(&home).expect("save");
         assert_eq!(Config::load(&home).expect("load"), c);
+    }
+
+    #[test]
+    fn two_writers_at_once_keep_both_changes() {
+        // The centre saving its connection settings while a worker switches stores:
+        // each writer changes its own part, and neither change may be lost.
+        let (_d, home) = home();
+        Config::defaults(&home).save(&home).expect("save");
+        let rounds = 40;
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for i in 0..rounds {
+                    Config::modify(&home, |c| {
+                        c.remember_store(&home.root().join(format!("base-{i}.iea")));
+                        Ok::<_, ConfigError>(())
+                    })
+                    .expect("modify paths");
+                }
+            });
+            s.spawn(|| {
+                for i in 0..rounds {
+                    Config::modify(&home, |c| {
+                        c.connection.proxy.port = 3000 + i;
+                        Ok::<_, ConfigError>(())
+                    })
+                    .expect("modify connection");
+                }
+            });
+        });
+        let c = Config::load(&home).expect("load");
+        for i in 0..rounds {
+            let store = home.root().join(format!("base-{i}.iea"));
+            assert!(
+                c.paths.known_stores.contains(&store),
+                "lost {}",
+                store.display()
+            );
+        }
+        assert_eq!(c.connection.proxy.port, 3000 + rounds - 1);
+    }
+
+    #[test]
+    fn a_refused_change_writes_nothing_and_a_bad_file_is_kept() {
+        let (_d, home) = home();
+        Config::defaults(&home).save(&home).expect("save");
+        let before = std::fs::read(home.config_file()).expect("read");
+        let refused: Result<(), ConfigError> = Config::modify(&home, |c| {
+            c.connection.proxy.port = 1;
+            Err(ConfigError::Write {
+                path: home.config_file(),
+                source: std::io::Error::other("refused"),
+            })
+        });
+        assert!(refused.is_err());
+        assert_eq!(std::fs::read(home.config_file()).expect("read"), before);
+
+        std::fs::write(home.config_file(), "[connection\n").expect("write");
+        let r = Config::modify(&home, |c| {
+            c.connection.proxy.port = 2;
+            Ok::<_, ConfigError>(())
+        });
+        assert!(matches!(r, Err(ConfigError::Syntax { .. })), "{r:?}");
+        assert_eq!(
+            std::fs::read_to_string(home.config_file()).expect("read"),
+            "[connection\n"
+        );
     }
 
     #[test]

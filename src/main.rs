@@ -572,8 +572,7 @@ impl Progress for Bar {
 fn run_demo(home: &Home, payslips: u64, seed: u64, force: bool) -> anyhow::Result<ExitCode> {
     home.ensure()
         .map_err(|e| anyhow::anyhow!("{}", messages::home_error(&e)))?;
-    let mut config = load_config(home)?;
-    let path = config.paths.store.clone();
+    let path = load_config(home)?.paths.store;
     let bar = indicatif::ProgressBar::new(0);
     if std::io::stderr().is_terminal() {
         bar.set_style(
@@ -598,10 +597,11 @@ fn run_demo(home: &Home, payslips: u64, seed: u64, force: bool) -> anyhow::Resul
             return Ok(ExitCode::from(1));
         }
     };
-    config.set_active_store(&path);
-    config
-        .save(home)
-        .map_err(|e| anyhow::anyhow!("{}", messages::config_error(&e)))?;
+    Config::modify(home, |config| {
+        config.set_active_store(&path);
+        Ok::<_, config::ConfigError>(())
+    })
+    .map_err(|e| anyhow::anyhow!("{}", messages::config_error(&e)))?;
     println!(
         "Base de démonstration créée : {}\n  {} dossiers, {} employeurs, {} salariés, {} bulletins de salaire, {} utilisateurs, {} postes\n  en {:.1} s",
         report.path.display(),

@@ -235,8 +235,8 @@ pub fn restore(
     let started = Instant::now();
     let _restore = JobLock::acquire(&ctx.home, JobKind::Restore)?;
     let _backup = JobLock::acquire(&ctx.home, JobKind::Backup)?;
-    // A previous restore cut short is settled first.
-    if let Some(recovery) = recover_interrupted(&ctx.home)? {
+    // A previous restore cut short is settled first (this one holds the lock).
+    if let Some(recovery) = settle_journal(&ctx.home)? {
         tracing::warn!(
             ?recovery,
             "restauration interrompue réglée avant la nouvelle"
@@ -485,8 +485,24 @@ fn clear_journal(home: &Home) {
 }
 
 /// Settles a restore cut short by a crash (called at every start): the store is
-/// left whole, old or new, and the journal removed. `None` when there was none.
+/// left whole, old or new, and the journal removed. `None` when there was none, and
+/// when a restore is running right now: its journal is not a leftover, and
+/// "settling" it would put the old store back under its feet. The restore lock
+/// tells the two apart, since the system releases it when a process dies.
 pub fn recover_interrupted(home: &Home) -> Result<Option<Recovery>, RestoreError> {
+    if !journal_path(home).exists() {
+        return Ok(None);
+    }
+    let _restore = match JobLock::acquire(home, JobKind::Restore) {
+        Ok(lock) => lock,
+        Err(JobError::AlreadyRunning { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    settle_journal(home)
+}
+
+/// The settling itself; the caller holds the restore lock.
+fn settle_journal(home: &Home) -> Result<Option<Recovery>, RestoreError> {
     let path = journal_path(home);
     let text = match std::fs::read(&path) {
         Ok(t) => t,
@@ -554,4 +570,67 @@ pub fn restorable(ctx: &BackupContext, script: &str) -> Result<Vec<StoredBackup>
         })?;
     let mut location = destination::open(&entry.script.destination, &ctx.access())?;
     Ok(location.list(script)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A journal left in the middle of the swap: the old store already moved
+    /// aside, the new one not yet in place.
+    fn mid_swap(home: &Home) -> Journal {
+        let dir = home.root().join("donnees");
+        std::fs::create_dir_all(safety_dir(&dir.join("paie.iea"))).expect("dirs");
+        let journal = Journal {
+            store: dir.join("paie.iea"),
+            incoming: dir.join(".paie.iea.restauration"),
+            aside: safety_dir(&dir.join("paie.iea")).join("avant-restauration-20261203-101010.iea"),
+            started_at: Utc::now(),
+        };
+        std::fs::write(&journal.aside, b"ancienne base").expect("aside");
+        std::fs::write(&journal.incoming, b"nouvelle base").expect("incoming");
+        write_journal(home, &journal).expect("journal");
+        journal
+    }
+
+    /// Regression: a command started while a restore swapped the store "settled"
+    /// it, putting the old store back under the restore's feet.
+    #[test]
+    fn a_running_restore_is_never_settled_by_another_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::at(dir.path().join("iea"));
+        home.ensure().expect("ensure");
+        let journal = mid_swap(&home);
+        let running = JobLock::acquire(&home, JobKind::Restore).expect("the restore's lock");
+
+        assert_eq!(recover_interrupted(&home).expect("recover"), None);
+        assert!(
+            journal.aside.exists(),
+            "the safety copy stays where the restore put it"
+        );
+        assert!(
+            journal.incoming.exists(),
+            "the verified new store is left alone"
+        );
+        assert!(!journal.store.exists(), "nothing is put back in place");
+        assert!(
+            journal_path(&home).exists(),
+            "the journal belongs to the restore"
+        );
+
+        // Once the restore's process is gone (its lock with it), the next start
+        // settles what it left: the previous store back in place.
+        drop(running);
+        assert_eq!(
+            recover_interrupted(&home).expect("recover"),
+            Some(Recovery::PreviousPutBack {
+                store: journal.store.clone()
+            })
+        );
+        assert_eq!(
+            std::fs::read(&journal.store).expect("store"),
+            b"ancienne base"
+        );
+        assert!(!journal_path(&home).exists());
+    }
 }

@@ -115,10 +115,11 @@ pub fn check_new_store_path(path: &Path) -> Result<(), StoreError> {
 /// saved configuration.
 pub fn switch_to(home: &Home, path: &Path) -> Result<Config, CatalogError> {
     let _lock = JobLock::acquire(home, JobKind::StoreSwitch)?;
-    let mut config = Config::load(home)?;
     let store = Store::open(path)?;
-    config.set_active_store(path);
-    config.save(home)?;
+    let config = Config::modify(home, |config| {
+        config.set_active_store(path);
+        Ok::<_, ConfigError>(config.clone())
+    })?;
     // The switch is done once the configuration is saved; a failed audit line
     // must not undo it.
     if let Err(e) = store.audit(AUDIT_ACTOR, "store.activated", &path.to_string_lossy()) {
@@ -132,13 +133,16 @@ pub fn switch_to(home: &Home, path: &Path) -> Result<Config, CatalogError> {
 /// there) and makes it the active one. Returns the saved configuration.
 pub fn create_and_activate(home: &Home, path: &Path) -> Result<Config, CatalogError> {
     let _lock = JobLock::acquire(home, JobKind::StoreSwitch)?;
-    let mut config = Config::load(home)?;
+    // A configuration that cannot be read stops here, before a file is created.
+    Config::load(home)?;
     let store = Store::create(path)?;
-    // Remember the previous store too, so that it stays one click away.
-    let previous = config.paths.store.clone();
-    config.remember_store(&previous);
-    config.set_active_store(path);
-    config.save(home)?;
+    let config = Config::modify(home, |config| {
+        // Remember the previous store too, so that it stays one click away.
+        let previous = config.paths.store.clone();
+        config.remember_store(&previous);
+        config.set_active_store(path);
+        Ok::<_, ConfigError>(config.clone())
+    })?;
     if let Err(e) = store.audit(AUDIT_ACTOR, "store.created", &path.to_string_lossy()) {
         tracing::warn!(error = %e, "ligne d'audit non écrite");
     }
@@ -150,14 +154,15 @@ pub fn create_and_activate(home: &Home, path: &Path) -> Result<Config, CatalogEr
 /// active store cannot be removed. Returns the saved configuration.
 pub fn forget(home: &Home, path: &Path) -> Result<Config, CatalogError> {
     let _lock = JobLock::acquire(home, JobKind::StoreSwitch)?;
-    let mut config = Config::load(home)?;
-    if config.paths.store == path {
-        return Err(CatalogError::ActiveStore {
-            path: path.to_path_buf(),
-        });
-    }
-    config.paths.known_stores.retain(|p| p != path);
-    config.save(home)?;
+    let config = Config::modify(home, |config| {
+        if config.paths.store == path {
+            return Err(CatalogError::ActiveStore {
+                path: path.to_path_buf(),
+            });
+        }
+        config.paths.known_stores.retain(|p| p != path);
+        Ok(config.clone())
+    })?;
     tracing::info!(store = %path.display(), "base retirée de la liste");
     Ok(config)
 }

@@ -1197,12 +1197,18 @@ impl CentreApp {
             Command::ReloadStore => self.open_store(egui_ctx),
             Command::SaveConfig(config) => {
                 let previous = self.ctx.store_path().map(Path::to_path_buf);
-                match config.save(&self.ctx.home) {
-                    Ok(()) => {
+                // Only the paths are this screen's: the rest is taken from the file
+                // as it is now, so that another program's change is kept.
+                let saved = Config::modify(&self.ctx.home, |current| {
+                    current.paths = config.paths.clone();
+                    Ok::<_, crate::config::ConfigError>(current.clone())
+                });
+                match saved {
+                    Ok(config) => {
                         tracing::info!("configuration enregistrée");
                         let store_changed =
                             previous.as_deref() != Some(config.paths.store.as_path());
-                        self.ctx.config = Ok(*config);
+                        self.ctx.config = Ok(config);
                         self.ctx.config_generation += 1;
                         self.ctx.set_outcome(
                             Action::SaveConfig,
@@ -1677,9 +1683,9 @@ impl CentreApp {
     /// Writes the connection settings into `config.toml`, the rest unchanged; a
     /// new proxy password is encrypted first. Nothing is written on any failure.
     fn save_connection(&mut self, mut settings: ConnectionSettings, password: &PasswordChange) {
-        let Some(mut config) = self.ctx.config().cloned() else {
+        if self.ctx.config().is_none() {
             return;
-        };
+        }
         match password {
             PasswordChange::Keep => {}
             PasswordChange::Remove => settings.proxy.password_encrypted = None,
@@ -1697,9 +1703,14 @@ impl CentreApp {
                 }
             },
         }
-        config.connection = settings;
-        match config.save(&self.ctx.home) {
-            Ok(()) => {
+        // Only the connection settings are this screen's: the rest is taken from
+        // the file as it is now, so that another program's change is kept.
+        let saved = Config::modify(&self.ctx.home, |current| {
+            current.connection = settings;
+            Ok::<_, crate::config::ConfigError>(current.clone())
+        });
+        match saved {
+            Ok(config) => {
                 tracing::info!("paramètres de connexion enregistrés");
                 self.ctx.config = Ok(config);
                 self.ctx.config_generation += 1;

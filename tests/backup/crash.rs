@@ -169,3 +169,85 @@ fn sigkill_during_a_restore_leaves_the_old_or_the_new_store() {
         "old {seen_old}, new {seen_new}"
     );
 }
+
+/// Regression: every start of any command settled "an interrupted restore"
+/// without the restore lock, so a `status` (or a centre opened from the tray)
+/// started while a restore swapped the store could put the old store back under
+/// its feet and lose the safety copy. Commands now leave a running restore alone.
+#[test]
+fn commands_started_during_a_restore_never_settle_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let install = Install::new(60_000);
+    let folder = install.folder("Sauvegardes");
+    install.add_script(
+        "Quotidienne",
+        5,
+        Destination::Folder {
+            path: folder.clone(),
+        },
+    );
+    timed_run(&install, "Quotidienne");
+    let whole = install.payslips();
+    let archive_path = folder.join(archives(&folder).pop().expect("archive"));
+    let arg = archive_path.to_str().expect("utf-8").to_owned();
+
+    for round in 1..=6u32 {
+        crate::next_second();
+        lose_a_year(&install);
+        let partial = install.payslips();
+        let done = AtomicBool::new(false);
+        let restored = std::thread::scope(|s| {
+            for who in 0..4 {
+                let install = &install;
+                let done = &done;
+                s.spawn(move || {
+                    let commands: [&[&str]; 4] = [
+                        &["status"],
+                        &["backup", "list"],
+                        &["sessions", "list"],
+                        &["exercises", "list"],
+                    ];
+                    let mut i = who;
+                    while !done.load(Ordering::Relaxed) {
+                        let _ = install.cli(commands[i % commands.len()]);
+                        i += 1;
+                    }
+                });
+            }
+            let o = install.cli(&["backup", "restore", "--file", &arg, "--yes"]);
+            done.store(true, Ordering::Relaxed);
+            o
+        });
+        assert_eq!(
+            restored.status.code(),
+            Some(0),
+            "round {round}: {}",
+            text(&restored)
+        );
+        assert_eq!(install.integrity(), "ok", "round {round}");
+        assert_eq!(
+            install.payslips(),
+            whole,
+            "round {round}: the restored store"
+        );
+        let copies = restore::safety_copies(&install.store());
+        let newest = copies.last().expect("safety copy present");
+        let conn = rusqlite::Connection::open_with_flags(
+            &newest.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("copy opens");
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM payslips", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(
+            n, partial,
+            "round {round}: the safety copy is the previous store"
+        );
+        assert!(
+            !install.home.root().join(restore::JOURNAL_FILE).exists(),
+            "round {round}: journal cleared"
+        );
+    }
+}
