@@ -1498,26 +1498,16 @@ fn run_sessions(home: &Home, cmd: &SessionsCmd) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        SessionsCmd::Disconnect { id } => {
-            let Some(session) = all.iter().find(|s| s.id == *id) else {
-                eprintln!(
-                    "Aucune session n'a le numéro {id} (voir « iea-maintenance sessions list »)."
-                );
-                return Ok(ExitCode::from(1));
-            };
-            if session.active {
-                eprintln!(
-                    "La session de {} est active (dernier signe de vie il y a moins de 5 \
-                     minutes) : elle n'est pas fermée. Demandez-lui de quitter Impact emploi.",
-                    session.who()
-                );
-                return Ok(ExitCode::from(1));
+        SessionsCmd::Disconnect { id } => match sessions::disconnect(&store, *id, now) {
+            Ok(session) => {
+                tracing::info!(session = id, who = %session.who(), "session interrompue fermée");
+                println!("{}", messages::session_closed(&session));
+                Ok(ExitCode::SUCCESS)
             }
-            sessions::disconnect(store.connection(), *id)
-                .map_err(|e| anyhow::anyhow!("{}", messages::store_error(&store.err(e))))?;
-            tracing::info!(session = id, who = %session.who(), "session interrompue fermée");
-            println!("Session de {} fermée.", session.who());
-            Ok(ExitCode::SUCCESS)
-        }
+            Err(e) => {
+                eprintln!("{}", messages::disconnect_error(&e));
+                Ok(ExitCode::from(1))
+            }
+        },
     }
 }

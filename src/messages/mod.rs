@@ -15,6 +15,7 @@ mod backup_run;
 mod backup_script;
 mod closing;
 mod connection;
+mod sessions;
 mod support;
 
 pub use assistance::*;
@@ -24,6 +25,7 @@ pub use backup_run::*;
 pub use backup_script::*;
 pub use closing::*;
 pub use connection::*;
+pub use sessions::*;
 pub use support::*;
 
 use std::fmt;

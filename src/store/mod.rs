@@ -362,8 +362,13 @@ impl Store {
             self.conn
                 .pragma_update(None, "journal_mode", mode)
                 .map_err(|e| self.err(e))?;
+            // FULL, in WAL mode as in DELETE mode: with NORMAL, a power cut just
+            // after a commit may roll the commit back, and a closing or a restore
+            // that said "terminé" must stay done. Bulk loads (the demo, the backup's
+            // scratch copy) use private connections to throw-away files that are
+            // flushed once before they are renamed into place.
             self.conn
-                .pragma_update(None, "synchronous", "NORMAL")
+                .pragma_update(None, "synchronous", "FULL")
                 .map_err(|e| self.err(e))?;
         }
         Ok(())
@@ -498,6 +503,21 @@ mod tests {
         let store = Store::open(&path).expect("open");
         assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
         assert!(store.integrity_problems().expect("check").is_empty());
+    }
+
+    /// Regression: the store ran `synchronous=NORMAL`, with which a power cut
+    /// may roll back a commit that already said "terminé" (a closing, a restore).
+    #[test]
+    fn every_read_write_connection_flushes_each_commit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("paie.iea");
+        drop(Store::create(&path).expect("create"));
+        let store = Store::open(&path).expect("open");
+        let level: i64 = store
+            .connection()
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .expect("pragma");
+        assert_eq!(level, 2, "synchronous = FULL");
     }
 
     #[test]

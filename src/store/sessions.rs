@@ -6,6 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 
+use super::{Store, StoreError};
+
 /// How long a session stays "connected" after its last heartbeat.
 pub const HEARTBEAT_TIMEOUT: Duration = Duration::minutes(5);
 
@@ -73,16 +75,57 @@ pub fn connected(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Vec<
         .collect())
 }
 
-/// Removes the session `id` ("Déconnecter", for a session left by a crash).
-/// Returns whether it existed.
-pub fn disconnect(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    Ok(conn.execute("DELETE FROM sessions WHERE id = ?1", [id])? > 0)
+/// Why "Déconnecter" did not close a session.
+#[derive(Debug, thiserror::Error)]
+pub enum DisconnectError {
+    /// No session has that id (already closed, or a wrong number).
+    #[error("no session {id}")]
+    Unknown {
+        /// The id asked.
+        id: i64,
+    },
+    /// The session is alive: its heartbeat is recent. Only a session left by a
+    /// crash may be closed; a live one belongs to someone working.
+    #[error("session {} is active", session.id)]
+    Active {
+        /// The session, as read inside the refused transaction.
+        session: SessionInfo,
+    },
+    /// The store could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Closes the session `id` ("Déconnecter", for a session left by a crash) and
+/// returns it. A session whose heartbeat is recent at `now` is refused: the
+/// check and the deletion are one write transaction, so a heartbeat that comes
+/// back in between (a screen showing a stale list) is seen.
+pub fn disconnect(
+    store: &Store,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<SessionInfo, DisconnectError> {
+    let tx = rusqlite::Transaction::new_unchecked(
+        store.connection(),
+        rusqlite::TransactionBehavior::Immediate,
+    )
+    .map_err(|e| store.err(e))?;
+    let found = sessions(&tx, now).map_err(|e| store.err(e))?;
+    let Some(session) = found.into_iter().find(|s| s.id == id) else {
+        return Err(DisconnectError::Unknown { id });
+    };
+    if session.active {
+        return Err(DisconnectError::Active { session });
+    }
+    tx.execute("DELETE FROM sessions WHERE id = ?1", [id])
+        .map_err(|e| store.err(e))?;
+    tx.commit().map_err(|e| store.err(e))?;
+    Ok(session)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
 
     fn store_with_sessions(dir: &std::path::Path) -> Store {
         let store = Store::create(&dir.join("s.iea")).expect("create");
@@ -113,10 +156,54 @@ mod tests {
         let live = connected(store.connection(), now).expect("connected");
         assert_eq!(live.len(), 1);
         assert_eq!(live[0].who(), "Dupont sur POSTE-COMPTA");
-        assert!(disconnect(store.connection(), all[1].id).expect("disconnect"));
+        let stale = all.iter().find(|s| !s.active).expect("one left by a crash");
+        let closed = disconnect(&store, stale.id, now).expect("disconnect");
+        assert_eq!(closed.id, stale.id);
         assert_eq!(
             sessions(store.connection(), now).expect("sessions").len(),
             1
         );
+    }
+
+    /// Regression: "Déconnecter" was a plain DELETE, so a screen showing a stale
+    /// list (or any caller) could close the session of someone working.
+    #[test]
+    fn a_live_session_is_refused_even_when_it_came_back_to_life() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with_sessions(dir.path());
+        let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00+00:00")
+            .expect("now")
+            .with_timezone(&Utc);
+        let live = connected(store.connection(), now).expect("connected");
+        match disconnect(&store, live[0].id, now) {
+            Err(DisconnectError::Active { session }) => assert_eq!(session.id, live[0].id),
+            other => panic!("a live session was not refused: {other:?}"),
+        }
+        // The list was read while the old session looked dead; its workstation
+        // then sent a heartbeat: the deletion sees it and refuses.
+        let stale = sessions(store.connection(), now).expect("sessions");
+        let left = stale
+            .iter()
+            .find(|s| !s.active)
+            .expect("one left by a crash");
+        store
+            .connection()
+            .execute(
+                "UPDATE sessions SET heartbeat_at = ?1 WHERE id = ?2",
+                rusqlite::params![now.to_rfc3339(), left.id],
+            )
+            .expect("heartbeat");
+        assert!(matches!(
+            disconnect(&store, left.id, now),
+            Err(DisconnectError::Active { .. })
+        ));
+        assert_eq!(
+            sessions(store.connection(), now).expect("sessions").len(),
+            2
+        );
+        assert!(matches!(
+            disconnect(&store, 999, now),
+            Err(DisconnectError::Unknown { id: 999 })
+        ));
     }
 }

@@ -43,6 +43,7 @@ use crate::service::state::{
     Capabilities, ConnectionState, SUPPORT_SUBMENU, ServiceInputs, tray_view,
 };
 use crate::store::catalog::{self, CatalogError};
+use crate::store::sessions::{DisconnectError, SessionInfo};
 use crate::store::{Store, StoreError};
 use crate::support::{self, SupportError, SupportRequest};
 
@@ -286,7 +287,7 @@ enum TaskResult {
     Auth(Box<Result<PersistedState, AuthError>>),
     Assistance(Result<AssistanceOutcome, AssistanceError>),
     Support(Result<(), SupportError>),
-    Disconnect(Result<bool, StoreError>),
+    Disconnect(Result<SessionInfo, DisconnectError>),
 }
 
 /// What a store job sends back: which action, and the configuration it saved.
@@ -1005,11 +1006,13 @@ impl CentreApp {
             TaskResult::Disconnect(result) => {
                 self.ctx.sessions_generation += 1;
                 match result {
-                    Ok(true) => Outcome::Done("La session a été fermée.".to_owned()),
-                    Ok(false) => Outcome::Done("Cette session était déjà fermée.".to_owned()),
+                    Ok(session) => {
+                        tracing::info!(session = session.id, "session interrompue fermée");
+                        Outcome::Done(messages::session_closed(&session))
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "session non fermée");
-                        Outcome::Failed(messages::store_error(&e))
+                        Outcome::Failed(messages::disconnect_error(&e))
                     }
                 }
             }
@@ -1463,10 +1466,17 @@ impl CentreApp {
                     Action::DisconnectSession,
                     "centre-deconnexion-session",
                     move || {
-                        TaskResult::Disconnect(Store::open(&path).and_then(|store| {
-                            crate::store::sessions::disconnect(store.connection(), id)
-                                .map_err(|e| store.err(e))
-                        }))
+                        TaskResult::Disconnect(
+                            Store::open(&path)
+                                .map_err(DisconnectError::from)
+                                .and_then(|store| {
+                                    crate::store::sessions::disconnect(
+                                        &store,
+                                        id,
+                                        chrono::Utc::now(),
+                                    )
+                                }),
+                        )
                     },
                 );
             }

@@ -312,7 +312,17 @@ fn another_connected_session_refuses_the_start() {
         .expect("prerequisites");
     for p in found.unmet() {
         for s in p.sessions {
-            iea_maintenance::store::sessions::disconnect(store.connection(), s.id)
+            // The workstation was switched off without quitting: its heartbeat
+            // stops, and only then may "Déconnecter" close the session.
+            store
+                .connection()
+                .execute(
+                    "UPDATE sessions SET started_at = '2026-01-05T08:00:00+00:00', \
+                     heartbeat_at = '2026-01-05T09:00:00+00:00' WHERE id = ?1",
+                    [s.id],
+                )
+                .expect("heartbeat stops");
+            iea_maintenance::store::sessions::disconnect(&store, s.id, chrono::Utc::now())
                 .expect("disconnect");
         }
     }
