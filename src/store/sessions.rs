@@ -89,7 +89,7 @@ pub enum DisconnectError {
     #[error("session {} is active", session.id)]
     Active {
         /// The session, as read inside the refused transaction.
-        session: SessionInfo,
+        session: Box<SessionInfo>,
     },
     /// The store could not be read or written.
     #[error(transparent)]
@@ -115,7 +115,9 @@ pub fn disconnect(
         return Err(DisconnectError::Unknown { id });
     };
     if session.active {
-        return Err(DisconnectError::Active { session });
+        return Err(DisconnectError::Active {
+            session: Box::new(session),
+        });
     }
     tx.execute("DELETE FROM sessions WHERE id = ?1", [id])
         .map_err(|e| store.err(e))?;
