@@ -26,7 +26,7 @@ use rusqlite::{Connection, OpenFlags, Statement, Transaction, params};
 use crate::fsutil;
 use crate::home::Home;
 use crate::identifiers::{luhn_check_digit, nir_key};
-use crate::jobs::{Cancel, JobError, JobKind, JobLock, Progress};
+use crate::jobs::{Cancel, JobError, JobKind, JobLock, Phase, Progress};
 use crate::store::{APPLICATION_ID, Store, StoreError};
 
 /// The password of every account of the demo store (documented in the user guide:
@@ -198,7 +198,7 @@ pub fn build_demo(
 
     let expected = generate(tmp.path(), store_path, opts, progress, cancel)?;
     cancel.check()?;
-    progress.phase("Mise en place de la base", 0);
+    progress.phase(Phase::DemoSetup, 0);
     std::fs::File::open(tmp.path())
         .and_then(|f| f.sync_all())
         .map_err(|source| DemoError::Io {
@@ -208,7 +208,7 @@ pub fn build_demo(
     install(tmp.path(), store_path, opts.overwrite)?;
     tmp.disarm();
 
-    progress.phase("Vérification", 0);
+    progress.phase(Phase::DemoVerify, 0);
     let store = Store::open(store_path)?;
     let found = Counts::read(&store)?;
     if found != expected {
@@ -463,7 +463,7 @@ fn generate(
     cancel: &Cancel,
 ) -> Result<Counts, DemoError> {
     let sq = |e: rusqlite::Error| DemoError::Store(StoreError::from_sqlite(store_path, e));
-    progress.phase("Préparation", 0);
+    progress.phase(Phase::DemoPreparation, 0);
     let accounts = demo_accounts(opts.seed)?;
     cancel.check()?;
     let mut conn = Connection::open_with_flags(
@@ -504,7 +504,7 @@ fn generate(
     };
     tx.commit().map_err(sq)?;
 
-    progress.phase("Contrôle de la base", 0);
+    progress.phase(Phase::DemoCheck, 0);
     // With the keys enforced row by row, no row can break one; otherwise check all.
     if !FOREIGN_KEYS_DURING_LOAD {
         let orphans: i64 = conn
@@ -1031,8 +1031,7 @@ impl<'t> Loader<'t> {
             }
         }
         let plans = self.plan_employers();
-        self.progress
-            .phase("Bulletins de salaire", self.opts.payslips);
+        self.progress.phase(Phase::DemoPayslips, self.opts.payslips);
         for plan in &plans {
             self.load_employer(plan).map_err(|e| match e {
                 LoadError::Sqlite(e) => sq(e),
@@ -2070,15 +2069,12 @@ mod tests {
     struct CancelAfter {
         cancel: Cancel,
         after: u64,
-        phases: Mutex<Vec<(String, u64)>>,
+        phases: Mutex<Vec<(Phase, u64)>>,
     }
 
     impl Progress for CancelAfter {
-        fn phase(&self, label: &str, total: u64) {
-            self.phases
-                .lock()
-                .expect("lock")
-                .push((label.to_owned(), total));
+        fn phase(&self, phase: Phase, total: u64) {
+            self.phases.lock().expect("lock").push((phase, total));
         }
         fn advance(&self, done: u64) {
             if done >= self.after {
@@ -2117,7 +2113,7 @@ mod tests {
         assert_eq!(fx.files(), ["paie.iea"]);
         let phases = progress.phases.lock().expect("lock");
         assert!(
-            phases.contains(&("Bulletins de salaire".to_owned(), 3 * PROGRESS_STEP)),
+            phases.contains(&(Phase::DemoPayslips, 3 * PROGRESS_STEP)),
             "{phases:?}"
         );
 

@@ -75,10 +75,51 @@ pub enum JobError {
     },
 }
 
+/// The steps jobs report through [`Progress::phase`]; `messages::phase_label`
+/// says each in French.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Demo: the finished file flushed and put in place of the store.
+    DemoSetup,
+    /// Demo: the accounts and the empty file, before the payroll is loaded.
+    DemoPreparation,
+    /// Demo: the payslips (counted).
+    DemoPayslips,
+    /// Demo: the integrity check of the finished file.
+    DemoCheck,
+    /// Demo: the new store opened as the programs will open it.
+    DemoVerify,
+    /// Backup: the consistent copy of the live store (pages counted).
+    CopyStore,
+    /// Backup: the copy checked, hashed and compressed (bytes counted).
+    CheckAndCompress,
+    /// Backup: the copy checked (when it is not compressed at once).
+    CheckCopy,
+    /// Backup: the archive written and synced.
+    WriteArchive,
+    /// Restore: the archive downloaded from the script's destination.
+    FetchBackup,
+    /// Restore or verification: the archive read whole (bytes counted).
+    ReadBackup,
+    /// Restore: the database extracted beside the store (bytes counted).
+    ExtractBackup,
+    /// Restore: the extracted database checked.
+    CheckRestored,
+    /// Restore: the swap of the old store for the new one.
+    ReplaceStore,
+    /// Closing, step 1: "Arrêt du serveur – Réparation de la base".
+    ClosingRepair,
+    /// Closing, step 2: "Clôture".
+    ClosingClose,
+    /// Closing, step 3: "Réindexation".
+    ClosingReindex,
+}
+
 /// Receives progress from a job. Implementations must be cheap: jobs call them often.
 pub trait Progress: Send + Sync {
     /// A new phase begins, with `total` units of work (0 when unknown).
-    fn phase(&self, label: &str, total: u64);
+    fn phase(&self, phase: Phase, total: u64);
     /// `done` units of the current phase are finished.
     fn advance(&self, done: u64);
 }
@@ -87,7 +128,7 @@ pub trait Progress: Send + Sync {
 pub struct NoProgress;
 
 impl Progress for NoProgress {
-    fn phase(&self, _label: &str, _total: u64) {}
+    fn phase(&self, _phase: Phase, _total: u64) {}
     fn advance(&self, _done: u64) {}
 }
 

@@ -16,7 +16,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use iea_maintenance::config::{self, Config};
 use iea_maintenance::home::Home;
 use iea_maintenance::instance::{self, Acquired};
-use iea_maintenance::jobs::{Cancel, Progress};
+use iea_maintenance::jobs::{Cancel, Phase, Progress};
 use iea_maintenance::messages;
 use iea_maintenance::ui::{self, ScreenId};
 use iea_maintenance::{autostart, demo, diagnostics, logging, status, tray};
@@ -559,10 +559,10 @@ fn run_centre(home: &Home, screen: ScreenId) -> anyhow::Result<ExitCode> {
 struct Bar(indicatif::ProgressBar);
 
 impl Progress for Bar {
-    fn phase(&self, label: &str, total: u64) {
+    fn phase(&self, phase: Phase, total: u64) {
         self.0.set_length(total);
         self.0.set_position(0);
-        self.0.set_message(label.to_owned());
+        self.0.set_message(messages::phase_label(phase));
     }
     fn advance(&self, done: u64) {
         self.0.set_position(done);
@@ -1035,7 +1035,7 @@ fn run_close_year(
                     .iter()
                     .zip(report.step_durations)
                     .map(|(step, d)| {
-                        serde_json::json!({"step": step.label(), "elapsed_ms": d.as_millis() as u64})
+                        serde_json::json!({"step": messages::phase_label(step.phase()), "elapsed_ms": d.as_millis() as u64})
                     })
                     .collect();
                 println!(

@@ -35,7 +35,7 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::destination::PARTIAL_PREFIX;
 use crate::fsutil;
-use crate::jobs::{Cancel, Progress};
+use crate::jobs::{Cancel, Phase, Progress};
 use crate::store::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION, Store, StoreError};
 
 /// The name of the database inside an archive.
@@ -272,7 +272,7 @@ pub fn verify_archive(
     let mut archive = open_archive(path)?;
     let manifest = manifest_of(&mut archive, path)?;
     check_cancel(cancel)?;
-    progress.phase("Lecture de la sauvegarde", manifest.database_size);
+    progress.phase(Phase::ReadBackup, manifest.database_size);
     stream_database(&mut archive, path, &manifest, None, progress, cancel)?;
     Ok(manifest)
 }
@@ -292,7 +292,7 @@ pub fn extract_verified(
     let manifest = manifest_of(&mut archive, path)?;
     check_cancel(cancel)?;
     let (target, file) = create_target(to_db)?;
-    progress.phase("Extraction de la sauvegarde", manifest.database_size);
+    progress.phase(Phase::ExtractBackup, manifest.database_size);
     let mut out = BufWriter::with_capacity(BUFFER_BYTES, file);
     stream_database(
         &mut archive,
@@ -309,7 +309,7 @@ pub fn extract_verified(
     drop(file);
     check_cancel(cancel)?;
 
-    progress.phase("Vérification de la base restaurée", 0);
+    progress.phase(Phase::CheckRestored, 0);
     let facts = Checker::start(to_db)?.finish(cancel)?;
     accept_facts(&facts, Some((&manifest, path)))?;
     fsutil::sync_dir(fsutil::parent_dir(to_db)).map_err(io_err(to_db))?;
@@ -337,7 +337,7 @@ pub fn adopt_database(
     drop(file);
     take_snapshot(db_path, to_db, progress, cancel)?;
     check_cancel(cancel)?;
-    progress.phase("Vérification de la copie", 0);
+    progress.phase(Phase::CheckCopy, 0);
     let checker = Checker::start(to_db)?;
     let (sha, size) = sha256_and_size(to_db).map_err(io_err(to_db))?;
     let facts = checker.finish(cancel)?;
@@ -490,7 +490,7 @@ fn copy_pages(
         let step = backup.step(pages).map_err(|e| snapshot_err(dest, &e))?;
         let state = backup.progress();
         if !phase_started {
-            progress.phase("Copie de la base", state.pagecount.max(0) as u64);
+            progress.phase(Phase::CopyStore, state.pagecount.max(0) as u64);
             phase_started = true;
         }
         match step {
@@ -769,7 +769,7 @@ fn write_zip(
     zip.start_file(DATABASE_ENTRY, options)
         .map_err(zip_write_err(partial))?;
 
-    progress.phase("Vérification et compression de la copie", total);
+    progress.phase(Phase::CheckAndCompress, total);
     let mut hasher = Sha256::new();
     let mut buf = vec![0_u8; BUFFER_BYTES];
     let mut done: u64 = 0;
@@ -797,7 +797,7 @@ fn write_zip(
         .as_ref()
         .is_some_and(thread::JoinHandle::is_finished)
     {
-        progress.phase("Vérification de la copie", 0);
+        progress.phase(Phase::CheckCopy, 0);
     }
     let facts = checker.finish(cancel)?;
     let manifest = manifest(&facts, database_sha256, done)?;
@@ -809,7 +809,7 @@ fn write_zip(
     zip.write_all(&json).map_err(io_err(partial))?;
     check_cancel(cancel)?;
 
-    progress.phase("Enregistrement de l'archive", 0);
+    progress.phase(Phase::WriteArchive, 0);
     let hashing = zip.finish().map_err(zip_write_err(partial))?.into_inner();
     let file = hashing
         .inner
@@ -1210,14 +1210,14 @@ mod tests {
 
     /// Raises its cancel flag when the job enters the phase `label`.
     struct CancelAt {
-        label: &'static str,
+        label: Phase,
         cancel: Cancel,
         seen: AtomicBool,
     }
 
     impl Progress for CancelAt {
-        fn phase(&self, label: &str, _total: u64) {
-            if label == self.label {
+        fn phase(&self, phase: Phase, _total: u64) {
+            if phase == self.label {
                 self.seen.store(true, Ordering::SeqCst);
                 self.cancel.cancel();
             }
@@ -1385,7 +1385,7 @@ mod tests {
     struct Slow;
 
     impl Progress for Slow {
-        fn phase(&self, _label: &str, _total: u64) {}
+        fn phase(&self, _phase: Phase, _total: u64) {}
         fn advance(&self, _done: u64) {
             thread::sleep(Duration::from_millis(1));
         }
@@ -1527,9 +1527,9 @@ mod tests {
         ));
         assert!(names_in(&staging).is_empty());
         for label in [
-            "Copie de la base",
-            "Vérification et compression de la copie",
-            "Enregistrement de l'archive",
+            Phase::CopyStore,
+            Phase::CheckAndCompress,
+            Phase::WriteArchive,
         ] {
             let progress = CancelAt {
                 label,
@@ -1539,15 +1539,15 @@ mod tests {
             let result = build_archive(&store, &staging, NAME, None, &progress, &progress.cancel);
             assert!(
                 progress.seen.load(Ordering::SeqCst),
-                "phase {label} not seen"
+                "phase {label:?} not seen"
             );
             assert!(
                 matches!(result, Err(ArchiveError::Cancelled)),
-                "{label}: {result:?}"
+                "{label:?}: {result:?}"
             );
             assert!(
                 names_in(&staging).is_empty(),
-                "{label}: {:?}",
+                "{label:?}: {:?}",
                 names_in(&staging)
             );
         }
@@ -1555,10 +1555,7 @@ mod tests {
         let built = build_archive(&store, &staging, NAME, None, &NoProgress, &Cancel::new())
             .expect("archive");
         let target = dir.path().join("restauree.iea");
-        for label in [
-            "Extraction de la sauvegarde",
-            "Vérification de la base restaurée",
-        ] {
+        for label in [Phase::ExtractBackup, Phase::CheckRestored] {
             let progress = CancelAt {
                 label,
                 cancel: Cancel::new(),
@@ -1567,9 +1564,9 @@ mod tests {
             let result = extract_verified(&built.path, &target, &progress, &progress.cancel);
             assert!(
                 matches!(result, Err(ArchiveError::Cancelled)),
-                "{label}: {result:?}"
+                "{label:?}: {result:?}"
             );
-            assert!(!target.exists(), "{label}");
+            assert!(!target.exists(), "{label:?}");
         }
     }
 

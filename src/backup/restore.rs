@@ -32,7 +32,7 @@ use super::destination::{self, DestinationError, PARTIAL_PREFIX, StoredBackup};
 use super::run::BackupContext;
 use crate::fsutil;
 use crate::home::Home;
-use crate::jobs::{Cancel, JobError, JobKind, JobLock, Progress};
+use crate::jobs::{Cancel, JobError, JobKind, JobLock, Phase, Progress};
 use crate::store::sessions::{self, SessionInfo};
 use crate::store::{Store, StoreError};
 
@@ -264,7 +264,7 @@ pub fn restore(
             let copy = ctx
                 .staging_dir
                 .join(format!("{PARTIAL_PREFIX}restauration-{name}"));
-            progress.phase("Récupération de la sauvegarde", 0);
+            progress.phase(Phase::FetchBackup, 0);
             let mut location = destination::open(&entry.script.destination, &ctx.access())?;
             location.fetch(name, &copy)?;
             fetched = Some(copy.clone());
@@ -308,7 +308,7 @@ pub fn restore(
     }
 
     // 4. Journal, quiesce, swap.
-    progress.phase("Remplacement de la base", 0);
+    progress.phase(Phase::ReplaceStore, 0);
     let had_store = store_path.exists();
     // One name per second; two restores within one second wait for the next.
     let aside = loop {

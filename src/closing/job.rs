@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::prereq::{Prerequisite, prerequisites};
 use super::view::{Totals, closed_totals, exercise_row, open_totals, period_bounds};
 use crate::home::Home;
-use crate::jobs::{Cancel, JobError, JobKind, JobLock, Progress};
+use crate::jobs::{Cancel, JobError, JobKind, JobLock, Phase, Progress};
 use crate::store::{BUSY_TIMEOUT, Store, StoreError};
 
 /// Suffix of the marker file beside the store: `<store path><suffix>`, holding
@@ -63,12 +63,12 @@ impl ClosingStep {
     /// The three, in order.
     pub const ALL: [Self; 3] = [Self::Repair, Self::Close, Self::Reindex];
 
-    /// The seed's French label, given to [`Progress::phase`].
-    pub fn label(self) -> &'static str {
+    /// The phase the job reports for this step.
+    pub fn phase(self) -> Phase {
         match self {
-            Self::Repair => "Arrêt du serveur – Réparation de la base",
-            Self::Close => "Clôture",
-            Self::Reindex => "Réindexation",
+            Self::Repair => Phase::ClosingRepair,
+            Self::Close => Phase::ClosingClose,
+            Self::Reindex => Phase::ClosingReindex,
         }
     }
 }
@@ -449,7 +449,7 @@ fn run_locked(
         });
         let result = (|| {
             let t = Instant::now();
-            progress.phase(ClosingStep::Repair.label(), 2);
+            progress.phase(ClosingStep::Repair.phase(), 2);
             // Take the store for this connection alone, for as long as it is open.
             conn.execute_batch("BEGIN EXCLUSIVE; COMMIT;").map_err(sq)?;
             let mut problems = integrity_problems(&conn).map_err(sq)?;
@@ -483,7 +483,7 @@ fn run_locked(
     })?;
 
     let t = Instant::now();
-    progress.phase(ClosingStep::Reindex.label(), 3);
+    progress.phase(ClosingStep::Reindex.phase(), 3);
     conn.execute_batch("REINDEX;").map_err(sq)?;
     progress.advance(1);
     conn.execute_batch("ANALYZE;").map_err(sq)?;
@@ -564,7 +564,7 @@ fn move_rows(
         .map_err(sq)?;
     let before = open_totals(&tx, req.dossier_id, req.year).map_err(sq)?;
     progress.phase(
-        ClosingStep::Close.label(),
+        ClosingStep::Close.phase(),
         before.payslips + before.declarations,
     );
     tx.execute(

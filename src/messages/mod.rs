@@ -40,7 +40,7 @@ use crate::diagnostics::{
 };
 use crate::fsutil::human_size;
 use crate::home::HomeError;
-use crate::jobs::JobError;
+use crate::jobs::{JobError, Phase};
 use crate::store::StoreError;
 
 /// An error or a diagnosis in plain French.
@@ -195,6 +195,30 @@ const TODO_DISK_FULL: &str = "Libérez de la place sur ce disque (videz la corbe
 const TODO_UPDATE: &str = "Mettez à jour Impact emploi sur ce poste (recherche des mises à \
      jour dans le centre de maintenance), puis relancez-le. Si la mise à jour n'est pas \
      proposée, contactez l'assistance.";
+
+/// A job's step as its progress bar says it ("Copie de la base"…); the closing's
+/// steps carry the seed's words.
+pub fn phase_label(phase: Phase) -> &'static str {
+    match phase {
+        Phase::DemoSetup => "Mise en place de la base",
+        Phase::DemoPreparation => "Préparation",
+        Phase::DemoPayslips => "Bulletins de salaire",
+        Phase::DemoCheck => "Contrôle de la base",
+        Phase::DemoVerify => "Vérification",
+        Phase::CopyStore => "Copie de la base",
+        Phase::CheckAndCompress => "Vérification et compression de la copie",
+        Phase::CheckCopy => "Vérification de la copie",
+        Phase::WriteArchive => "Enregistrement de l'archive",
+        Phase::FetchBackup => "Récupération de la sauvegarde",
+        Phase::ReadBackup => "Lecture de la sauvegarde",
+        Phase::ExtractBackup => "Extraction de la sauvegarde",
+        Phase::CheckRestored => "Vérification de la base restaurée",
+        Phase::ReplaceStore => "Remplacement de la base",
+        Phase::ClosingRepair => "Arrêt du serveur – Réparation de la base",
+        Phase::ClosingClose => "Clôture",
+        Phase::ClosingReindex => "Réindexation",
+    }
+}
 
 /// A system error in French, as a full sentence ("Le fichier spécifié est introuvable.").
 pub fn io_error(e: &io::Error) -> &'static str {

@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use eframe::egui;
 
 use super::request::Request;
-use crate::jobs::{Cancel, Progress};
+use crate::jobs::{Cancel, Phase, Progress};
 
 /// How many progress events may wait for the window. A job reports far more
 /// often than the window draws: when the channel is full, counts are dropped
@@ -18,10 +18,10 @@ use crate::jobs::{Cancel, Progress};
 const PROGRESS_CAPACITY: usize = 64;
 
 /// Where a job stands, as the progress bar shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobProgress {
-    /// The phase, in the job's French words ("Copie de la base"…).
-    pub phase: String,
+    /// The phase (`messages::phase_label` says it).
+    pub phase: Phase,
     /// Units done in the phase.
     pub done: u64,
     /// Units in the phase; 0 when unknown.
@@ -38,7 +38,7 @@ impl JobProgress {
 /// What a job reports.
 #[derive(Debug)]
 enum ProgressEvent {
-    Phase(String, u64),
+    Phase(Phase, u64),
     Advance(u64),
 }
 
@@ -48,7 +48,7 @@ struct ChannelProgress {
     tx: SyncSender<ProgressEvent>,
     waker: egui::Context,
     /// A phase that did not fit in the channel, sent before anything else.
-    held_phase: Mutex<Option<(String, u64)>>,
+    held_phase: Mutex<Option<(Phase, u64)>>,
 }
 
 impl ChannelProgress {
@@ -57,12 +57,12 @@ impl ChannelProgress {
         let Ok(mut held) = self.held_phase.lock() else {
             return true;
         };
-        if let Some((label, total)) = held.take() {
+        if let Some((phase, total)) = held.take() {
             // Sent, or nobody listens any more: either way it is not held.
-            if let Err(TrySendError::Full(ProgressEvent::Phase(label, total))) =
-                self.tx.try_send(ProgressEvent::Phase(label, total))
+            if let Err(TrySendError::Full(ProgressEvent::Phase(phase, total))) =
+                self.tx.try_send(ProgressEvent::Phase(phase, total))
             {
-                *held = Some((label, total));
+                *held = Some((phase, total));
                 return false;
             }
         }
@@ -71,10 +71,10 @@ impl ChannelProgress {
 }
 
 impl Progress for ChannelProgress {
-    fn phase(&self, label: &str, total: u64) {
+    fn phase(&self, phase: Phase, total: u64) {
         // A newer phase replaces one still held.
         if let Ok(mut held) = self.held_phase.lock() {
-            *held = Some((label.to_owned(), total));
+            *held = Some((phase, total));
         }
         self.flush_held();
         self.waker.request_repaint();
@@ -138,16 +138,20 @@ impl<T: Send + 'static> Job<T> {
     pub fn poll(&mut self) -> bool {
         if let Some(rx) = &self.events {
             for event in rx.try_iter() {
-                let progress = self.progress.get_or_insert_with(JobProgress::default);
                 match event {
                     ProgressEvent::Phase(phase, total) => {
-                        *progress = JobProgress {
+                        self.progress = Some(JobProgress {
                             phase,
                             done: 0,
                             total,
-                        };
+                        });
                     }
-                    ProgressEvent::Advance(done) => progress.done = done,
+                    // A count before any phase has nothing to be shown against.
+                    ProgressEvent::Advance(done) => {
+                        if let Some(progress) = &mut self.progress {
+                            progress.done = done;
+                        }
+                    }
                 }
             }
         }
@@ -201,7 +205,7 @@ mod tests {
         let mut job: Job<u32> = Job::default();
         let (go_tx, go_rx) = mpsc::channel::<()>();
         job.start(&ctx, "test-job", move |progress, cancel| {
-            progress.phase("Copie", 10);
+            progress.phase(Phase::CopyStore, 10);
             progress.advance(4);
             let _ = go_rx.recv();
             if cancel.is_cancelled() { 0 } else { 7 }
@@ -214,7 +218,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let progress = job.progress().expect("progress").clone();
-        assert_eq!(progress.phase, "Copie");
+        assert_eq!(progress.phase, Phase::CopyStore);
         assert_eq!(progress.fraction(), Some(0.4));
         go_tx.send(()).expect("go");
         for _ in 0..500 {
@@ -239,12 +243,15 @@ mod tests {
         };
         progress.advance(1);
         progress.advance(2);
-        progress.phase("Vérification", 5);
+        progress.phase(Phase::CheckCopy, 5);
         progress.advance(3);
         let first: Vec<ProgressEvent> = rx.try_iter().collect();
         assert_eq!(first.len(), 2);
         progress.advance(4);
         let rest: Vec<ProgressEvent> = rx.try_iter().collect();
-        assert!(matches!(rest.first(), Some(ProgressEvent::Phase(p, 5)) if p == "Vérification"));
+        assert!(matches!(
+            rest.first(),
+            Some(ProgressEvent::Phase(Phase::CheckCopy, 5))
+        ));
     }
 }

@@ -7,7 +7,7 @@ use iea_maintenance::backup::run::run_due;
 use iea_maintenance::closing::{
     self, CloseRequest, ClosingError, ClosingStep, close_year, closing_in_progress,
 };
-use iea_maintenance::jobs::{Cancel, JobError, NoProgress, Progress};
+use iea_maintenance::jobs::{Cancel, JobError, NoProgress, Phase, Progress};
 use iea_maintenance::messages;
 use iea_maintenance::store::{Store, StoreError};
 
@@ -149,8 +149,8 @@ struct StopAt {
 }
 
 impl Progress for StopAt {
-    fn phase(&self, label: &str, _total: u64) {
-        if label == self.step.label() {
+    fn phase(&self, phase: Phase, _total: u64) {
+        if phase == self.step.phase() {
             if let Some(c) = &self.cancel {
                 c.cancel();
             }

@@ -660,9 +660,9 @@ impl Cloture {
         );
         ui.add_space(8.0);
         let year = self.closing.as_ref().map_or(0, |c| c.year);
-        let phase = running.progress.as_ref().map(|p| p.phase.as_str());
+        let phase = running.progress.as_ref().map(|p| p.phase);
         let current = phase
-            .and_then(|p| ClosingStep::ALL.iter().position(|s| s.label() == p))
+            .and_then(|p| ClosingStep::ALL.iter().position(|s| s.phase() == p))
             .unwrap_or(0);
         for (i, line) in step_lines(year).iter().enumerate() {
             ui.horizontal_wrapped(|ui| match i.cmp(&current) {
@@ -696,12 +696,12 @@ impl Cloture {
                 if p.total > 0 {
                     format!(
                         "{} : {} / {}",
-                        p.phase,
+                        messages::phase_label(p.phase),
                         widgets::count(p.done),
                         widgets::count(p.total)
                     )
                 } else {
-                    p.phase.clone()
+                    messages::phase_label(p.phase).to_owned()
                 }
             },
         );

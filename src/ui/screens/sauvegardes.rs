@@ -577,7 +577,7 @@ pub(crate) fn running_ui(
     let phase = running
         .progress
         .as_ref()
-        .map_or("Préparation…", |p| p.phase.as_str())
+        .map_or("Préparation…", |p| messages::phase_label(p.phase))
         .to_owned();
     let fraction = running.progress.as_ref().and_then(JobProgress::fraction);
     ui.horizontal(|ui| {
