@@ -382,11 +382,19 @@ fn enter(
     Ok(outcome)
 }
 
-/// The session's user name, for the audit log.
+/// The session's user name, for the audit log: the operating system's account
+/// (asked of the system, so a program started without `USER` — by the service
+/// manager of the desktop, a scheduler, `env -i` — still names its user), then
+/// the environment, and only then "utilisateur inconnu".
 fn session_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .into_iter()
-        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+    whoami::username()
+        .ok()
+        .filter(|name| !name.trim().is_empty())
+        .or_else(|| {
+            ["USER", "USERNAME", "LOGNAME"]
+                .into_iter()
+                .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+        })
         .unwrap_or_else(|| UNKNOWN_USER.to_owned())
 }
 

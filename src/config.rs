@@ -928,6 +928,60 @@ mod tests {
         assert_eq!(Config::load(&home).expect("load"), c);
     }
 
+    /// The keys of the README's reference of `config.toml`, as `section.key`.
+    fn documented_keys(readme: &str) -> Vec<String> {
+        let section = readme
+            .split("## Le fichier `config.toml`")
+            .nth(1)
+            .expect("README has the config.toml reference");
+        let mut keys: Vec<String> = section
+            .lines()
+            .take_while(|l| !l.starts_with("## "))
+            .filter_map(|l| {
+                let cell = l.strip_prefix("| `[")?.split(" |").next()?;
+                let (table, key) = cell.split_once("]` `")?;
+                Some(format!("{table}.{}", key.trim_end_matches('`')))
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// Every `section.key` of a TOML document.
+    fn written_keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+        for (key, value) in table {
+            match value {
+                toml::Value::Table(t) => written_keys(t, &format!("{prefix}{key}."), out),
+                _ => out.push(format!("{prefix}{key}")),
+            }
+        }
+    }
+
+    #[test]
+    fn the_readme_documents_every_key_and_its_example_is_valid() {
+        let (_d, home) = home();
+        let readme = include_str!("../README.md");
+        let mut c = Config::defaults(&home);
+        c.connection.extra_ca_file = Some(home.root().join("ca.pem"));
+        c.connection.proxy.password_encrypted = Some("v1:AAAA".into());
+        c.mail.password_encrypted = Some("v1:BBBB".into());
+        let file: toml::Table = toml::from_str(&c.to_toml()).expect("toml");
+        let mut written = Vec::new();
+        written_keys(&file, "", &mut written);
+        written.sort();
+        assert_eq!(documented_keys(readme), written);
+
+        let example = readme
+            .split("## Le fichier `config.toml`")
+            .nth(1)
+            .and_then(|s| s.split("```toml\n").nth(1))
+            .and_then(|s| s.split("```").next())
+            .expect("an example");
+        let parsed = Config::parse(example, &home.config_file(), &home).expect("valid example");
+        assert_eq!(parsed.connection.kind, ConnectionKind::Proxy);
+        assert_eq!(parsed.mail.security, MailSecurity::Starttls);
+    }
+
     #[test]
     fn two_writers_at_once_keep_both_changes() {
         // The centre saving its connection settings while a worker switches stores:

@@ -232,3 +232,40 @@ fn the_service_without_a_desktop_says_so_in_french() {
         text(&o)
     );
 }
+
+/// Regression: the audit log's actor was "utilisateur inconnu" whenever `USER`
+/// was unset (a program started by a scheduler or `env -i`): it is the
+/// operating system's account, as `id -un` says it.
+#[test]
+fn the_audit_names_the_system_account_without_user_in_the_environment() {
+    let home = tempfile::tempdir().expect("home");
+    let o = run(home.path(), &["demo", "--payslips", "200"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = Command::new(BIN)
+        .args(["assistance", "enable", "--code", "00000000"])
+        .env("IEA_HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
+        .env_remove("USER")
+        .env_remove("USERNAME")
+        .env_remove("LOGNAME")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run the binary");
+    assert_eq!(o.status.code(), Some(1), "a wrong code: {}", text(&o));
+    let id = Command::new("id").arg("-un").output().expect("id -un");
+    let account = String::from_utf8_lossy(&id.stdout).trim().to_owned();
+    assert!(!account.is_empty());
+    let store = home.path().join("donnees").join("impact-emploi.iea");
+    let conn =
+        rusqlite::Connection::open_with_flags(&store, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("store");
+    let actor: String = conn
+        .query_row(
+            "SELECT actor FROM audit_log WHERE action LIKE 'assistance.%' ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the refused code is in the audit log");
+    assert_eq!(actor, account);
+}

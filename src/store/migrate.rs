@@ -23,10 +23,14 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("migrations/0003_closing.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("migrations/0004_closed_no_insert.sql"),
+    },
 ];
 
 /// The schema version this program writes and understands.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Brings the store to [`SCHEMA_VERSION`], one transaction per step. Returns the
 /// version reached. A store newer than the program is left untouched.

@@ -264,13 +264,25 @@ impl Store {
                 started_at,
             });
         }
-        let flags = if read_only {
-            OpenFlags::SQLITE_OPEN_READ_ONLY
+        let rw = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if read_only {
+            // Read-only by `query_only` on a read-write connection where the file
+            // allows it: the last connection to a WAL store then removes the `-wal`
+            // and `-shm` it needed, where a SQLITE_OPEN_READ_ONLY connection leaves
+            // them behind (a `status`, a refused restore). A store the user may
+            // only read is opened read-only for real.
+            Connection::open_with_flags(path, rw)
+                .and_then(|c| c.pragma_update(None, "query_only", true).map(|()| c))
+                .or_else(|_| {
+                    Connection::open_with_flags(
+                        path,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )
+                })
         } else {
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-        } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags)
-            .map_err(|e| StoreError::from_sqlite(path, e))?;
+            Connection::open_with_flags(path, rw)
+        }
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
@@ -518,6 +530,33 @@ mod tests {
             .pragma_query_value(None, "synchronous", |r| r.get(0))
             .expect("pragma");
         assert_eq!(level, 2, "synchronous = FULL");
+    }
+
+    /// Regression: a `status` or a refused restore left an empty `-wal` and a
+    /// `-shm` beside the store.
+    #[test]
+    fn reading_leaves_no_side_file_and_writes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("paie.iea");
+        drop(Store::create(&path).expect("create"));
+        let side = |suffix: &str| {
+            let mut s = path.clone().into_os_string();
+            s.push(suffix);
+            std::path::PathBuf::from(s)
+        };
+        assert!(!side("-wal").exists() && !side("-shm").exists());
+        let store = Store::open_read_only(&path).expect("open");
+        assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+        assert!(
+            store
+                .connection()
+                .execute_batch("DELETE FROM audit_log")
+                .is_err(),
+            "a read-only store refuses writes"
+        );
+        drop(store);
+        assert!(!side("-wal").exists(), "no -wal left");
+        assert!(!side("-shm").exists(), "no -shm left");
     }
 
     #[test]

@@ -140,6 +140,177 @@ fn closed_rows_refuse_every_change() {
         .expect("open year");
 }
 
+/// Every kind of write a plain SQLite connection can make to the closed year,
+/// without the program's settings (no foreign keys, no recursive triggers).
+fn writes_to_the_closed_year(c: &rusqlite::Connection) -> Vec<String> {
+    let one = |sql: &str| -> String {
+        c.query_row(sql, [], |r| r.get::<_, String>(0))
+            .expect("a row to aim at")
+    };
+    // A closed payslip, copied with one more euro of gross (and net).
+    let payslip = one(
+        "SELECT id || ', ' || exercise_id || ', ' || employer_id || ', ' || employee_id || ', ' ||
+                contract_id || ', ''' || period || ''', ' || (gross_cents + 100) || ', ' ||
+                employee_contrib_cents || ', ' || employer_contrib_cents || ', ' ||
+                (net_cents + 100) || ', ' || pas_cents || ', ' || hours_centi
+         FROM closed_payslips ORDER BY id LIMIT 1",
+    );
+    let payslip_cols = "(id, exercise_id, employer_id, employee_id, contract_id, period, \
+         gross_cents, employee_contrib_cents, employer_contrib_cents, net_cents, pas_cents, \
+         hours_centi)";
+    // A new payslip for the closed year: a new id, a month its contract has not.
+    let new_payslip = one(
+        "SELECT (SELECT max(id) + 1000000 FROM closed_payslips) || ', ' || x.id || ', ' ||
+                c.employer_id || ', ' || c.employee_id || ', ' || c.id ||
+                ', ''2025-01'', 100, 0, 0, 100, 0, 0'
+         FROM contracts c JOIN employers e ON e.id = c.employer_id
+         JOIN exercises x ON x.dossier_id = e.dossier_id AND x.year = 2025
+             AND x.state = 'cloture'
+         WHERE NOT EXISTS (SELECT 1 FROM closed_payslips p
+                           WHERE p.contract_id = c.id AND p.period = '2025-01')
+         LIMIT 1",
+    );
+    // The same closed payslip's id, but said to belong to an open exercise.
+    let moved_payslip = one(
+        "SELECT p.id || ', ' || o.id || ', ' || p.employer_id || ', ' || p.employee_id || ', ' ||
+                p.contract_id || ', ''' || p.period || ''', 1, 0, 0, 1, 0, 0'
+         FROM closed_payslips p, exercises o WHERE o.state = 'ouvert'
+         ORDER BY p.id LIMIT 1",
+    );
+    let declaration = one(
+        "SELECT id || ', ' || exercise_id || ', ' || employer_id || ', ''' || period || ''', ''' ||
+                status || ''', ' || quote(deposited_at) || ', ' || (total_cents + 100)
+         FROM closed_declarations ORDER BY id LIMIT 1",
+    );
+    let new_declaration = one(
+        "SELECT (SELECT max(id) + 1000000 FROM closed_declarations) || ', ' || x.id || ', ' ||
+                e.id || ', ''2025-01'', ''a_deposer'', NULL, 100'
+         FROM employers e
+         JOIN exercises x ON x.dossier_id = e.dossier_id AND x.year = 2025
+             AND x.state = 'cloture'
+         WHERE NOT EXISTS (SELECT 1 FROM closed_declarations d
+                           WHERE d.employer_id = e.id AND d.period = '2025-01')
+         LIMIT 1",
+    );
+    let declaration_cols =
+        "(id, exercise_id, employer_id, period, status, deposited_at, total_cents)";
+    let exercise = one(
+        "SELECT id || ', ' || dossier_id || ', ' || year FROM exercises
+         WHERE state = 'cloture' LIMIT 1",
+    );
+    vec![
+        "UPDATE closed_payslips SET gross_cents = gross_cents + 1".to_owned(),
+        "DELETE FROM closed_payslips".to_owned(),
+        format!("INSERT INTO closed_payslips {payslip_cols} VALUES ({new_payslip})"),
+        format!("INSERT OR REPLACE INTO closed_payslips {payslip_cols} VALUES ({payslip})"),
+        format!("REPLACE INTO closed_payslips {payslip_cols} VALUES ({payslip})"),
+        format!("INSERT OR REPLACE INTO closed_payslips {payslip_cols} VALUES ({moved_payslip})"),
+        format!(
+            "INSERT INTO closed_payslips {payslip_cols} VALUES ({payslip})
+             ON CONFLICT (id) DO UPDATE SET gross_cents = excluded.gross_cents,
+                 net_cents = excluded.net_cents"
+        ),
+        "UPDATE closed_declarations SET total_cents = 0".to_owned(),
+        "DELETE FROM closed_declarations".to_owned(),
+        format!("INSERT INTO closed_declarations {declaration_cols} VALUES ({new_declaration})"),
+        format!(
+            "INSERT OR REPLACE INTO closed_declarations {declaration_cols} VALUES ({declaration})"
+        ),
+        format!("REPLACE INTO closed_declarations {declaration_cols} VALUES ({declaration})"),
+        format!(
+            "INSERT INTO closed_declarations {declaration_cols} VALUES ({declaration})
+             ON CONFLICT (id) DO UPDATE SET total_cents = excluded.total_cents"
+        ),
+        format!(
+            "INSERT OR REPLACE INTO exercises (id, dossier_id, year, state, closed_at)
+             VALUES ({exercise}, 'ouvert', NULL)"
+        ),
+        format!(
+            "INSERT INTO exercises (id, dossier_id, year, state, closed_at)
+             VALUES ({exercise}, 'ouvert', NULL)
+             ON CONFLICT (dossier_id, year) DO UPDATE SET state = 'ouvert', closed_at = NULL"
+        ),
+    ]
+}
+
+/// The Python program that plays the same writes (one per line of its standard
+/// input) with Python's own sqlite3 module and prints how many were accepted.
+const PYTHON_WRITER: &str = "\
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+accepted = 0
+for sql in sys.stdin.read().split('\\n;;\\n'):
+    if not sql.strip():
+        continue
+    try:
+        c.execute(sql)
+        accepted += 1
+        print('accepted:', sql, file=sys.stderr)
+    except sqlite3.DatabaseError as e:
+        if 'IEA_EXERCICE_CLOTURE' not in str(e):
+            print('refused for another reason:', sql, e, file=sys.stderr)
+            accepted += 1
+print(accepted)
+";
+
+/// Regression: INSERT OR REPLACE rewrote a closed payslip (SQLite fires no DELETE
+/// trigger on REPLACE), and a plain INSERT added rows to a closed year, from any
+/// SQLite connection.
+#[test]
+fn closed_year_rewritten_by_insert_or_replace_is_refused_by_the_store() {
+    use std::io::Write as _;
+
+    let install = Install::new(5_000);
+    close_year(
+        &install.home,
+        &install.store(),
+        &REQ,
+        false,
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("close");
+    let before = install.content();
+    let totals = install.year().1;
+    let c = rusqlite::Connection::open(install.store()).expect("plain connection");
+    let writes = writes_to_the_closed_year(&c);
+    for sql in &writes {
+        match c.execute_batch(sql) {
+            Err(e) if e.to_string().contains("IEA_EXERCICE_CLOTURE") => {}
+            other => panic!("accepted or wrongly refused: {sql}: {other:?}"),
+        }
+    }
+    drop(c);
+    assert_eq!(install.content(), before, "the store is unchanged");
+    assert_eq!(install.year(), (true, totals));
+
+    // The same writes from Python's sqlite3, a program of its own.
+    let mut python = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(PYTHON_WRITER)
+        .arg(install.store())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (installed by .ci/setup)");
+    python
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(writes.join("\n;;\n").as_bytes())
+        .expect("write the statements");
+    let out = python.wait_with_output().expect("python3 ends");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "0",
+        "{}",
+        text(&out)
+    );
+    assert_eq!(install.content(), before, "the store is unchanged");
+}
+
 /// Progress that stops the job at a given step: either cancels there, or
 /// waits at the barrier twice (the test looks at the store in between).
 struct StopAt {
