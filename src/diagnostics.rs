@@ -67,6 +67,15 @@ impl Diagnosis {
         matches!(self.conclusion, Conclusion::Healthy)
     }
 
+    /// Whether the store can be used as it is: healthy, or only short of free
+    /// space (a warning to act on, not a store that cannot be used).
+    pub fn is_usable(&self) -> bool {
+        matches!(
+            self.conclusion,
+            Conclusion::Healthy | Conclusion::LowSpace { .. }
+        )
+    }
+
     /// The worst outcome among the checks ([`Outcome::Ok`] when there are none).
     pub fn worst_outcome(&self) -> Outcome {
         self.checks

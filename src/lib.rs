@@ -4,12 +4,13 @@
 //! One binary runs as the resident service (tray icon, scheduler) or as the
 //! maintenance centre window. Both work on the same embedded SQLite payroll store
 //! and the same `config.toml` under `IEA_HOME`. Everything outside [`ui`] and
-//! [`tray`] is free of GUI crates: the command line, the service and the window
-//! call the same domain functions.
+//! [`tray`] is free of GUI crates: the command line ([`cli`]), the service and
+//! the window call the same domain functions.
 
 pub mod assistance;
 pub mod autostart;
 pub mod backup;
+pub mod cli;
 pub mod closing;
 pub mod config;
 pub mod connection;

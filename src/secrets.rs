@@ -171,6 +171,16 @@ impl SecretKey {
     }
 }
 
+/// The clear text of a secret stored encrypted with the installation's key
+/// (`None` when none is stored), for the call that must send it. The key is
+/// created on first use, as [`SecretKey::load_or_create`] does.
+pub fn reveal(home: &Home, stored: Option<&str>) -> Result<Option<String>, SecretError> {
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
+    SecretKey::load_or_create(home)?.decrypt(stored).map(Some)
+}
+
 // ---------------------------------------------------------------------------
 // Private key files, shared with `installation`.
 
@@ -271,6 +281,20 @@ mod tests {
             assert!(!stored.contains(plain) || plain.is_empty());
             assert_eq!(key.decrypt(&stored).expect("decrypt"), plain);
         }
+    }
+
+    #[test]
+    fn a_stored_secret_is_revealed_with_the_installation_key() {
+        let (_dir, home) = home();
+        assert_eq!(reveal(&home, None).expect("nothing stored"), None);
+        let stored = SecretKey::load_or_create(&home)
+            .expect("key")
+            .encrypt("secret-proxy");
+        assert_eq!(
+            reveal(&home, Some(&stored)).expect("reveal").as_deref(),
+            Some("secret-proxy")
+        );
+        assert!(reveal(&home, Some("v1:abîmé")).is_err());
     }
 
     #[test]

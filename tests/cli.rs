@@ -269,3 +269,182 @@ fn the_audit_names_the_system_account_without_user_in_the_environment() {
         .expect("the refused code is in the audit log");
     assert_eq!(actor, account);
 }
+
+/// Runs the binary with its standard output already closed by the reader, as
+/// `… | head -c 10` leaves it once `head` has read enough.
+fn run_with_closed_stdout(home: &Path, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    Command::new(BIN)
+        .args(args)
+        .env("IEA_HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the binary")
+        .wait_with_output()
+        .expect("run the binary")
+}
+
+/// Regression: `exercises list --json | head -c 10` panicked ("failed printing
+/// to stdout: Broken pipe") with a backtrace. Every command ends quietly when
+/// its reader stops early, with the exit code of success, as ripgrep does.
+#[test]
+fn regression_a_reader_that_stops_early_ends_every_command_quietly() {
+    let home = tempfile::tempdir().expect("home");
+    assert!(
+        run(home.path(), &["demo", "--payslips", "200"])
+            .status
+            .success()
+    );
+    for args in [
+        &["exercises", "list", "--json"][..],
+        &["exercises", "list"],
+        &["status", "--json"],
+        &["status"],
+        &["doctor", "--json"],
+        &["doctor"],
+        &["sessions", "list", "--json"],
+        &["sessions", "list"],
+        &["backup", "list", "--json"],
+        &["backup", "list"],
+        &["config", "check"],
+        &["autostart", "status"],
+        &["assistance", "status"],
+        &["--help"],
+        &["--version"],
+    ] {
+        let o = run_with_closed_stdout(home.path(), args);
+        let said = String::from_utf8_lossy(&o.stderr);
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+        assert!(!said.contains("Broken pipe"), "{args:?}: {said}");
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {said}");
+    }
+    // A failure whose JSON cannot be written keeps its exit code, quietly.
+    let o = run_with_closed_stdout(
+        home.path(),
+        &["exercises", "list", "--dossier", "Inconnu", "--json"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+}
+
+/// Regression: `demo --payslips 18446744073709551615` aborted the process.
+/// Every number of the command line has bounds, and a value outside them is a
+/// bad usage, said in French with the argument and its range.
+#[test]
+fn regression_numbers_out_of_range_are_refused_in_french() {
+    let home = tempfile::tempdir().expect("home");
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["demo", "--payslips", "18446744073709551615"],
+            "--payslips",
+            "de 1 à 10\u{202f}000\u{202f}000",
+        ),
+        (&["demo", "--payslips", "0"], "--payslips", "de 1 à"),
+        (
+            &["demo", "--seed", "18446744073709551616"],
+            "--seed",
+            "de 0 à 18\u{202f}446\u{202f}744\u{202f}073\u{202f}709\u{202f}551\u{202f}615",
+        ),
+        (
+            &[
+                "close-year",
+                "--dossier",
+                "Asso",
+                "--year",
+                "99999",
+                "--yes",
+            ],
+            "--year",
+            "de 1\u{202f}900 à 2\u{202f}100",
+        ),
+        (&["sessions", "disconnect", "0"], "<NUMÉRO>", "de 1 à"),
+    ];
+    for (args, name, range) in cases {
+        let o = run(home.path(), args);
+        let said = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {said}");
+        assert!(said.contains("valeur incorrecte"), "{args:?}: {said}");
+        assert!(said.contains(name), "{args:?}: {said}");
+        assert!(said.contains(range), "{args:?}: {said}");
+        assert!(said.contains("nombre entier"), "{args:?}: {said}");
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+    }
+    assert!(
+        !home.path().join("donnees").exists(),
+        "a refused demo creates nothing"
+    );
+}
+
+#[test]
+fn errors_are_json_with_json_and_explained_with_their_details_without() {
+    let home = tempfile::tempdir().expect("home");
+    // Text: the explanation, then its technical details.
+    let o = run(home.path(), &["exercises", "list"]);
+    assert_eq!(o.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.starts_with("Base de données inaccessible"), "{said}");
+    assert!(said.contains("Détails techniques :"), "{said}");
+    assert!(o.stdout.is_empty());
+
+    // JSON: one object on the standard output, the same five parts.
+    let o = run(home.path(), &["exercises", "list", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(&o)));
+    let error = &json["error"];
+    assert_eq!(error["title"], "Base de données inaccessible");
+    for part in ["what", "why", "todo", "details"] {
+        assert!(error[part].is_string(), "{part}: {json}");
+    }
+    assert!(!error["details"].as_str().unwrap_or_default().is_empty());
+
+    assert!(
+        run(home.path(), &["demo", "--payslips", "100"])
+            .status
+            .success()
+    );
+    // The dossier is looked up without regard to case; an unknown one is
+    // named with the dossiers there are.
+    let o = run(
+        home.path(),
+        &[
+            "exercises",
+            "list",
+            "--dossier",
+            "association les amis du théâtre",
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(
+        home.path(),
+        &["exercises", "list", "--dossier", "Inconnu", "--json"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(json["error"]["title"], "Dossier introuvable");
+    assert!(
+        json["error"]["todo"]
+            .as_str()
+            .is_some_and(|t| t.contains("« Association Les Amis du Théâtre »")),
+        "{json}"
+    );
+
+    // A bad usage is JSON too when JSON was asked for.
+    let o = run(home.path(), &["status", "--json", "--pas-une-option"]);
+    assert_eq!(o.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(
+        json["error"]["what"]
+            .as_str()
+            .is_some_and(|w| w.contains("Option inconnue")),
+        "{json}"
+    );
+    assert_eq!(json["error"]["title"], "Mauvaise utilisation");
+}

@@ -67,6 +67,57 @@ pub enum RestoreSource {
     },
 }
 
+/// Which backup to restore, as a person names it before it is looked up (the
+/// command line's `--file`, `--script` and `--latest`; the centre picks from
+/// its lists and gives a [`RestoreSource`] directly).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreChoice {
+    /// Any `.iea.zip` file, with no script ("un nouveau poste avec la seule clé").
+    File(PathBuf),
+    /// The backup of `script` at its location whose file name is the one of
+    /// `file` (a full path may be given: only its file name counts).
+    InScript {
+        /// The script, or [`SAFETY_LABEL`] for the safety copies.
+        script: String,
+        /// The backup's file, or only its name.
+        file: PathBuf,
+    },
+    /// The newest backup of `script` at its location.
+    Latest {
+        /// The script, or [`SAFETY_LABEL`] for the safety copies.
+        script: String,
+    },
+}
+
+impl RestoreChoice {
+    /// The backup this choice names. [`SAFETY_LABEL`] stands for the safety
+    /// copies beside the store, as it does in the list of scripts; `Latest`
+    /// reads the script's location to find its newest backup.
+    pub fn resolve(self, ctx: &BackupContext) -> Result<RestoreSource, RestoreError> {
+        let (script, name) = match self {
+            Self::File(path) => return Ok(RestoreSource::File(path)),
+            Self::InScript { script, file } => {
+                let name = file.file_name().map_or_else(
+                    || file.to_string_lossy().into_owned(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                (script, name)
+            }
+            Self::Latest { script } => {
+                let Some(newest) = restorable(ctx, &script)?.pop() else {
+                    return Err(RestoreError::NoBackup { script });
+                };
+                (script, newest.name)
+            }
+        };
+        Ok(if script == SAFETY_LABEL {
+            RestoreSource::Safety { name }
+        } else {
+            RestoreSource::Stored { script, name }
+        })
+    }
+}
+
 /// A safety copy, as listed under "avant restauration".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SafetyCopy {
@@ -108,6 +159,12 @@ pub enum RestoreError {
     UnknownScript {
         /// The name asked.
         name: String,
+    },
+    /// The script's location holds no backup to restore.
+    #[error("no backup of {script} at its location")]
+    NoBackup {
+        /// The script (or [`SAFETY_LABEL`]).
+        script: String,
     },
     /// The archive could not be fetched from its destination.
     #[error(transparent)]
@@ -632,5 +689,77 @@ mod tests {
             b"ancienne base"
         );
         assert!(!journal_path(&home).exists());
+    }
+
+    #[test]
+    fn a_choice_names_a_file_a_stored_backup_a_safety_copy_or_the_newest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::at(dir.path().join("iea"));
+        home.ensure().expect("ensure");
+        let ctx = BackupContext::load(&home).expect("context");
+        let file = PathBuf::from("/media/cle/Quotidienne-20261201-230000.iea.zip");
+
+        assert_eq!(
+            RestoreChoice::File(file.clone())
+                .resolve(&ctx)
+                .expect("file"),
+            RestoreSource::File(file.clone())
+        );
+        assert_eq!(
+            RestoreChoice::InScript {
+                script: "Quotidienne".to_owned(),
+                file: file.clone(),
+            }
+            .resolve(&ctx)
+            .expect("stored"),
+            RestoreSource::Stored {
+                script: "Quotidienne".to_owned(),
+                name: "Quotidienne-20261201-230000.iea.zip".to_owned(),
+            }
+        );
+        assert!(matches!(
+            RestoreChoice::Latest {
+                script: "Inconnu".to_owned()
+            }
+            .resolve(&ctx),
+            Err(RestoreError::UnknownScript { name }) if name == "Inconnu"
+        ));
+
+        // The safety copies: none yet, then the newest of two.
+        let latest_copy = || {
+            RestoreChoice::Latest {
+                script: SAFETY_LABEL.to_owned(),
+            }
+            .resolve(&ctx)
+        };
+        assert!(matches!(
+            latest_copy(),
+            Err(RestoreError::NoBackup { script }) if script == SAFETY_LABEL
+        ));
+        let aside = safety_dir(&ctx.store_path);
+        std::fs::create_dir_all(&aside).expect("folder");
+        for name in [
+            "avant-restauration-20261203-101010.iea",
+            "avant-restauration-20261130-090000.iea",
+        ] {
+            std::fs::write(aside.join(name), b"base").expect("copy");
+        }
+        assert_eq!(
+            latest_copy().expect("newest"),
+            RestoreSource::Safety {
+                name: "avant-restauration-20261203-101010.iea".to_owned()
+            }
+        );
+        assert_eq!(
+            RestoreChoice::InScript {
+                script: SAFETY_LABEL.to_owned(),
+                file: PathBuf::from("avant-restauration-20261130-090000.iea"),
+            }
+            .resolve(&ctx)
+            .expect("named copy"),
+            RestoreSource::Safety {
+                name: "avant-restauration-20261130-090000.iea".to_owned()
+            }
+        );
     }
 }

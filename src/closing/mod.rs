@@ -29,4 +29,6 @@ pub use job::{
     closing_in_progress, recover_interrupted,
 };
 pub use prereq::{Prerequisite, PrerequisiteKind, Prerequisites, prerequisites};
-pub use view::{DossierInfo, ExerciseInfo, Totals, dossiers, exercises};
+pub use view::{
+    DossierError, DossierInfo, ExerciseInfo, Totals, dossier_named, dossiers, exercises,
+};

@@ -5,6 +5,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use crate::store::{Store, StoreError};
+
 /// Counts and money totals of a set of payslips and declarations (cents).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
@@ -69,6 +71,43 @@ pub fn dossiers(conn: &Connection) -> rusqlite::Result<Vec<DossierInfo>> {
         })
     })?
     .collect()
+}
+
+/// Why no dossier answers to a name.
+#[derive(Debug, thiserror::Error)]
+pub enum DossierError {
+    /// No dossier has that name, even without regard to case.
+    #[error("no dossier named {name:?}")]
+    Unknown {
+        /// The name asked.
+        name: String,
+        /// The names of the dossiers of the store, by name.
+        known: Vec<String>,
+    },
+    /// The dossiers could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The dossier called `name`. The exact name wins; otherwise the name is
+/// matched without regard to case, because people type the names they read
+/// in Impact emploi ("association les amis du théâtre"). The store keeps names
+/// unique only without regard to ASCII case, so "Théâtre" and "THÉÂTRE" may
+/// both exist: their exact names tell them apart.
+pub fn dossier_named(store: &Store, name: &str) -> Result<DossierInfo, DossierError> {
+    let mut list = dossiers(store.connection()).map_err(|e| store.err(e))?;
+    let lower = name.to_lowercase();
+    let found = list
+        .iter()
+        .position(|d| d.name == name)
+        .or_else(|| list.iter().position(|d| d.name.to_lowercase() == lower));
+    match found {
+        Some(at) => Ok(list.swap_remove(at)),
+        None => Err(DossierError::Unknown {
+            name: name.to_owned(),
+            known: list.into_iter().map(|d| d.name).collect(),
+        }),
+    }
 }
 
 /// The first and last period of `year` ("2025-01", "2025-12"): an index-friendly
@@ -246,5 +285,33 @@ pub(crate) mod tests {
             dossiers(store.connection()).expect("dossiers")[0].name,
             "Asso"
         );
+    }
+
+    #[test]
+    fn a_dossier_is_found_by_its_name_with_or_without_its_case() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = small_store(dir.path());
+        store
+            .connection()
+            .execute_batch(
+                "INSERT INTO dossiers (id, name, state, created_at)
+                   VALUES (2, 'Théâtre', 'production', '2020-01-01'),
+                          (3, 'THÉÂTRE', 'simulation', '2020-01-01'),
+                          (4, 'Centre social', 'production', '2020-01-01');",
+            )
+            .expect("dossiers");
+        assert_eq!(dossier_named(&store, "Asso").expect("exact").id, 1);
+        assert_eq!(dossier_named(&store, "asso").expect("case").id, 1);
+        assert_eq!(dossier_named(&store, "Théâtre").expect("exact").id, 2);
+        assert_eq!(dossier_named(&store, "THÉÂTRE").expect("exact").id, 3);
+        assert_eq!(dossier_named(&store, "centre SOCIAL").expect("case").id, 4);
+        match dossier_named(&store, "Inconnu") {
+            Err(DossierError::Unknown { name, known }) => {
+                assert_eq!(name, "Inconnu");
+                assert_eq!(known.len(), 4, "{known:?}");
+                assert!(known.contains(&"Centre social".to_owned()));
+            }
+            other => panic!("found: {other:?}"),
+        }
     }
 }

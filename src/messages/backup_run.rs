@@ -133,6 +133,15 @@ pub fn restore_error(e: &crate::backup::restore::RestoreError) -> Explanation {
             todo: "Choisissez le script dans la liste.".to_owned(),
             details: String::new(),
         },
+        E::NoBackup { script } => Explanation {
+            title: "Aucune sauvegarde à restaurer".to_owned(),
+            what: format!("Le script « {script} » n'a aucune sauvegarde à son emplacement."),
+            why: UNTOUCHED.to_owned(),
+            todo: "Vérifiez que l'emplacement du script est disponible (clé ou disque branché, \
+                   partage connecté), ou restaurez depuis un fichier."
+                .to_owned(),
+            details: e.to_string(),
+        },
         E::Destination(d) => {
             let mut x = super::destination_error(d);
             x.why = format!("La sauvegarde n'a pas pu être récupérée. {UNTOUCHED}");
@@ -401,6 +410,20 @@ pub fn restore_subject(script: &str, taken_at: chrono::NaiveDateTime) -> String 
         format!("la copie « avant restauration » du {when}")
     } else {
         format!("la sauvegarde du {when} (script « {script} »)")
+    }
+}
+
+/// Which backup a restore puts back, named as the command line was told:
+/// "le fichier …", "la sauvegarde … du script « … »", "la copie … (avant
+/// restauration)".
+pub fn restore_source_subject(source: &crate::backup::restore::RestoreSource) -> String {
+    use crate::backup::restore::RestoreSource;
+    match source {
+        RestoreSource::File(p) => format!("le fichier {}", p.display()),
+        RestoreSource::Stored { script, name } => {
+            format!("la sauvegarde {name} du script « {script} »")
+        }
+        RestoreSource::Safety { name } => format!("la copie {name} (avant restauration)"),
     }
 }
 

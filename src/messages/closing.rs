@@ -7,7 +7,10 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Local, Utc};
 
 use super::Explanation;
-use crate::closing::{CloseReport, ClosingError, Prerequisite, PrerequisiteKind, Recovery, Totals};
+use crate::closing::{
+    CloseReport, ClosingError, DossierError, Prerequisite, PrerequisiteKind, Prerequisites,
+    Recovery, Totals,
+};
 use crate::store::sessions::SessionInfo;
 
 /// The seed's reminder at the end of a closing.
@@ -19,15 +22,11 @@ pub const CLOSING_BACKUP_REMINDER: &str =
 pub fn money(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let abs = cents.unsigned_abs();
-    let euros = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in euros.chars().enumerate() {
-        if i > 0 && (euros.len() - i).is_multiple_of(3) {
-            grouped.push('\u{202f}');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped},{:02}\u{a0}€", abs % 100)
+    format!(
+        "{sign}{},{:02}\u{a0}€",
+        super::integer(i128::from(abs / 100)),
+        abs % 100
+    )
 }
 
 /// "21:05" for today, else "le 22/11/2026 à 21:05"; the text as is when it is
@@ -172,6 +171,72 @@ pub fn prerequisite_line(p: &Prerequisite) -> String {
             p.detail,
             prerequisite_todo(p.kind)
         )
+    }
+}
+
+/// The refusal to start a closing while prerequisites are unmet: every
+/// prerequisite on its line (✔ or ✘), and the command that closes each session
+/// left open by a crash.
+pub fn closing_refused(found: &Prerequisites) -> Explanation {
+    let mut what =
+        String::from("La clôture ne peut pas commencer : des prérequis ne sont pas remplis.");
+    for p in &found.items {
+        let _ = write!(what, "\n{}", prerequisite_line(p));
+    }
+    let mut todo = String::new();
+    for s in found
+        .items
+        .iter()
+        .flat_map(|p| &p.sessions)
+        .filter(|s| !s.active)
+    {
+        if !todo.is_empty() {
+            todo.push('\n');
+        }
+        let _ = write!(
+            todo,
+            "Pour fermer la session interrompue de {} : iea-maintenance sessions disconnect {}",
+            s.who(),
+            s.id
+        );
+    }
+    let unmet: Vec<&str> = found
+        .items
+        .iter()
+        .filter(|p| !p.met)
+        .map(|p| prerequisite_label(p.kind))
+        .collect();
+    Explanation {
+        title: "Prérequis de la clôture non remplis".to_owned(),
+        what,
+        why: "Avant une clôture, il faut une sauvegarde récente, aucune sauvegarde automatique \
+              pendant l'opération, et que personne n'utilise Impact emploi. Rien n'a été modifié."
+            .to_owned(),
+        todo,
+        details: format!("prérequis non remplis : {}", unmet.join(" ; ")),
+    }
+}
+
+/// Why no dossier answers to the name given, with the names that do.
+pub fn dossier_error(e: &DossierError) -> Explanation {
+    match e {
+        DossierError::Unknown { name, known } => {
+            let names: Vec<String> = known.iter().map(|n| format!("« {n} »")).collect();
+            Explanation {
+                title: "Dossier introuvable".to_owned(),
+                what: format!("Aucun dossier ne s'appelle « {name} »."),
+                why: "Les exercices et leur clôture se rapportent à un dossier, désigné par \
+                      son nom."
+                    .to_owned(),
+                todo: if names.is_empty() {
+                    "La base ne contient aucun dossier.".to_owned()
+                } else {
+                    format!("Dossiers : {}.", names.join(", "))
+                },
+                details: e.to_string(),
+            }
+        }
+        DossierError::Store(store) => super::store_error(store),
     }
 }
 

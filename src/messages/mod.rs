@@ -43,8 +43,9 @@ use crate::home::HomeError;
 use crate::jobs::{JobError, Phase};
 use crate::store::StoreError;
 
-/// An error or a diagnosis in plain French.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An error or a diagnosis in plain French. It serialises as its five fields,
+/// for the command line's JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Explanation {
     /// A short title ("Base de données inaccessible").
     pub title: String,
@@ -195,6 +196,20 @@ const TODO_DISK_FULL: &str = "Libérez de la place sur ce disque (videz la corbe
 const TODO_UPDATE: &str = "Mettez à jour Impact emploi sur ce poste (recherche des mises à \
      jour dans le centre de maintenance), puis relancez-le. Si la mise à jour n'est pas \
      proposée, contactez l'assistance.";
+
+/// A whole number the French way, thousands apart: "10 000 000" (narrow
+/// no-break spaces, so that a number is never cut at the end of a line).
+pub fn integer(n: i128) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::from(if n < 0 { "-" } else { "" });
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202f}');
+        }
+        grouped.push(c);
+    }
+    grouped
+}
 
 /// A job's step as its progress bar says it ("Copie de la base"…); the closing's
 /// steps carry the seed's words.
@@ -1257,6 +1272,29 @@ mod tests {
             .expect("memory")
             .execute("SELECT * FROM absente", [])
             .expect_err("no such table")
+    }
+
+    #[test]
+    fn whole_numbers_are_grouped_by_thousands() {
+        assert_eq!(integer(0), "0");
+        assert_eq!(integer(999), "999");
+        assert_eq!(integer(100_000), "100\u{202f}000");
+        assert_eq!(integer(-1_234_567), "-1\u{202f}234\u{202f}567");
+        assert_eq!(
+            integer(i128::from(u64::MAX)),
+            "18\u{202f}446\u{202f}744\u{202f}073\u{202f}709\u{202f}551\u{202f}615"
+        );
+    }
+
+    #[test]
+    fn an_unknown_dossier_names_the_dossiers_there_are() {
+        let x = dossier_error(&crate::closing::DossierError::Unknown {
+            name: "Inconnu".to_owned(),
+            known: vec!["Asso".to_owned(), "Centre social".to_owned()],
+        });
+        assert_french(&x);
+        assert_eq!(x.what, "Aucun dossier ne s'appelle « Inconnu ».");
+        assert_eq!(x.todo, "Dossiers : « Asso », « Centre social ».");
     }
 
     #[test]

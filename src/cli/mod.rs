@@ -1,0 +1,335 @@
+//! The command line of `iea-maintenance`: the clap definitions and the body of
+//! each command group, one file per group, over the same domain functions as the
+//! centre and the service. Without a command the program is the resident
+//! service; every command is for payroll managers at a terminal and for
+//! administrators' scripts alike.
+//!
+//! Shared by every command, one of each: the « oui » confirmation
+//! (`confirm.rs`), the progress bar of a job (`progress.rs`), the output on the
+//! standard output, lines and JSON, which ends quietly when the reader stops
+//! early (`output.rs`), the French of a bad usage and the bounds of numbers
+//! (`usage.rs`), and the error printer ([`report`], `error.rs`). A command that
+//! fails returns a [`CliError`] carrying its French explanation; `main` prints
+//! it once.
+//!
+//! A new command goes in the file of its group (or a new file beside them):
+//! its clap definition next to its body, then one variant in `Cmd` and one
+//! line in the dispatch of [`run`].
+//!
+//! Exit status: 0 success, 1 failure, 2 bad usage.
+
+mod assistance;
+mod auth;
+mod autostart;
+mod backup;
+mod centre;
+mod closing;
+mod config;
+mod confirm;
+mod demo;
+mod doctor;
+mod error;
+mod output;
+mod progress;
+mod servers;
+mod service;
+mod sessions;
+mod status;
+mod usage;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::home::Home;
+use crate::logging;
+use crate::messages::{self, Explanation};
+use tracing_appender::non_blocking::WorkerGuard;
+
+use error::explained;
+pub use error::{CliError, report};
+use output::note;
+
+const HELP_TEMPLATE: &str = "\
+{before-help}{name} {version} — {about}
+
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
+/// Help of the sub-commands: their own sentence, no program banner.
+const SUB_HELP_TEMPLATE: &str = "\
+{about}
+
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
+/// The parsed command line.
+#[derive(Parser)]
+#[command(
+    name = "iea-maintenance",
+    version,
+    about = "gestionnaire de services et centre de maintenance d'Impact emploi",
+    after_help = "Sans commande : démarre le gestionnaire de services (icône dans la zone de \
+                  notification). Toutes les données sont sous le dossier IEA_HOME \
+                  (variable d'environnement) ou, à défaut, dans le dossier de données de \
+                  l'utilisateur.\nCodes de sortie : 0 succès, 1 échec, 2 mauvaise utilisation.",
+    help_template = HELP_TEMPLATE,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    #[command(flatten)]
+    common: CommonFlags,
+}
+
+#[derive(Args)]
+struct CommonFlags {
+    /// Affiche cette aide
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// Affiche la version
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+}
+
+// The doc comments of the variants are the French help of the commands.
+#[derive(Subcommand)]
+#[command(
+    subcommand_help_heading = "Commandes",
+    subcommand_value_name = "COMMANDE"
+)]
+enum Cmd {
+    /// Ouvre le centre de maintenance (ou l'amène au premier plan s'il est déjà ouvert)
+    #[command(help_template = SUB_HELP_TEMPLATE)]
+    Centre(centre::CentreArgs),
+    #[command(
+        about = "Crée une base de démonstration réaliste dans IEA_HOME",
+        help_template = SUB_HELP_TEMPLATE
+    )]
+    Demo(demo::DemoArgs),
+    /// Affiche l'état de l'installation
+    #[command(help_template = SUB_HELP_TEMPLATE)]
+    Status(status::StatusArgs),
+    /// Diagnostique l'accès à la base de données
+    #[command(help_template = SUB_HELP_TEMPLATE)]
+    Doctor(doctor::DoctorArgs),
+    /// Vérifie ou réinitialise le fichier de configuration
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Config(config::ConfigCmd),
+    /// Teste l'accès aux serveurs (authentification, mise à jour, Net-entreprises)
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Servers(servers::ServersCmd),
+    /// Authentification auprès du serveur Impact emploi
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Auth(auth::AuthCmd),
+    /// Mode assistance (avec le mot de passe du jour donné par l'assistance)
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Assistance(assistance::AssistanceCmd),
+    /// Démarrage du gestionnaire de services avec la session
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Autostart(autostart::AutostartCmd),
+    /// Sauvegardes et restaurations de la base
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Backup(backup::BackupCmd),
+    /// Clôture un exercice : les bulletins et déclarations de l'année passent dans les exercices clôturés
+    #[command(name = "close-year", help_template = SUB_HELP_TEMPLATE)]
+    CloseYear(closing::CloseYearArgs),
+    /// Exercices des dossiers, ouverts et clôturés, avec leurs totaux
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Exercises(closing::ExercisesCmd),
+    /// Sessions d'Impact emploi ouvertes sur la base (« Déblocage accès au site »)
+    #[command(
+        subcommand,
+        help_template = SUB_HELP_TEMPLATE,
+        subcommand_help_heading = "Commandes",
+        subcommand_value_name = "COMMANDE"
+    )]
+    Sessions(sessions::SessionsCmd),
+}
+
+/// Parses the arguments of the process. Help and version are printed as clap
+/// writes them (exit 0); a bad usage is said in French (exit 2): the `Err` is
+/// the exit code, the message already printed.
+pub fn parse() -> Result<Cli, ExitCode> {
+    Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .map_err(|e| usage::report(&e))
+}
+
+impl Cli {
+    /// Whether the command was asked for JSON: its errors are JSON too.
+    pub fn json(&self) -> bool {
+        match &self.command {
+            Some(Cmd::Status(args)) => args.json,
+            Some(Cmd::Doctor(args)) => args.json,
+            Some(Cmd::Servers(cmd)) => cmd.json(),
+            Some(Cmd::Backup(cmd)) => cmd.json(),
+            Some(Cmd::CloseYear(args)) => args.json,
+            Some(Cmd::Exercises(cmd)) => cmd.json(),
+            Some(Cmd::Sessions(cmd)) => cmd.json(),
+            _ => false,
+        }
+    }
+
+    /// The name that tags the log lines of this command, for the commands
+    /// that log; the read-only commands (`status`, `doctor`…) write nothing
+    /// under `IEA_HOME`, not even a log.
+    fn log_process(&self) -> Option<&'static str> {
+        match &self.command {
+            None => Some("service"),
+            Some(Cmd::Centre(_)) => Some("centre"),
+            Some(Cmd::CloseYear(_)) => Some("cloture"),
+            Some(Cmd::Backup(_)) => Some("sauvegarde"),
+            Some(Cmd::Auth(_) | Cmd::Assistance(_)) => Some("cli"),
+            Some(Cmd::Sessions(cmd)) if cmd.changes_the_store() => Some("cli"),
+            _ => None,
+        }
+    }
+}
+
+/// Starts the daily log files for the commands that log (the service, the
+/// centre, backups, the closing, the connection commands); the read-only
+/// commands write nothing under `IEA_HOME`. Keep the guard until the end of
+/// `main`: it writes the last lines. `None` when nothing is logged.
+pub fn start_logging(cli: &Cli) -> Option<WorkerGuard> {
+    let process = cli.log_process()?;
+    let home = Home::from_env().ok()?;
+    logging::init(&logs_dir(&home), process)
+}
+
+/// Runs the command: the resident service without one. Before any command, a
+/// restore or a closing cut short by a crash is settled and the user told
+/// which way it went.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let home = Home::from_env().map_err(explained(messages::home_error))?;
+    settle_interrupted_restore(&home);
+    settle_interrupted_closing(&home);
+    match cli.command {
+        None => service::run(&home),
+        Some(Cmd::Centre(args)) => centre::run(&home, &args),
+        Some(Cmd::Demo(args)) => demo::run(&home, &args),
+        Some(Cmd::Status(args)) => status::run(&home, &args),
+        Some(Cmd::Doctor(args)) => doctor::run(&home, &args),
+        Some(Cmd::Config(cmd)) => config::run(&home, &cmd),
+        Some(Cmd::Servers(cmd)) => servers::run(&home, &cmd),
+        Some(Cmd::Auth(cmd)) => auth::run(&home, &cmd),
+        Some(Cmd::Assistance(cmd)) => assistance::run(&home, &cmd),
+        Some(Cmd::Autostart(cmd)) => autostart::run(&cmd),
+        Some(Cmd::Backup(cmd)) => backup::run(&home, cmd),
+        Some(Cmd::CloseYear(args)) => closing::close_year(&home, &args),
+        Some(Cmd::Exercises(cmd)) => closing::exercises(&home, &cmd),
+        Some(Cmd::Sessions(cmd)) => sessions::run(&home, &cmd),
+    }
+}
+
+/// The configuration, or why it cannot be used and how to start again from
+/// the default values.
+fn load_config(home: &Home) -> Result<Config, CliError> {
+    Config::load(home).map_err(|e| {
+        let mut explanation = messages::config_error(&e);
+        let reset = "Pour repartir des valeurs par défaut en gardant une copie : \
+                     iea-maintenance config reset";
+        explanation.todo = if explanation.todo.is_empty() {
+            reset.to_owned()
+        } else {
+            format!("{}\n{reset}", explanation.todo)
+        };
+        CliError::failure(explanation)
+    })
+}
+
+/// Creates `IEA_HOME` and its folders, for the commands that write there.
+fn ensure_home(home: &Home) -> Result<(), CliError> {
+    home.ensure().map_err(explained(messages::home_error))
+}
+
+/// The logs folder of the configuration, or the default one when the
+/// configuration cannot be read (the log then says why the command failed).
+fn logs_dir(home: &Home) -> PathBuf {
+    Config::load(home).map_or_else(|_| home.logs_dir(), |c| c.paths.logs)
+}
+
+/// A restore cut short by a crash is settled before anything else opens the
+/// store, and the user is told which way it went.
+fn settle_interrupted_restore(home: &Home) {
+    match crate::backup::restore::recover_interrupted(home) {
+        Ok(Some(recovery)) => note!("{}", messages::recovery_note(&recovery)),
+        Ok(None) => {}
+        Err(e) => error::note_explanation(&messages::restore_error(&e)),
+    }
+}
+
+/// A closing cut short by a crash (its marker left beside the configured store)
+/// is settled at every start, and the user is told whether the year was closed.
+fn settle_interrupted_closing(home: &Home) {
+    let Ok(config) = Config::load(home) else {
+        return;
+    };
+    match crate::closing::recover_interrupted(&config.paths.store) {
+        Ok(Some(recovery)) => note!("{}", messages::closing_recovery_note(&recovery)),
+        Ok(None) => {}
+        Err(e) => error::note_explanation(&messages::closing_error(&e)),
+    }
+}
+
+/// Exit code 0 when `ok`, else 1: for commands whose report says what failed.
+fn exit_code(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// An explanation with only a title, what happened and what to do.
+fn plain(title: &str, what: impl Into<String>, todo: impl Into<String>) -> Explanation {
+    Explanation {
+        title: title.to_owned(),
+        what: what.into(),
+        todo: todo.into(),
+        ..Explanation::default()
+    }
+}

@@ -1,0 +1,68 @@
+//! No command: the resident service. It makes sure the installation has its
+//! identity and support key, becomes the one service of the installation (a
+//! second start opens the centre instead), starts the backup scheduler and
+//! shows the tray icon. Where no tray host exists it says so and opens the
+//! centre.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::error::explained;
+use super::output::note;
+use super::{CliError, ensure_home, exit_code, plain};
+use crate::home::Home;
+use crate::installation::{self, Installation};
+use crate::instance::{self, Acquired};
+use crate::{messages, tray};
+
+pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
+    ensure_home(home)?;
+    crate::connection::install_crypto_provider();
+    // The installation's identity and its support key exist from the first start
+    // (PROTOCOL.md), so that support can compute unlock codes for it.
+    Installation::load_or_create(home).map_err(explained(messages::installation_error))?;
+    installation::support_key(home).map_err(explained(messages::installation_error))?;
+    let primary = match instance::acquire(home, "service", "centre accueil")
+        .context("impossible de vérifier si le gestionnaire de services est déjà lancé")?
+    {
+        Acquired::Forwarded => {
+            note!("Le gestionnaire de services est déjà lancé : le centre de maintenance s'ouvre.");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Acquired::Primary(p) => p,
+    };
+    if let Err(e) = crate::service::scheduler::spawn(home.clone()) {
+        tracing::error!(error = %e, "planificateur des sauvegardes non démarré");
+        note!("Les sauvegardes automatiques n'ont pas pu démarrer : {e}");
+    }
+    match tray::run(home.clone(), primary.requests) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(tray::TrayError::NoTrayHost) => {
+            tracing::warn!("aucune zone de notification");
+            note!(
+                "Aucune zone de notification n'a été trouvée sur ce bureau : l'icône du \
+                 gestionnaire de services ne peut pas s'afficher.\n\
+                 Le centre de maintenance s'ouvre à la place."
+            );
+            let exe = std::env::current_exe().context("programme introuvable")?;
+            let status = std::process::Command::new(exe)
+                .args(["centre", "--screen", "accueil"])
+                .status()
+                .context("impossible d'ouvrir le centre de maintenance")?;
+            Ok(exit_code(status.success()))
+        }
+        Err(tray::TrayError::NoDisplay(detail)) => {
+            tracing::error!(detail, "pas de session graphique");
+            let mut explanation = plain(
+                "Aucune session graphique",
+                "Aucune session graphique n'est disponible : le gestionnaire de services a \
+                 besoin d'un bureau pour afficher son icône.",
+                "Les commandes « status », « doctor » et « demo » fonctionnent sans bureau.",
+            );
+            explanation.details = detail;
+            Err(CliError::failure(explanation).into())
+        }
+        Err(e) => Err(e).context("l'icône du gestionnaire de services n'a pas pu être créée"),
+    }
+}
