@@ -119,8 +119,8 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     let (x, y, w, h) = icon_box.expect("icon geometry");
     let (cx, cy) = (x + w / 2, y + h / 2);
 
-    // Authenticated against the loopback server: the blue ball, once the icon
-    // has been redrawn.
+    // Authenticated against the loopback server, and the backup that was due
+    // has run.
     let connected = wait_until(READY_WITHIN, || {
         iea_maintenance::service::persist::PersistedState::load(&iea_maintenance::home::Home::at(
             home.path(),
@@ -128,15 +128,7 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         .state_key()
             == "connected"
     });
-    let shot = shots.join("bureau-connecte.png");
-    let (mut r, mut b) = (0, 0);
-    let blue = connected
-        && wait_until(READY_WITHIN, || {
-            desk.screenshot(&shot);
-            (r, _, b) = mean_colour(&shot, (x, y, w, h));
-            b > r
-        });
-    if !blue {
+    if !connected {
         stop_programs(home.path());
     }
     assert!(connected, "the service did not authenticate");
@@ -150,9 +142,38 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         stop_programs(home.path());
     }
     assert!(backed_up, "the service did not run the backup that was due");
+
+    // The tray shows what the service knows at its next look: a right-click
+    // before that opens a menu that the service then replaces, which closes it
+    // under the keys. Ready is the view of a connected installation with
+    // nothing to warn about, in the service's log and on the screen: the blue
+    // ball, without the heart of "not yet verified" in its lower right corner.
+    let settled = settled_view();
+    let shown = wait_until(READY_WITHIN, || {
+        last_status(home.path()).as_deref() == Some(settled.status_line.as_str())
+    });
+    let shot = shots.join("bureau-connecte.png");
+    let (mut r, mut b, mut corner) = (0, 0, (0, 0, 0));
+    let blue = shown
+        && wait_until(READY_WITHIN, || {
+            desk.screenshot(&shot);
+            (r, _, b) = mean_colour(&shot, (x, y, w, h));
+            corner = mean_colour(&shot, (x + w / 2, y + h / 2, w / 2, h / 2));
+            b > r && corner.2 > corner.0
+        });
+    if !blue {
+        stop_programs(home.path());
+    }
+    assert!(
+        shown,
+        "the service never showed « {} »: {:?}",
+        settled.status_line,
+        last_status(home.path())
+    );
     assert!(
         blue,
-        "the connected icon should be the blue ball (r={r}, b={b})"
+        "the connected icon should be the blue ball without the heart \
+         (r={r}, b={b}, lower right corner {corner:?})"
     );
 
     let windows_before = window_ids(&desk.window_tree());
@@ -174,7 +195,7 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
 
     // Down moves over the usable entries only: count those above "Ouvrir le
     // centre de maintenance…" in the menu the service shows now (connected).
-    let downs = downs_to_open_centre();
+    let downs = downs_to_open_centre(&settled);
     let mut keys = vec!["key"];
     keys.extend(std::iter::repeat_n("Down", downs));
     keys.push("Return");
@@ -380,13 +401,12 @@ fn colours_in(shot: &std::path::Path, (x, y, w, h): (i32, i32, i32, i32)) -> usi
     seen.len()
 }
 
-/// How many presses of Down reach "Ouvrir le centre de maintenance…" in the
-/// menu of a connected installation (greyed entries are skipped by GTK).
-fn downs_to_open_centre() -> usize {
+/// What the tray shows for a connected installation with nothing to warn about.
+fn settled_view() -> iea_maintenance::service::state::TrayView {
     use iea_maintenance::service::state::{
-        Capabilities, ConnectionState, MenuAction, MenuEntry, ServiceInputs, tray_view,
+        Capabilities, ConnectionState, ServiceInputs, tray_view,
     };
-    let view = tray_view(
+    tray_view(
         &ServiceInputs {
             connection: ConnectionState::Connected,
             assistance: false,
@@ -394,7 +414,23 @@ fn downs_to_open_centre() -> usize {
             backup_warnings: Vec::new(),
         },
         Capabilities::CURRENT,
-    );
+    )
+}
+
+/// The status the service last logged for its tray, if any.
+fn last_status(home: &std::path::Path) -> Option<String> {
+    iea_maintenance::logging::recent_lines(&home.join("logs"), 500)
+        .ok()?
+        .iter()
+        .rev()
+        .find(|l| l.contains("état du gestionnaire de services"))
+        .and_then(|l| l.split_once("status=").map(|(_, s)| s.trim().to_owned()))
+}
+
+/// How many presses of Down reach "Ouvrir le centre de maintenance…" in the
+/// menu of `view` (greyed entries are skipped by GTK).
+fn downs_to_open_centre(view: &iea_maintenance::service::state::TrayView) -> usize {
+    use iea_maintenance::service::state::{MenuAction, MenuEntry};
     let mut downs = 0;
     for entry in &view.menu {
         match entry {
