@@ -1068,16 +1068,16 @@ mod tests {
         );
     }
 
+    /// How fast this fails is measured by the `time_limits` benchmark, beside
+    /// the system's own resolver (`getent hosts`).
     #[test]
-    fn invalid_names_fail_at_once_without_the_network() {
-        let start = Instant::now();
+    fn invalid_names_fail_at_dns_without_the_network() {
         let host = Host::Domain("impact-emploi.invalid".to_owned());
         let f = resolve(&host, 443, Instant::now() + Duration::from_secs(5), 5)
             .expect_err("never resolves");
         assert_eq!(f.step, Step::Dns);
         assert_eq!(f.problem, ServerProblem::NameNotFound);
         assert!(!f.transient);
-        assert!(start.elapsed() < Duration::from_millis(100));
     }
 
     #[test]
