@@ -84,11 +84,16 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         "0xdddddd",
     ]);
     desk.spawn(trayer);
+    let mut trayer_runs = true;
+    // Ready as a tray host once it owns the tray selection of the screen.
+    let trayer_up = wait_until(READY_WITHIN, || {
+        trayer_runs = desk.all_running();
+        !trayer_runs || desk.selection_owned("_NET_SYSTEM_TRAY_S0")
+    });
     assert!(
-        wait_until(READY_WITHIN, || !desk
-            .search(&["--class", "trayer"])
-            .is_empty()),
-        "trayer did not start"
+        trayer_up && trayer_runs,
+        "trayer did not start (running: {trayer_runs}):\n{}",
+        desk.logs()
     );
 
     let mut service = desk.command(BIN);
@@ -100,22 +105,28 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         .env("XDG_CACHE_HOME", xdg.path().join("cache"));
     desk.spawn(service);
 
-    // The icon is embedded in trayer: trayer grows from nothing to the icon's width.
-    let trayer_win = desk.search(&["--class", "trayer"]);
+    // The icon is embedded in trayer: trayer grows from nothing to the icon's
+    // width. Its windows are looked up each time: the panel may come after the
+    // first one.
     let mut icon_box = None;
     let embedded = wait_until(READY_WITHIN, || {
-        icon_box = trayer_win
+        icon_box = desk
+            .search(&["--class", "trayer"])
             .iter()
             .filter_map(|w| desk.geometry(w))
             .find(|(_, _, w, h)| *w >= 16 && *h >= 16);
         icon_box.is_some() && desk.window_tree().contains("iea-maintenance")
     });
     let shots = artefacts_dir();
-    desk.screenshot(&shots.join("bureau-icone.png"));
+    desk.screenshot("bureau-icone.png");
     if !embedded {
         stop_programs(home.path());
     }
-    assert!(embedded, "the tray icon did not appear in trayer");
+    assert!(
+        embedded,
+        "the tray icon did not appear in trayer:\n{}",
+        desk.logs()
+    );
     let (x, y, w, h) = icon_box.expect("icon geometry");
     let (cx, cy) = (x + w / 2, y + h / 2);
 
@@ -152,11 +163,10 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     let shown = wait_until(READY_WITHIN, || {
         last_status(home.path()).as_deref() == Some(settled.status_line.as_str())
     });
-    let shot = shots.join("bureau-connecte.png");
     let (mut r, mut b, mut corner) = (0, 0, (0, 0, 0));
     let blue = shown
         && wait_until(READY_WITHIN, || {
-            desk.screenshot(&shot);
+            let shot = desk.screenshot("bureau-connecte.png");
             (r, _, b) = mean_colour(&shot, (x, y, w, h));
             corner = mean_colour(&shot, (x + w / 2, y + h / 2, w / 2, h / 2));
             b > r && corner.2 > corner.0
@@ -187,7 +197,7 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
             .collect();
         new_windows.iter().any(|id| desk.viewable(id))
     });
-    desk.screenshot(&shots.join("bureau-menu.png"));
+    desk.screenshot("bureau-menu.png");
     if !menu_open {
         stop_programs(home.path());
     }
@@ -208,7 +218,6 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     });
     // The capture is taken once the window is on the screen with something
     // drawn in it (more than its background colour).
-    let centre_shot = shots.join("bureau-centre.png");
     let drawn = opened
         && wait_until(READY_WITHIN, || {
             let Some(area) = centre
@@ -219,8 +228,7 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
             else {
                 return false;
             };
-            desk.screenshot(&centre_shot);
-            colours_in(&centre_shot, area) > 2
+            colours_in(&desk.screenshot("bureau-centre.png"), area) > 2
         });
     let tree = desk.window_tree();
 
@@ -237,8 +245,7 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         .expect("assistance");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let beetle = wait_until(READY_WITHIN, || {
-        let shot = shots.join("bureau-scarabee.png");
-        desk.screenshot(&shot);
+        let shot = desk.screenshot("bureau-scarabee.png");
         let (r, _, b) = mean_colour(&shot, (x, y, w, h));
         r > b + 20
     });
@@ -371,8 +378,7 @@ fn todays_enable_code(home: &std::path::Path) -> String {
 }
 
 /// The mean colour (0–255) of a rectangle of a screenshot.
-fn mean_colour(shot: &std::path::Path, (x, y, w, h): (i32, i32, i32, i32)) -> (u32, u32, u32) {
-    let img = image::open(shot).expect("screenshot").into_rgb8();
+fn mean_colour(img: &image::RgbImage, (x, y, w, h): (i32, i32, i32, i32)) -> (u32, u32, u32) {
     let (mut r, mut g, mut b, mut n) = (0u64, 0u64, 0u64, 0u64);
     for py in y.max(0)..(y + h) {
         for px in x.max(0)..(x + w) {
@@ -388,8 +394,7 @@ fn mean_colour(shot: &std::path::Path, (x, y, w, h): (i32, i32, i32, i32)) -> (u
     ((r / n) as u32, (g / n) as u32, (b / n) as u32)
 }
 /// How many distinct colours a rectangle of a screenshot holds.
-fn colours_in(shot: &std::path::Path, (x, y, w, h): (i32, i32, i32, i32)) -> usize {
-    let img = image::open(shot).expect("screenshot").into_rgb8();
+fn colours_in(img: &image::RgbImage, (x, y, w, h): (i32, i32, i32, i32)) -> usize {
     let mut seen = std::collections::HashSet::new();
     for py in y.max(0)..(y + h) {
         for px in x.max(0)..(x + w) {

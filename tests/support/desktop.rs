@@ -6,7 +6,10 @@
 //! write a line when they accept connections; a window appears in the tree),
 //! polled up to [`READY_WITHIN`]: a loaded machine may be slow, never wrong.
 //! No display number is ever guessed: another X server starting at the same
-//! moment (a second test run, a developer's own Xvfb) cannot take ours.
+//! moment (a second test run, a developer's own Xvfb) cannot take ours. What a
+//! desktop writes (screenshots it reads, the programs' error output) stays in a
+//! folder of its own; captures for people are published whole into
+//! [`artefacts_dir`], so two runs at once never read each other's files.
 
 #![allow(dead_code)]
 
@@ -24,11 +27,13 @@ pub const READY_WITHIN: Duration = Duration::from_mins(2);
 pub struct Desktop {
     pub display: String,
     children: Vec<Child>,
+    /// This desktop's own files: screenshots being read, programs' stderr.
+    files: tempfile::TempDir,
     /// The session bus address, once [`Desktop::start_session_bus`] ran.
     bus: Option<String>,
     /// The read end of Xvfb's `-displayfd` pipe, kept open so that a late
     /// write from Xvfb never meets a closed pipe.
-    _displayfd: Option<std::io::PipeReader>,
+    displayfd: Option<std::io::PipeReader>,
 }
 
 impl Desktop {
@@ -63,8 +68,9 @@ impl Desktop {
         let mut desktop = Self {
             display: String::new(),
             children: vec![child],
+            files: tempfile::tempdir().expect("desktop files"),
             bus: None,
-            _displayfd: None,
+            displayfd: None,
         };
         let (line, reader) = first_line(reader, READY_WITHIN);
         let number: u32 = match line.as_deref().map(str::trim).map(str::parse) {
@@ -75,7 +81,7 @@ impl Desktop {
             }
         };
         desktop.display = format!(":{number}");
-        desktop._displayfd = reader;
+        desktop.displayfd = reader;
         desktop
     }
 
@@ -115,14 +121,53 @@ impl Desktop {
     }
 
     /// Starts a long-running program on this display; it is killed on drop.
+    /// Its error output goes to a file that [`Desktop::logs`] reads.
     pub fn spawn(&mut self, mut cmd: Command) {
+        let program = Path::new(cmd.get_program()).file_name().map_or_else(
+            || "programme".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let log = self
+            .files
+            .path()
+            .join(format!("{}-{program}.log", self.children.len()));
         let child = cmd
             .env("DISPLAY", &self.display)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("program log"))
             .spawn()
-            .expect("spawn");
+            .unwrap_or_else(|e| {
+                panic!("{program} does not start ({e}): bash .ci/setup installs it")
+            });
         self.children.push(child);
+    }
+
+    /// Whether every program started with [`Desktop::spawn`] still runs.
+    pub fn all_running(&mut self) -> bool {
+        self.children
+            .iter_mut()
+            .all(|c| c.try_wait().is_ok_and(|status| status.is_none()))
+    }
+
+    /// What the programs started here wrote on their error output, for
+    /// failure messages.
+    pub fn logs(&self) -> String {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.files.path())
+            .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        names.retain(|p| p.extension().is_some_and(|x| x == "log"));
+        names.sort();
+        names
+            .iter()
+            .map(|p| {
+                format!(
+                    "--- {}\n{}",
+                    p.display(),
+                    std::fs::read_to_string(p).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Output of `xdotool ARGS` (empty on failure).
@@ -157,6 +202,26 @@ impl Desktop {
         Some((get("X")?, get("Y")?, get("WIDTH")?, get("HEIGHT")?))
     }
 
+    /// Whether some client owns the selection `name` on this display (a tray
+    /// host owns `_NET_SYSTEM_TRAY_S0` once it accepts icons).
+    pub fn selection_owned(&self, name: &str) -> bool {
+        use x11rb::protocol::xproto::ConnectionExt as _;
+        let Ok((conn, _)) = x11rb::connect(Some(&self.display)) else {
+            return false;
+        };
+        let Some(atom) = conn
+            .intern_atom(false, name.as_bytes())
+            .ok()
+            .and_then(|c| c.reply().ok())
+        else {
+            return false;
+        };
+        conn.get_selection_owner(atom.atom)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .is_some_and(|r| r.owner != x11rb::NONE)
+    }
+
     /// Whether a window is mapped and viewable (`xwininfo -id`).
     pub fn viewable(&self, window: &str) -> bool {
         self.command("xwininfo")
@@ -165,15 +230,25 @@ impl Desktop {
             .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("IsViewable"))
     }
 
-    /// The whole screen as a PNG at `path`.
-    pub fn screenshot(&self, path: &Path) {
+    /// The whole screen now, also published as `name` (a PNG file name) in
+    /// [`artefacts_dir`] for people to look at. The image is taken and read in
+    /// this desktop's own folder, then copied under a name of its own and
+    /// renamed: a capture there is always whole, whoever took it last.
+    pub fn screenshot(&self, name: &str) -> image::RgbImage {
+        let own = self.files.path().join(name);
         let status = self
             .command("import")
             .args(["-window", "root"])
-            .arg(path)
+            .arg(&own)
             .status()
             .expect("import (imagemagick)");
         assert!(status.success(), "import failed");
+        let image = image::open(&own).expect("screenshot").into_rgb8();
+        let shown = artefacts_dir().join(name);
+        let partial = shown.with_extension(format!("{}.partiel", std::process::id()));
+        std::fs::copy(&own, &partial).expect("copy capture");
+        std::fs::rename(&partial, &shown).expect("publish capture");
+        image
     }
 
     /// Names of all windows in the tree (`xwininfo -root -tree`).
