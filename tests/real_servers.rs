@@ -2,7 +2,7 @@
 //! started here on 127.0.0.1 (tests/support/external.rs): pyftpdlib for FTP and
 //! explicit FTPS, aiosmtpd for SMTP with STARTTLS, tinyproxy for the CONNECT
 //! proxy with Basic authentication. The same cases run against the peers
-//! written here in backup_ftp.rs, support_mail.rs and servers.rs; those peers
+//! written here in `backup_ftp.rs`, `support_mail.rs` and `servers.rs`; those peers
 //! also stage the faults (silence, drops, quotas) that these servers cannot.
 //!
 //! Certificates come from an authority made at test time; the workstation
@@ -157,7 +157,11 @@ fn backup_list_and_restore(security: FtpSecurity) {
     );
     let archive = report.archive.clone().expect("archive name");
     // Exactly the archive, under its final name, nothing partial left.
-    assert_eq!(world.files_at_site(), [archive.clone()], "{security:?}");
+    assert_eq!(
+        world.files_at_site(),
+        std::slice::from_ref(&archive),
+        "{security:?}"
+    );
     let on_disk = std::fs::metadata(world.site.join("sauvegardes").join(&archive))
         .expect("archive at the site")
         .len();

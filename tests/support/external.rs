@@ -96,24 +96,19 @@ fn start_python(args: &[&std::ffi::OsStr], log: &Path, what: &str) -> Process {
         .recv_timeout(READY_WITHIN)
         .ok()
         .and_then(|l| l.trim().parse::<u16>().ok());
-    let mut process = Process {
+    let process = Process {
         child,
         _stdin: stdin,
-        port: 0,
+        port: port.unwrap_or(0),
     };
-    match port {
-        Some(port) => {
-            process.port = port;
-            process
-        }
-        None => {
-            drop(process);
-            panic!(
-                "{what} did not start within {READY_WITHIN:?}: {}",
-                std::fs::read_to_string(log).unwrap_or_default()
-            );
-        }
+    if port.is_none() {
+        drop(process);
+        panic!(
+            "{what} did not start within {READY_WITHIN:?}: {}",
+            std::fs::read_to_string(log).unwrap_or_default()
+        );
     }
+    process
 }
 
 // ---------------------------------------------------------------------------

@@ -129,22 +129,16 @@ impl TestCert {
     /// files into `dir`, for servers written elsewhere: (certificate, key).
     pub fn write_pem_files(&self, dir: &Path) -> (PathBuf, PathBuf) {
         let cert = dir.join("serveur-cert.pem");
-        let chain: String = self
-            .chain
-            .iter()
-            .map(|der| {
-                let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
-                let lines: Vec<&str> = body
-                    .as_bytes()
-                    .chunks(64)
-                    .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
-                    .collect();
-                format!(
-                    "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
-                    lines.join("\n")
-                )
-            })
-            .collect();
+        let mut chain = String::new();
+        for der in &self.chain {
+            let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+            chain.push_str("-----BEGIN CERTIFICATE-----\n");
+            for line in body.as_bytes().chunks(64) {
+                chain.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+                chain.push('\n');
+            }
+            chain.push_str("-----END CERTIFICATE-----\n");
+        }
         std::fs::write(&cert, chain).expect("write certificate PEM");
         let key = dir.join("serveur-cle.pem");
         std::fs::write(&key, &self.key_pem).expect("write key PEM");
