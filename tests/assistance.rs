@@ -1,10 +1,11 @@
 //! Assistance mode end to end: support's code generator (the real
-//! `assistance-code` program, built by `cargo test` or
-//! `cargo build --example assistance-code`) prints a code from a copy of the
-//! installation's data folder, and the library accepts it on the workstation.
+//! `assistance-code` program, built by `cargo build --examples`, which
+//! `.ci/run` does) prints a code from a copy of the installation's data
+//! folder, and the library accepts it on the workstation.
 //!
 //! When the program has not been built (for example `cargo test --test
-//! assistance` alone), the tests that need it say so and pass without it.
+//! assistance` alone), the tests that need it fail and say how to build it:
+//! a test that passes without doing its work would prove nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,26 +16,24 @@ use iea_maintenance::home::Home;
 use iea_maintenance::installation::{self, Installation};
 use iea_maintenance::service::persist::PersistedState;
 
-/// `target/<profile>/examples/assistance-code`, beside the folder of this test.
-fn generator() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let profile_dir = exe.parent()?.parent()?;
+/// `target/<profile>/examples/assistance-code`, beside the folder of this
+/// test; fails the test when it is missing.
+fn generator() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile> above the test executable");
     let path = profile_dir
         .join("examples")
         .join(format!("assistance-code{}", std::env::consts::EXE_SUFFIX));
-    path.is_file().then_some(path)
-}
-
-/// The generator, or `None` with the reason printed.
-fn generator_or_skip() -> Option<PathBuf> {
-    let found = generator();
-    if found.is_none() {
-        eprintln!(
-            "test ignoré : le programme assistance-code n'est pas construit \
-             (lancez `cargo build --example assistance-code` ou `cargo test`)"
-        );
-    }
-    found
+    assert!(
+        path.is_file(),
+        "le générateur de codes du support est introuvable ({}) : construisez-le avec \
+         `cargo build --examples` (`.ci/run` le fait) avant de lancer ces tests",
+        path.display()
+    );
+    path
 }
 
 fn run(program: &Path, args: &[&str]) -> Output {
@@ -80,9 +79,7 @@ fn workstation() -> (tempfile::TempDir, Home) {
 
 #[test]
 fn support_codes_switch_assistance_mode_on_and_off() {
-    let Some(program) = generator_or_skip() else {
-        return;
-    };
+    let program = generator();
     let (dir, home) = workstation();
     let root = dir.path().to_str().expect("utf-8 path");
     let day = NaiveDate::from_ymd_opt(2026, 3, 10).expect("date");
@@ -137,9 +134,7 @@ fn support_codes_switch_assistance_mode_on_and_off() {
 
 #[test]
 fn the_generator_creates_nothing_and_explains_in_french() {
-    let Some(program) = generator_or_skip() else {
-        return;
-    };
+    let program = generator();
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().to_str().expect("utf-8 path");
     let listing = || {

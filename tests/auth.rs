@@ -7,7 +7,6 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use iea_maintenance::config::{Config, ConnectionKind, ConnectionMode};
 use iea_maintenance::connection::auth::{
@@ -288,15 +287,13 @@ fn server_errors_are_unreachable_and_retries_back_off() {
     assert_eq!(kinds, ["unreachable", "connected"]);
 }
 
+/// How long this takes (the budget of one call, 10 s in Normal mode) is
+/// measured by the `time_limits` benchmark, beside curl waiting as long.
 #[test]
-fn silent_server_is_unreachable_within_the_budget_of_one_call() {
+fn silent_server_is_unreachable_with_no_answer_in_time() {
     let silent = SilentListener::start();
     let ws = Workstation::new(ConnectionMode::Normal, &silent.http_url(), None);
-    let start = Instant::now();
     let state = authenticate_now(&ws.home).expect("done");
-    let elapsed = start.elapsed();
-    eprintln!("silent authentication server, Normal mode: {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(11), "{elapsed:?}");
     assert_eq!(state.connection.key(), "unreachable");
     assert!(
         state

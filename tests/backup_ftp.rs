@@ -523,8 +523,9 @@ fn a_connection_cut_during_the_upload_leaves_nothing_behind() {
 }
 
 /// A server that accepts the connection and never says a word ends in
-/// Unreachable "pas de réponse", bounded by the greeting's time limit rather
-/// than by the system's.
+/// Unreachable "pas de réponse": the greeting's time limit ran out, not the
+/// system's. How long that takes is measured by the `time_limits` benchmark,
+/// beside curl waiting as long.
 fn silent_server_is_unreachable(security: FtpSecurity) {
     let world = World::new();
     let options = FtpOptions {
@@ -533,9 +534,7 @@ fn silent_server_is_unreachable(security: FtpSecurity) {
     };
     let server = world.server_for(security, options);
     let settings = world.settings(&server, security, "/");
-    let started = Instant::now();
     let error = world.connect(&settings).expect_err("silence");
-    let elapsed = started.elapsed();
     match &error {
         DestinationError::Unreachable { host, port, detail } => {
             assert_eq!(host, "127.0.0.1");
@@ -545,14 +544,10 @@ fn silent_server_is_unreachable(security: FtpSecurity) {
         other => panic!("{security:?}: expected Unreachable, got {other:?}"),
     }
     assert!(error.is_unavailable());
-    assert!(
-        elapsed < Duration::from_secs(25),
-        "{security:?}: {elapsed:?}"
-    );
 }
 
 #[test]
-fn a_silent_server_is_unreachable_in_bounded_time() {
+fn a_silent_server_is_unreachable() {
     // The three waits run side by side: the test takes one time limit.
     std::thread::scope(|scope| {
         for security in [

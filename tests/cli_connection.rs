@@ -6,7 +6,6 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
 use support::https::{SilentListener, TestCa, TestServer, answers, loopback_cert};
 
@@ -94,7 +93,7 @@ fn servers_test_passes_over_https_and_prints_the_protocol_json() {
 }
 
 #[test]
-fn servers_test_against_a_silent_server_returns_within_the_mode_timeout() {
+fn servers_test_against_a_silent_server_says_no_answer_in_time() {
     let home = tempfile::tempdir().expect("home");
     let silent = SilentListener::start();
     let url = silent.http_url();
@@ -106,15 +105,10 @@ fn servers_test_against_a_silent_server_returns_within_the_mode_timeout() {
         &format!("{url}/authentifier/1.0/"),
         None,
     );
-    let started = Instant::now();
+    // How long it takes (Normal mode: 10 s for a request, the three addresses
+    // tested together) is measured by the `time_limits` benchmark.
     let o = run(home.path(), &["servers", "test", "--json"]);
-    let elapsed = started.elapsed();
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    // Normal mode: 10 s for a request; the three addresses are tested together.
-    assert!(
-        elapsed < Duration::from_secs(12),
-        "took {elapsed:?}, more than the mode's timeout"
-    );
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     for r in json["results"].as_array().expect("results") {
         assert_eq!(r["ok"], false, "{r}");

@@ -10,7 +10,6 @@ mod support;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -23,7 +22,7 @@ use iea_maintenance::jobs::{Cancel, NoProgress};
 use iea_maintenance::messages;
 use iea_maintenance::secrets::{KEY_FILE_NAME, SecretKey};
 use iea_maintenance::support as mail_support;
-use iea_maintenance::support::{AddressRole, SEND_TIMEOUT, SmtpStep, SupportError, SupportRequest};
+use iea_maintenance::support::{AddressRole, SmtpStep, SupportError, SupportRequest};
 
 use support::https::{TestCa, loopback_cert, unused_port};
 use support::smtp::{Received, SmtpOptions, SmtpServer, SmtpTls};
@@ -520,12 +519,14 @@ fn a_wrong_password_is_an_authentication_error() {
     assert!(server.messages().is_empty());
 }
 
+/// The refusal is told apart from a time-out (`timed_out: false`): it does
+/// not wait for the time limit. How long it takes is measured by the
+/// `time_limits` benchmark, beside a plain TCP connection refused alike.
 #[test]
-fn nothing_listening_is_a_connection_error_within_the_time_limit() {
+fn nothing_listening_is_a_connection_error_not_a_time_out() {
     let (_dir, home) = home();
     configure(&home, unused_port(), MailSecurity::None, |_| {});
     let request = mail_support::compose(&home).expect("compose");
-    let started = Instant::now();
     let err = mail_support::send(&home, &request).expect_err("nobody there");
     assert!(
         matches!(
@@ -537,8 +538,6 @@ fn nothing_listening_is_a_connection_error_within_the_time_limit() {
         ),
         "{err:?}"
     );
-    // A bound, not a measurement: the refusal must not wait for the time limit.
-    assert!(started.elapsed() < SEND_TIMEOUT, "{:?}", started.elapsed());
     assert_eq!(
         messages::support_error(&err).title,
         "Serveur d'envoi injoignable"

@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// How often blocked reads look at the stop flag.
@@ -114,6 +115,7 @@ pub enum Validity {
 pub struct TestCert {
     chain: Vec<CertificateDer<'static>>,
     key_der: Vec<u8>,
+    key_pem: String,
     pem: String,
 }
 
@@ -121,6 +123,26 @@ impl TestCert {
     /// The certificate, PEM.
     pub fn pem(&self) -> &str {
         &self.pem
+    }
+
+    /// Writes the certificate (followed by its authority) and its key as PEM
+    /// files into `dir`, for servers written elsewhere: (certificate, key).
+    pub fn write_pem_files(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        let cert = dir.join("serveur-cert.pem");
+        let mut chain = String::new();
+        for der in &self.chain {
+            let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+            chain.push_str("-----BEGIN CERTIFICATE-----\n");
+            for line in body.as_bytes().chunks(64) {
+                chain.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+                chain.push('\n');
+            }
+            chain.push_str("-----END CERTIFICATE-----\n");
+        }
+        std::fs::write(&cert, chain).expect("write certificate PEM");
+        let key = dir.join("serveur-cle.pem");
+        std::fs::write(&key, &self.key_pem).expect("write key PEM");
+        (cert, key)
     }
 
     /// A rustls server configuration presenting this certificate (HTTP/1.1).
@@ -169,6 +191,7 @@ pub fn issue(ca: &TestCa, names: &[&str], validity: Validity) -> TestCert {
         pem: cert.pem(),
         chain: vec![cert.der().clone(), ca.der()],
         key_der: key.serialize_der(),
+        key_pem: key.serialize_pem(),
     }
 }
 

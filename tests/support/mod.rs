@@ -1,6 +1,8 @@
-//! Helpers shared by the integration tests: loopback peers, throw-away desktops.
+//! Helpers shared by the integration tests: loopback peers written here, servers
+//! written elsewhere, throw-away desktops.
 
 pub mod desktop;
+pub mod external;
 pub mod ftp;
 pub mod https;
 pub mod proxy;
