@@ -7,6 +7,40 @@ pub mod persist;
 pub mod scheduler;
 pub mod state;
 
+/// The centre's screens the service opens, by their `--screen` names. The service
+/// names them without the GUI (it never links the centre's code); a test in
+/// `ui` checks that every name here opens a screen.
+pub mod screens {
+    /// "Accueil".
+    pub const ACCUEIL: &str = "accueil";
+    /// "Paramètres de connexion".
+    pub const CONNEXION: &str = "connexion";
+    /// "Configurer les chemins de l'application".
+    pub const CHEMINS: &str = "chemins";
+    /// "Demande d'assistance à distance".
+    pub const SUPPORT: &str = "support";
+    /// "Mode assistance".
+    pub const ASSISTANCE: &str = "assistance";
+    /// "Changer de base de données".
+    pub const BASE: &str = "base";
+    /// "À propos du Tiers de confiance".
+    pub const A_PROPOS: &str = "a-propos";
+    /// "Sauvegarder / Restaurer".
+    pub const SAUVEGARDES: &str = "sauvegardes";
+
+    /// Every screen the service may open.
+    pub const ALL: [&str; 8] = [
+        ACCUEIL,
+        CONNEXION,
+        CHEMINS,
+        SUPPORT,
+        ASSISTANCE,
+        BASE,
+        A_PROPOS,
+        SAUVEGARDES,
+    ];
+}
+
 use crate::config::Config;
 use crate::home::Home;
 use crate::store::Store;

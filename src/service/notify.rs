@@ -5,6 +5,7 @@
 use crate::service::actions;
 use crate::service::auth_loop::helping_screen;
 use crate::service::persist::PersistedState;
+use crate::service::screens;
 use crate::service::state::{Capabilities, ServiceInputs, tray_view};
 
 /// Shows the notification for `state` on a small thread (waiting for the click).
@@ -58,7 +59,7 @@ pub fn backup_late(line: &str) {
             match shown {
                 Ok(handle) => handle.wait_for_action(|action| {
                     if action == "default" {
-                        let _ = actions::spawn_centre(crate::ui::ScreenId::Sauvegardes.slug());
+                        let _ = actions::spawn_centre(screens::SAUVEGARDES);
                     }
                 }),
                 Err(e) => tracing::info!(error = %e, "notification non affichée"),

@@ -292,7 +292,9 @@ fn on_menu(id: &str) {
 
 /// A later start of the service asked for something: today, to open the centre.
 fn on_request(request: &str) {
-    let screen = request.strip_prefix("centre ").unwrap_or("accueil");
+    let screen = request
+        .strip_prefix("centre ")
+        .unwrap_or(crate::service::screens::ACCUEIL);
     if let Err(e) = actions::spawn_centre(screen) {
         tracing::warn!(error = %e, "ouverture du centre impossible");
     }
