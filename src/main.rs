@@ -992,7 +992,7 @@ fn run_close_year(
         {
             eprintln!(
                 "Pour fermer la session interrompue de {} : iea-maintenance sessions disconnect {}",
-                s.who(),
+                messages::session_who(s),
                 s.id
             );
         }
@@ -1326,7 +1326,7 @@ fn backup_list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
         match e.state.last_outcome {
             Some(outcome) => println!(
                 "  dernier résultat : {}{}",
-                outcome.label(),
+                messages::outcome_label(outcome),
                 e.state
                     .last_reason
                     .as_deref()
@@ -1485,7 +1485,7 @@ fn run_sessions(home: &Home, cmd: &SessionsCmd) -> anyhow::Result<ExitCode> {
                     println!(
                         "{} : {} depuis {}, dernier signe de vie {} — {}",
                         s.id,
-                        s.who(),
+                        messages::session_who(s),
                         s.started_at,
                         s.heartbeat_at,
                         if s.active {
@@ -1500,7 +1500,7 @@ fn run_sessions(home: &Home, cmd: &SessionsCmd) -> anyhow::Result<ExitCode> {
         }
         SessionsCmd::Disconnect { id } => match sessions::disconnect(&store, *id, now) {
             Ok(session) => {
-                tracing::info!(session = id, who = %session.who(), "session interrompue fermée");
+                tracing::info!(session = id, who = %messages::session_who(&session), "session interrompue fermée");
                 println!("{}", messages::session_closed(&session));
                 Ok(ExitCode::SUCCESS)
             }

@@ -942,7 +942,7 @@ impl Facts {
                         r,
                         "  {} ({}{}) : {}, {}, {}, périodes {} à {}",
                         d.name,
-                        d.state.label(),
+                        messages::dossier_state_label(d.state),
                         if d.archived { ", archivé" } else { "" },
                         count(d.employers, "employeur", "employeurs"),
                         count(d.employees, "salarié", "salariés"),

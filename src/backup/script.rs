@@ -33,15 +33,6 @@ pub enum FrequencyUnit {
 impl FrequencyUnit {
     /// Every unit, in the order of the drop-down list.
     pub const ALL: [Self; 3] = [Self::Jours, Self::Semaines, Self::Mois];
-
-    /// The words of the drop-down list.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Jours => "Jour(s)",
-            Self::Semaines => "Semaine(s)",
-            Self::Mois => "Mois",
-        }
-    }
 }
 
 /// "Tous les `every` `unit`".
@@ -68,15 +59,6 @@ pub enum FtpSecurity {
 impl FtpSecurity {
     /// Every choice, in the order of the form.
     pub const ALL: [Self; 3] = [Self::Explicit, Self::Implicit, Self::Plain];
-
-    /// The words of the form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Explicit => "FTPS explicite",
-            Self::Implicit => "FTPS implicite",
-            Self::Plain => "FTP non chiffré",
-        }
-    }
 
     /// The usual port of the choice.
     pub fn default_port(self) -> u16 {
@@ -186,15 +168,6 @@ pub enum DestinationKind {
 impl DestinationKind {
     /// Every kind, in the order of the form.
     pub const ALL: [Self; 3] = [Self::Folder, Self::Removable, Self::Ftp];
-
-    /// The words of the form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Folder => "Dossier local ou réseau",
-            Self::Removable => "Support amovible (clé USB, disque externe)",
-            Self::Ftp => "Site distant (FTP)",
-        }
-    }
 }
 
 /// A backup script, validated.
@@ -230,15 +203,6 @@ pub enum RunOutcome {
 }
 
 impl RunOutcome {
-    /// "OK", "avertissement", "échec".
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Ok => "OK",
-            Self::Avertissement => "avertissement",
-            Self::Echec => "échec",
-        }
-    }
-
     /// The text stored in the run journal (`backup_runs.outcome`).
     pub fn code(self) -> &'static str {
         match self {

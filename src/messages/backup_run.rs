@@ -144,10 +144,7 @@ pub fn restore_error(e: &crate::backup::restore::RestoreError) -> Explanation {
             x
         }
         E::Connected { sessions } => {
-            let names: Vec<String> = sessions
-                .iter()
-                .map(crate::store::sessions::SessionInfo::who)
-                .collect();
+            let names: Vec<String> = sessions.iter().map(super::session_who).collect();
             Explanation {
                 title: "Restauration impossible : la base est utilisée".to_owned(),
                 what: format!(
@@ -328,7 +325,7 @@ where
         (Some(at), Some(outcome)) => format!(
             "Dernière exécution le {} : {}",
             at.format("%d/%m/%Y à %H:%M"),
-            outcome.label()
+            super::outcome_label(outcome)
         ),
         (Some(at), None) => format!("Dernière exécution le {}", at.format("%d/%m/%Y à %H:%M")),
         (None, _) => "Jamais exécuté".to_owned(),

@@ -12,11 +12,47 @@ use super::{Explanation, explain, io_error};
 use crate::backup::book::BookError;
 use crate::backup::draft::ScriptProblem;
 use crate::backup::schedule::{DateAnomaly, Staleness};
-use crate::backup::script::{Frequency, FrequencyUnit};
+use crate::backup::script::{DestinationKind, Frequency, FrequencyUnit, FtpSecurity, RunOutcome};
 
 /// The next step of "Date de sauvegarde incorrecte", as in the practical guide
 /// ("actualisez la date, puis enregistrez").
 pub const REFRESH_THEN_SAVE: &str = "Cliquez sur « Actualiser la date », puis sur « Enregistrer ».";
+
+/// A unit of the frequency, as the form's drop-down list says it.
+pub fn frequency_unit_label(unit: FrequencyUnit) -> &'static str {
+    match unit {
+        FrequencyUnit::Jours => "Jour(s)",
+        FrequencyUnit::Semaines => "Semaine(s)",
+        FrequencyUnit::Mois => "Mois",
+    }
+}
+
+/// A kind of destination, as the form's choice says it.
+pub fn destination_kind_label(kind: DestinationKind) -> &'static str {
+    match kind {
+        DestinationKind::Folder => "Dossier local ou réseau",
+        DestinationKind::Removable => "Support amovible (clé USB, disque externe)",
+        DestinationKind::Ftp => "Site distant (FTP)",
+    }
+}
+
+/// A choice of FTP security, as the form says it.
+pub fn ftp_security_label(security: FtpSecurity) -> &'static str {
+    match security {
+        FtpSecurity::Explicit => "FTPS explicite",
+        FtpSecurity::Implicit => "FTPS implicite",
+        FtpSecurity::Plain => "FTP non chiffré",
+    }
+}
+
+/// What a run came to, in a word: "OK", "avertissement", "échec".
+pub fn outcome_label(outcome: RunOutcome) -> &'static str {
+    match outcome {
+        RunOutcome::Ok => "OK",
+        RunOutcome::Avertissement => "avertissement",
+        RunOutcome::Echec => "échec",
+    }
+}
 
 /// The short sentence shown next to a field of the script form.
 pub fn script_problem(p: &ScriptProblem) -> String {

@@ -134,9 +134,12 @@ pub fn nobody_connected_detail(sessions: &[SessionInfo]) -> String {
         .iter()
         .map(|s| {
             if s.active {
-                s.who()
+                super::session_who(s)
             } else {
-                format!("{} (session interrompue, à déconnecter)", s.who())
+                format!(
+                    "{} (session interrompue, à déconnecter)",
+                    super::session_who(s)
+                )
             }
         })
         .collect();

@@ -40,7 +40,7 @@ use crate::diagnostics::{
 };
 use crate::fsutil::human_size;
 use crate::home::HomeError;
-use crate::jobs::{JobError, Phase};
+use crate::jobs::{JobError, JobKind, Phase};
 use crate::store::StoreError;
 
 /// An error or a diagnosis in plain French.
@@ -259,6 +259,14 @@ fn store_details(system: &str, e: &StoreError) -> String {
         technical
     } else {
         format!("Erreur système : {system}\n{technical}")
+    }
+}
+
+/// A dossier's state as the centre and the support report say it.
+pub fn dossier_state_label(state: crate::store::DossierState) -> &'static str {
+    match state {
+        crate::store::DossierState::Production => "Production",
+        crate::store::DossierState::Simulation => "Simulation",
     }
 }
 
@@ -641,6 +649,17 @@ fn capitalized(s: &str) -> String {
     })
 }
 
+/// The French name of a kind of job, as a sentence's subject ("une sauvegarde").
+pub fn job_kind(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Demo => "la création de la base de démonstration",
+        JobKind::StoreSwitch => "le changement de base de données",
+        JobKind::Backup => "une sauvegarde",
+        JobKind::Restore => "une restauration",
+        JobKind::Closing => "une clôture d'exercice",
+    }
+}
+
 /// A job error in French.
 pub fn job_error(e: &JobError) -> Explanation {
     match e {
@@ -649,11 +668,11 @@ pub fn job_error(e: &JobError) -> Explanation {
             match holder_pid {
                 Some(pid) => format!(
                     "{} est déjà en cours (processus {pid}).",
-                    capitalized(kind.label())
+                    capitalized(job_kind(*kind))
                 ),
                 None => format!(
                     "{} est déjà en cours sur ce poste.",
-                    capitalized(kind.label())
+                    capitalized(job_kind(*kind))
                 ),
             },
             "Deux opérations de ce type en même temps pourraient mélanger leurs données : la \

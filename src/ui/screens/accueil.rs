@@ -326,7 +326,7 @@ fn dossiers_ui(ui: &mut egui::Ui, s: &StoreSummary) {
             ui.end_row();
             for d in &s.dossiers {
                 ui.label(d.name.as_str());
-                ui.label(d.state.label());
+                ui.label(messages::dossier_state_label(d.state));
                 ui.label(if d.archived { "Oui" } else { "Non" });
                 ui.label(format!(
                     "{} / {}",

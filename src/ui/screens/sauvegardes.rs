@@ -491,7 +491,7 @@ fn facts_ui(
     ui.label(messages::schedule_line(script));
     ui.label(format!(
         "Destination : {} — {}",
-        script.destination.kind().label(),
+        messages::destination_kind_label(script.destination.kind()),
         script.destination.describe()
     ));
     if let Some(until) = state.postponed_until
@@ -641,10 +641,14 @@ fn form_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, editor: &mut Editor) -> bool {
                 ui.add(egui::TextEdit::singleline(&mut editor.draft.every).desired_width(50.0))
                     .labelled_by(label.id);
                 egui::ComboBox::from_id_salt("script-unite")
-                    .selected_text(editor.draft.unit.label())
+                    .selected_text(messages::frequency_unit_label(editor.draft.unit))
                     .show_ui(ui, |ui| {
                         for unit in FrequencyUnit::ALL {
-                            ui.selectable_value(&mut editor.draft.unit, unit, unit.label());
+                            ui.selectable_value(
+                                &mut editor.draft.unit,
+                                unit,
+                                messages::frequency_unit_label(unit),
+                            );
                         }
                     })
                     .response
@@ -691,7 +695,11 @@ fn form_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, editor: &mut Editor) -> bool {
         ui.set_width(ui.available_width());
         ui.label(RichText::new("Destination").strong());
         for kind in DestinationKind::ALL {
-            ui.radio_value(&mut editor.draft.kind, kind, kind.label());
+            ui.radio_value(
+                &mut editor.draft.kind,
+                kind,
+                messages::destination_kind_label(kind),
+            );
         }
         ui.add_space(6.0);
         match editor.draft.kind {
@@ -901,7 +909,11 @@ fn ftp_ui(ui: &mut egui::Ui, editor: &mut Editor) {
             ui.label("Sécurité");
             ui.vertical(|ui| {
                 for security in FtpSecurity::ALL {
-                    ui.radio_value(&mut editor.draft.ftp_security, security, security.label());
+                    ui.radio_value(
+                        &mut editor.draft.ftp_security,
+                        security,
+                        messages::ftp_security_label(security),
+                    );
                 }
                 if editor.draft.ftp_security == FtpSecurity::Plain {
                     ui.label(
