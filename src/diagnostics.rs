@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::store::{
     APPLICATION_ID, SCHEMA_VERSION, Store, StoreError, is_network_path, size_on_disk,
@@ -239,7 +239,7 @@ pub enum Finding {
 }
 
 /// Classes of system errors, so they can be worded in French.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SystemError {
     /// No such file or folder.

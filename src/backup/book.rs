@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::script::{BackupScript, MAX_EVERY, MAX_NAME_CHARS, ScriptEntry, ScriptState};
+use crate::diagnostics::SystemError;
 use crate::fsutil;
 use crate::home::Home;
 
@@ -75,6 +76,96 @@ pub enum BookError {
     },
     /// Another script already has that name (names are compared without case).
     #[error("another backup script is already named {name}")]
+    DuplicateName {
+        /// The name refused.
+        name: String,
+    },
+}
+
+impl BookError {
+    /// The error as a fact that can be kept and said again later.
+    pub fn fault(&self) -> BookFault {
+        use BookFaultKind as K;
+        let kind = match self {
+            Self::Read { path, source } => K::Read {
+                path: path.clone(),
+                system: SystemError::of(source),
+            },
+            Self::Syntax { path, line, detail } => K::Syntax {
+                path: path.clone(),
+                line: *line,
+                detail: detail.clone(),
+            },
+            Self::Write { path, source } => K::Write {
+                path: path.clone(),
+                system: SystemError::of(source),
+            },
+            Self::Lock { path, source } => K::Lock {
+                path: path.clone(),
+                system: SystemError::of(source),
+            },
+            Self::NotFound { name } => K::NotFound { name: name.clone() },
+            Self::DuplicateName { name } => K::DuplicateName { name: name.clone() },
+        };
+        BookFault {
+            kind,
+            technical: self.to_string(),
+        }
+    }
+}
+
+/// A [`BookError`] kept as facts (in a closing's prerequisites): the same cases
+/// with the system error classified, and the program's own message as text for
+/// the technical details. `messages` says it in French.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookFault {
+    /// What went wrong, with its parameters.
+    #[serde(flatten)]
+    pub kind: BookFaultKind,
+    /// The program's own message (in English), for the technical details.
+    pub technical: String,
+}
+
+/// The cases of [`BookError`], each with what its French needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum BookFaultKind {
+    /// [`BookError::Read`].
+    Read {
+        /// The scripts file.
+        path: PathBuf,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`BookError::Syntax`].
+    Syntax {
+        /// The scripts file.
+        path: PathBuf,
+        /// The 1-based line of the problem, when it is known.
+        line: Option<usize>,
+        /// What is wrong.
+        detail: String,
+    },
+    /// [`BookError::Write`].
+    Write {
+        /// The scripts file.
+        path: PathBuf,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`BookError::Lock`].
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`BookError::NotFound`].
+    NotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// [`BookError::DuplicateName`].
     DuplicateName {
         /// The name refused.
         name: String,

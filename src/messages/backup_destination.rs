@@ -10,8 +10,8 @@
 //! [`destination_access_error`] is for listing, fetching and verifying, where
 //! nothing waits. The errors carry no password, so none can appear here.
 
-use super::{Explanation, explain, io_error};
-use crate::backup::destination::DestinationError;
+use super::{Explanation, explain, system_error};
+use crate::backup::destination::{DestinationError, DestinationFault, DestinationFaultKind};
 
 /// The title of every "the place cannot be used for now" error.
 pub const TITLE_LOCATION_UNAVAILABLE: &str = "Emplacement indisponible";
@@ -36,16 +36,29 @@ const KEEP_A_COPY: &str = "Dans tous les cas, gardez aussi une copie de vos sauv
 /// A destination error in French, for a run: when the place is unavailable,
 /// says that the verified backup waits on this computer for it.
 pub fn destination_error(e: &DestinationError) -> Explanation {
-    explain_destination(e, true)
+    explain_destination(&e.fault(), true)
 }
 
 /// A destination error in French, for listing, fetching or verifying the
 /// backups kept there (nothing waits for delivery then).
 pub fn destination_access_error(e: &DestinationError) -> Explanation {
-    explain_destination(e, false)
+    explain_destination(&e.fault(), false)
 }
 
-fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
+/// A destination error kept as a fact, in French, as [`destination_error`] says
+/// it for a run.
+pub fn destination_fault(f: &DestinationFault) -> Explanation {
+    explain_destination(f, true)
+}
+
+/// A destination error kept as a fact, in French, as
+/// [`destination_access_error`] says it for listing, fetching or verifying.
+pub fn destination_access_fault(f: &DestinationFault) -> Explanation {
+    explain_destination(f, false)
+}
+
+fn explain_destination(f: &DestinationFault, run: bool) -> Explanation {
+    use DestinationFaultKind as K;
     let why_unavailable = if run {
         KEPT_FOR_DELIVERY
     } else {
@@ -56,9 +69,9 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
     } else {
         PREVIOUS_UNTOUCHED
     };
-    let technical = format!("Message technique : {e}");
-    match e {
-        DestinationError::Missing { what } => explain(
+    let technical = format!("Message technique : {}", f.technical);
+    match &f.kind {
+        K::Missing { what } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Le dossier de sauvegarde « {what} » est introuvable : il a été renommé, \
@@ -74,7 +87,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             ),
             format!("Emplacement : {what}\n{technical}"),
         ),
-        DestinationError::VolumeAbsent { label } => explain(
+        K::VolumeAbsent { label } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Le support amovible « {label} » (clé USB ou disque externe) n'est pas branché \
@@ -91,7 +104,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             ),
             format!("Support : {label}\n{technical}"),
         ),
-        DestinationError::PermissionDenied { what } => explain(
+        K::PermissionDenied { what } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Accès refusé : votre session n'a pas le droit d'écrire dans « {what} » \
@@ -106,10 +119,10 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             ),
             format!(
                 "Emplacement : {what}\nErreur système : {}\n{technical}",
-                super::system_error(crate::diagnostics::SystemError::PermissionDenied)
+                system_error(crate::diagnostics::SystemError::PermissionDenied)
             ),
         ),
-        DestinationError::Full { what } => explain(
+        K::Full { what } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "L'emplacement « {what} » est plein : la sauvegarde n'a pas pu y être copiée \
@@ -124,10 +137,10 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             ),
             format!(
                 "Emplacement : {what}\nErreur système : {}\n{technical}",
-                super::system_error(crate::diagnostics::SystemError::StorageFull)
+                system_error(crate::diagnostics::SystemError::StorageFull)
             ),
         ),
-        DestinationError::Unreachable { host, port, detail } => explain(
+        K::Unreachable { host, port, detail } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Le site FTP {host} (port {port}) n'a pas pu être joint : nom de serveur \
@@ -140,7 +153,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              informaticien en lui donnant les détails ci-dessous.",
             format!("Site : {host}:{port}\nDétail : {detail}\n{technical}"),
         ),
-        DestinationError::LoginRefused { user } => explain(
+        K::LoginRefused { user } => explain(
             "Identification refusée",
             format!("Le site FTP a refusé l'utilisateur « {user} » ou son mot de passe."),
             why_failed,
@@ -149,7 +162,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              hébergeur ou à votre informaticien.",
             format!("Utilisateur : {user}\n{technical}"),
         ),
-        DestinationError::Tls { detail } => explain(
+        K::Tls { detail } => explain(
             "Liaison sécurisée impossible",
             "La liaison chiffrée (FTPS) avec le site FTP n'a pas pu être établie : son \
              certificat n'est pas reconnu, a expiré ou a été établi pour un autre nom, ou le \
@@ -168,7 +181,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              indiquez-le dans les paramètres de connexion.",
             format!("Détail : {detail}\n{technical}"),
         ),
-        DestinationError::Protocol { detail } => explain(
+        K::Protocol { detail } => explain(
             "Site FTP en erreur",
             "Le site FTP a donné une réponse inattendue et l'échange a été interrompu.",
             why_failed,
@@ -176,7 +189,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              ou votre informaticien en lui donnant les détails ci-dessous.",
             format!("Réponse du serveur : {detail}\n{technical}"),
         ),
-        DestinationError::Secret => explain(
+        K::Secret => explain(
             "Mot de passe enregistré illisible",
             "Le mot de passe du site FTP enregistré dans le script de sauvegarde ne peut plus \
              être déchiffré : la clé de chiffrement de ce poste a changé.",
@@ -185,7 +198,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              puis enregistrez.",
             technical,
         ),
-        DestinationError::Mismatch { what, detail } => explain(
+        K::Mismatch { what, detail } => explain(
             "Copie de sauvegarde incorrecte",
             format!(
                 "La copie relue à l'emplacement « {what} » ne correspond pas à la sauvegarde \
@@ -203,21 +216,21 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              autre emplacement et parlez-en à votre informaticien.",
             format!("Emplacement : {what}\nDétail : {detail}\n{technical}"),
         ),
-        DestinationError::Io { what, source } => explain(
+        K::Io { what, system } => explain(
             "Erreur d'accès à l'emplacement",
             format!(
                 "Impact emploi n'a pas pu utiliser « {what} ». {}",
-                io_error(source)
+                system_error(*system)
             ),
             why_failed,
             "Recommencez. Si le problème persiste, contactez votre informaticien en lui \
              donnant les détails ci-dessous.",
             format!(
                 "Emplacement : {what}\nErreur système : {}\n{technical}",
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        DestinationError::Cancelled => explain(
+        K::Cancelled => explain(
             "Opération annulée",
             "L'opération a été annulée à votre demande.",
             "La copie en cours a été abandonnée et supprimée ; les sauvegardes déjà présentes \

@@ -8,8 +8,8 @@ use std::fmt::Display;
 
 use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
-use super::{Explanation, explain, io_error};
-use crate::backup::book::BookError;
+use super::{Explanation, explain, system_error};
+use crate::backup::book::{BookError, BookFault, BookFaultKind};
 use crate::backup::draft::ScriptProblem;
 use crate::backup::schedule::{DateAnomaly, Staleness};
 use crate::backup::script::{DestinationKind, Frequency, FrequencyUnit, FtpSecurity, RunOutcome};
@@ -106,14 +106,20 @@ const TODO_RIGHTS: &str = "Vérifiez qu'il reste de la place sur le disque et qu
 
 /// An error of the scripts file (`sauvegardes.toml`) in French.
 pub fn book_error(e: &BookError) -> Explanation {
-    let technical = format!("Message technique : {e}");
-    match e {
-        BookError::Read { path, source } => explain(
+    book_fault(&e.fault())
+}
+
+/// A scripts-file error kept as a fact, in French.
+pub fn book_fault(f: &BookFault) -> Explanation {
+    use BookFaultKind as K;
+    let technical = format!("Message technique : {}", f.technical);
+    match &f.kind {
+        K::Read { path, system } => explain(
             "Scripts de sauvegarde illisibles",
             format!(
                 "Le fichier des scripts de sauvegarde « {} » n'a pas pu être lu. {}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
             WHY_BOOK,
             "Vérifiez que votre session a accès à ce fichier ; sinon, contactez votre \
@@ -121,10 +127,10 @@ pub fn book_error(e: &BookError) -> Explanation {
             format!(
                 "Fichier : {}\nErreur système : {}\n{technical}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        BookError::Syntax { path, line, detail } => {
+        K::Syntax { path, line, detail } => {
             let place = line.map_or_else(String::new, |l| format!(" à la ligne {l}"));
             explain(
                 "Scripts de sauvegarde incorrects",
@@ -145,12 +151,12 @@ pub fn book_error(e: &BookError) -> Explanation {
                 ),
             )
         }
-        BookError::Write { path, source } => explain(
+        K::Write { path, system } => explain(
             "Scripts de sauvegarde non enregistrés",
             format!(
                 "Le fichier des scripts de sauvegarde « {} » n'a pas pu être enregistré. {}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
             "Le fichier est resté tel qu'il était avant votre modification : rien n'est \
              enregistré à moitié.",
@@ -158,26 +164,26 @@ pub fn book_error(e: &BookError) -> Explanation {
             format!(
                 "Fichier : {}\nErreur système : {}\n{technical}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        BookError::Lock { path, source } => explain(
+        K::Lock { path, system } => explain(
             "Scripts de sauvegarde non modifiés",
             format!(
                 "Le fichier « {} », qui évite que deux programmes modifient les scripts de \
                  sauvegarde en même temps, n'a pas pu être utilisé. {}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
             "Par prudence, rien n'a été modifié.",
             TODO_RIGHTS,
             format!(
                 "Fichier : {}\nErreur système : {}\n{technical}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        BookError::NotFound { name } => explain(
+        K::NotFound { name } => explain(
             "Script introuvable",
             format!("Aucun script de sauvegarde ne s'appelle « {name} »."),
             "Il a peut-être été supprimé ou renommé depuis un autre poste ou le centre de \
@@ -186,7 +192,7 @@ pub fn book_error(e: &BookError) -> Explanation {
              recommencez.",
             technical,
         ),
-        BookError::DuplicateName { name } => explain(
+        K::DuplicateName { name } => explain(
             "Nom déjà utilisé",
             format!("Un autre script de sauvegarde s'appelle déjà « {name} »."),
             "Chaque script a son propre nom : ses sauvegardes portent ce nom. Rien n'a été \

@@ -41,7 +41,7 @@ use crate::diagnostics::{
 use crate::fsutil::human_size;
 use crate::home::HomeError;
 use crate::jobs::{JobError, JobKind, Phase};
-use crate::store::StoreError;
+use crate::store::{StoreError, StoreFault, StoreFaultKind};
 
 /// An error or a diagnosis in plain French.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,10 +250,11 @@ pub fn system_error(e: SystemError) -> &'static str {
 
 /// The technical lines shared by all store errors: the system message in French,
 /// the path, then the program's own message.
-fn store_details(system: &str, e: &StoreError) -> String {
+fn store_details(system: &str, f: &StoreFault) -> String {
     let technical = format!(
-        "Base de données : {}\nMessage technique : {e}",
-        e.path().display()
+        "Base de données : {}\nMessage technique : {}",
+        f.kind.path().display(),
+        f.technical
     );
     if system.is_empty() {
         technical
@@ -272,9 +273,15 @@ pub fn dossier_state_label(state: crate::store::DossierState) -> &'static str {
 
 /// A store error in French.
 pub fn store_error(e: &StoreError) -> Explanation {
-    let path = e.path().display();
-    match e {
-        StoreError::FolderNotFound { folder, .. } => explain(
+    store_fault(&e.fault())
+}
+
+/// A store error kept as a fact, in French.
+pub fn store_fault(f: &StoreFault) -> Explanation {
+    use StoreFaultKind as K;
+    let path = f.kind.path().display();
+    match &f.kind {
+        K::FolderNotFound { folder, .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Le dossier « {} », qui doit contenir la base de données « {path} », est \
@@ -291,9 +298,9 @@ pub fn store_error(e: &StoreError) -> Explanation {
                  répertoire, en lui donnant le rapport du diagnostic.",
                 folder.display()
             ),
-            store_details(system_error(SystemError::NetworkUnreachable), e),
+            store_details(system_error(SystemError::NetworkUnreachable), f),
         ),
-        StoreError::FileNotFound { .. } => explain(
+        K::FileNotFound { .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Le fichier spécifié est introuvable : la base de données « {path} » n'est \
@@ -304,17 +311,17 @@ pub fn store_error(e: &StoreError) -> Explanation {
              de place, choisissez-le de nouveau avec « Changer de base de données ». Sinon, \
              cliquez sur « Diagnostiquer » et contactez votre informaticien en lui donnant le \
              rapport : il pourra restaurer la base depuis une sauvegarde.",
-            store_details(system_error(SystemError::NotFound), e),
+            store_details(system_error(SystemError::NotFound), f),
         ),
-        StoreError::NotAFile { .. } => explain(
+        K::NotAFile { .. } => explain(
             TITLE_UNREACHABLE,
             format!("« {path} » est un dossier, pas le fichier d'une base de données."),
             WHY_STORE,
             "Choisissez le fichier de la base lui-même (par exemple impact-emploi.iea), pas \
              le dossier qui le contient, avec « Changer de base de données ».",
-            store_details(system_error(SystemError::IsADirectory), e),
+            store_details(system_error(SystemError::IsADirectory), f),
         ),
-        StoreError::PermissionDenied { .. } => explain(
+        K::PermissionDenied { .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Accès refusé : votre session n'a pas le droit de lire ou de modifier la base \
@@ -322,9 +329,9 @@ pub fn store_error(e: &StoreError) -> Explanation {
             ),
             WHY_STORE,
             todo_rights(REPORT_OF_DIAGNOSE),
-            store_details(system_error(SystemError::PermissionDenied), e),
+            store_details(system_error(SystemError::PermissionDenied), f),
         ),
-        StoreError::Locked { .. } => explain(
+        K::Locked { .. } => explain(
             "Base de données occupée",
             format!(
                 "La base de données « {path} » est bloquée par un autre programme ou un autre \
@@ -337,38 +344,38 @@ pub fn store_error(e: &StoreError) -> Explanation {
              poste), puis réessayez. Si la base reste bloquée, fermez Impact emploi sur les \
              autres postes ou redémarrez l'ordinateur. « Diagnostiquer » indique quel \
              programme la bloque.",
-            store_details(system_error(SystemError::Busy), e),
+            store_details(system_error(SystemError::Busy), f),
         ),
-        StoreError::NotADatabase { .. } => not_a_database(&path, store_details("", e)),
-        StoreError::NotAStore { .. } => not_a_store(&path, store_details("", e)),
-        StoreError::Corrupt { .. } => explain(
+        K::NotADatabase { .. } => not_a_database(&path, store_details("", f)),
+        K::NotAStore { .. } => not_a_store(&path, store_details("", f)),
+        K::Corrupt { .. } => explain(
             "Base de données endommagée",
             format!("La base de données « {path} » est endommagée."),
             "Continuer à travailler dessus pourrait aggraver les dégâts et fausser les paies.",
             TODO_CORRUPT,
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::TooNew {
+        K::TooNew {
             found, supported, ..
-        } => too_new(&path, *found, *supported, store_details("", e)),
-        StoreError::AlreadyExists { .. } => explain(
+        } => too_new(&path, *found, *supported, store_details("", f)),
+        K::AlreadyExists { .. } => explain(
             "Fichier déjà présent",
             format!("Un fichier existe déjà à l'emplacement « {path} »."),
             "Impact emploi ne remplace jamais un fichier existant : il pourrait contenir des \
              paies. Rien n'a été modifié.",
             "Choisissez un autre nom pour la nouvelle base, ou ouvrez le fichier existant avec \
              « Changer de base de données ».",
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::DiskFull { .. } => explain(
+        K::DiskFull { .. } => explain(
             "Disque plein",
             format!("Le disque qui contient la base de données « {path} » est plein."),
             "La dernière opération n'a pas pu être enregistrée : elle a été annulée en entier, \
              et les données enregistrées avant restent intactes.",
             TODO_DISK_FULL,
-            store_details(system_error(SystemError::StorageFull), e),
+            store_details(system_error(SystemError::StorageFull), f),
         ),
-        StoreError::ClosedExercise { .. } => explain(
+        K::ClosedExercise { .. } => explain(
             "Exercice clôturé",
             "Exercice clôturé : les bulletins et déclarations d'un exercice clôturé ne peuvent \
              plus être modifiés.",
@@ -377,9 +384,9 @@ pub fn store_error(e: &StoreError) -> Explanation {
              été modifié.",
             "Consultez ces paies dans les exercices clôturés ; une correction se saisit sur un \
              exercice ouvert.",
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::ClosingInProgress {
+        K::ClosingInProgress {
             host, started_at, ..
         } => explain(
             "Clôture en cours",
@@ -392,9 +399,9 @@ pub fn store_error(e: &StoreError) -> Explanation {
              personne ne modifie les paies pendant qu'elle les déplace.",
             "Attendez la fin de la clôture (elle peut durer longtemps sur une grosse base), \
              puis réessayez.",
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::Sqlite { .. } => explain(
+        K::Sqlite { .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Une erreur inattendue s'est produite en travaillant sur la base de données \
@@ -402,17 +409,17 @@ pub fn store_error(e: &StoreError) -> Explanation {
             ),
             WHY_STORE,
             format!("Fermez puis relancez Impact emploi. {TODO_DIAGNOSE}"),
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::Io { source, .. } => explain(
+        K::Io { system, .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Impact emploi n'a pas pu accéder à « {path} ». {}",
-                io_error(source)
+                system_error(*system)
             ),
             WHY_STORE,
             TODO_DIAGNOSE,
-            store_details(io_error(source), e),
+            store_details(system_error(*system), f),
         ),
     }
 }

@@ -16,9 +16,11 @@ pub mod removable;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::script::Destination;
 use crate::config::ConnectionSettings;
+use crate::diagnostics::SystemError;
 use crate::secrets::SecretKey;
 
 /// The ending of every backup archive's name.
@@ -138,6 +140,143 @@ pub enum DestinationError {
 impl DestinationError {
     /// Whether this is "Emplacement indisponible" (the destination may come back:
     /// the verified archive waits in staging).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::Missing { .. }
+                | Self::VolumeAbsent { .. }
+                | Self::PermissionDenied { .. }
+                | Self::Full { .. }
+                | Self::Unreachable { .. }
+        )
+    }
+}
+
+impl DestinationError {
+    /// The error as a fact that can be kept and said again later.
+    pub fn fault(&self) -> DestinationFault {
+        use DestinationFaultKind as K;
+        let kind = match self {
+            Self::Missing { what } => K::Missing { what: what.clone() },
+            Self::VolumeAbsent { label } => K::VolumeAbsent {
+                label: label.clone(),
+            },
+            Self::PermissionDenied { what } => K::PermissionDenied { what: what.clone() },
+            Self::Full { what } => K::Full { what: what.clone() },
+            Self::Mismatch { what, detail } => K::Mismatch {
+                what: what.clone(),
+                detail: detail.clone(),
+            },
+            Self::Unreachable { host, port, detail } => K::Unreachable {
+                host: host.clone(),
+                port: *port,
+                detail: detail.clone(),
+            },
+            Self::LoginRefused { user } => K::LoginRefused { user: user.clone() },
+            Self::Tls { detail } => K::Tls {
+                detail: detail.clone(),
+            },
+            Self::Protocol { detail } => K::Protocol {
+                detail: detail.clone(),
+            },
+            Self::Secret => K::Secret,
+            Self::Io { what, source } => K::Io {
+                what: what.clone(),
+                system: SystemError::of(source),
+            },
+            Self::Cancelled => K::Cancelled,
+        };
+        DestinationFault {
+            kind,
+            technical: self.to_string(),
+        }
+    }
+}
+
+/// A [`DestinationError`] kept as facts (in a backup run's reason and warnings, a
+/// verification's result): the same cases with the system error classified, and
+/// the program's own message as text for the technical details. It carries no
+/// password, as the error carries none. `messages` says it in French.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestinationFault {
+    /// What went wrong, with its parameters.
+    #[serde(flatten)]
+    pub kind: DestinationFaultKind,
+    /// The program's own message (in English), for the technical details.
+    pub technical: String,
+}
+
+/// The cases of [`DestinationError`], each with what its French needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum DestinationFaultKind {
+    /// [`DestinationError::Missing`].
+    Missing {
+        /// The folder or site, as shown to users.
+        what: String,
+    },
+    /// [`DestinationError::VolumeAbsent`].
+    VolumeAbsent {
+        /// The volume's label.
+        label: String,
+    },
+    /// [`DestinationError::PermissionDenied`].
+    PermissionDenied {
+        /// The folder or site.
+        what: String,
+    },
+    /// [`DestinationError::Full`].
+    Full {
+        /// The folder or site.
+        what: String,
+    },
+    /// [`DestinationError::Mismatch`].
+    Mismatch {
+        /// The folder or site.
+        what: String,
+        /// Which check failed.
+        detail: String,
+    },
+    /// [`DestinationError::Unreachable`].
+    Unreachable {
+        /// Host.
+        host: String,
+        /// Port.
+        port: u16,
+        /// The system's words.
+        detail: String,
+    },
+    /// [`DestinationError::LoginRefused`].
+    LoginRefused {
+        /// The user.
+        user: String,
+    },
+    /// [`DestinationError::Tls`].
+    Tls {
+        /// What failed.
+        detail: String,
+    },
+    /// [`DestinationError::Protocol`].
+    Protocol {
+        /// The server's reply or what was wrong.
+        detail: String,
+    },
+    /// [`DestinationError::Secret`].
+    Secret,
+    /// [`DestinationError::Io`].
+    Io {
+        /// The file or folder.
+        what: String,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`DestinationError::Cancelled`].
+    Cancelled,
+}
+
+impl DestinationFaultKind {
+    /// Whether this is "Emplacement indisponible" (see
+    /// [`DestinationError::is_unavailable`]).
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
