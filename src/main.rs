@@ -1230,7 +1230,11 @@ fn run_backup(home: &Home, cmd: BackupCmd) -> anyhow::Result<ExitCode> {
                                 ),
                                 Some(problem) => {
                                     bad += 1;
-                                    println!("{name} : {} — ÉCHEC : {problem}", v.backup.name);
+                                    println!(
+                                        "{name} : {} — ÉCHEC : {}",
+                                        v.backup.name,
+                                        messages::verify_problem(&problem)
+                                    );
                                 }
                             }
                         }
@@ -1280,7 +1284,7 @@ fn backup_list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
                     "due": schedule::is_due(e, &now),
                     "last_run_at": e.state.last_run_at,
                     "last_outcome": e.state.last_outcome,
-                    "last_reason": e.state.last_reason,
+                    "last_reason": e.state.last_reason.as_ref().map(messages::run_reason_worded),
                     "last_good_at": e.state.last_good_at,
                     "postponed_until": e.state.postponed_until,
                     "pending": e.state.pending,
@@ -1329,8 +1333,8 @@ fn backup_list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
                 messages::outcome_label(outcome),
                 e.state
                     .last_reason
-                    .as_deref()
-                    .map(|r| format!(" — {r}"))
+                    .as_ref()
+                    .map(|r| format!(" — {}", messages::run_reason(r)))
                     .unwrap_or_default()
             ),
             None => println!("  jamais exécuté"),
@@ -1355,7 +1359,7 @@ fn run_report_json(r: &iea_maintenance::backup::run::RunReport) -> serde_json::V
         "started_at": r.started_at,
         "ended_at": r.ended_at,
         "outcome": r.outcome.code(),
-        "reason": r.reason,
+        "reason": r.reason.as_ref().map(messages::run_reason_worded),
         "archive": r.archive,
         "size_bytes": r.size_bytes,
         "destination": r.destination,

@@ -444,6 +444,8 @@ fn line_at(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backup::destination::DestinationError;
+    use crate::backup::reason::{RunReason, RunWarning};
     use crate::backup::script::{
         Destination, Frequency, FrequencyUnit, FtpSecurity, FtpSettings, RemovableSettings,
         RunOutcome,
@@ -528,7 +530,17 @@ mod tests {
                 .expect("t"),
         );
         state.last_outcome = Some(RunOutcome::Avertissement);
-        state.last_reason = Some("Les anciennes sauvegardes n'ont pas été supprimées.".into());
+        state.last_reason = Some(RunReason::Warnings {
+            warnings: vec![
+                RunWarning::PlainFtp,
+                RunWarning::PruneFailed {
+                    fault: DestinationError::Full {
+                        what: "/media/disque".into(),
+                    }
+                    .fault(),
+                },
+            ],
+        });
         state.last_good_at = state.last_run_at;
         state.postponed_until = Some(
             Utc.with_ymd_and_hms(2026, 3, 4, 22, 0, 0)
@@ -554,6 +566,49 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn a_file_written_by_an_older_version_keeps_its_reason_as_written() {
+        // Before reasons were kept as codes, `last_reason` held the French sentence.
+        let (_dir, home) = home();
+        let old = "Les anciennes sauvegardes n'ont pas été supprimées.";
+        std::fs::write(
+            ScriptBook::path(&home),
+            format!(
+                "{HEADER}[[script]]
+name = \"Quotidienne\"
+start_date = \"2026-03-01\"
+time = \"23:00:00\"
+enabled = true
+keep = 5
+
+[script.frequency]
+every = 1
+unit = \"jours\"
+
+[script.destination]
+type = \"folder\"
+path = \"/srv/sauvegardes\"
+
+[script.state]
+last_run_at = \"2026-03-01T22:00:03Z\"
+last_outcome = \"avertissement\"
+last_reason = \"{old}\"
+"
+            ),
+        )
+        .expect("write");
+        let book = ScriptBook::load(&home).expect("an old file still reads");
+        let state = &book.get("Quotidienne").expect("script").state;
+        assert_eq!(state.last_outcome, Some(RunOutcome::Avertissement));
+        let reason = state.last_reason.as_ref().expect("reason");
+        assert_eq!(reason, &RunReason::Legacy { text: old.into() });
+        assert_eq!(crate::messages::run_reason(reason), old);
+
+        // Saved again (another script changed), it reads back the same.
+        book.save(&home).expect("save");
+        assert_eq!(ScriptBook::load(&home).expect("again"), book);
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::reason::RunReason;
+
 /// The longest script name, in characters.
 pub const MAX_NAME_CHARS: usize = 60;
 /// How many backups a script keeps unless told otherwise (as the original).
@@ -212,6 +214,13 @@ impl RunOutcome {
         }
     }
 
+    /// The outcome whose [`code`](Self::code) is `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Ok, Self::Avertissement, Self::Echec]
+            .into_iter()
+            .find(|o| o.code() == code)
+    }
+
     /// Whether the run left a new verified backup at the destination.
     pub fn delivered(self) -> bool {
         matches!(self, Self::Ok | Self::Avertissement)
@@ -228,9 +237,14 @@ pub struct ScriptState {
     /// How it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_outcome: Option<RunOutcome>,
-    /// Why, in French, when it was not plainly OK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_reason: Option<String>,
+    /// Why, when it was not plainly OK (older files hold a French sentence, read
+    /// as [`RunReason::Legacy`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::reason::stored_or_legacy"
+    )]
+    pub last_reason: Option<RunReason>,
     /// When the snapshot of the last backup delivered and verified was taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_good_at: Option<DateTime<Utc>>,

@@ -71,7 +71,9 @@ pub fn script_problem(p: &ScriptProblem) -> String {
         }
         ScriptProblem::HasScheme => "N'indiquez que le nom du serveur, sans « ftp:// ».".to_owned(),
         ScriptProblem::HasSpace => "Le nom du serveur ne peut pas contenir d'espace.".to_owned(),
-        ScriptProblem::Removable(detail) => detail.clone(),
+        // What happened; the form shows it under the field, and nothing waits
+        // for delivery.
+        ScriptProblem::Removable(fault) => super::destination_access_fault(fault).what,
     }
 }
 
@@ -340,7 +342,9 @@ mod tests {
             ScriptProblem::NotAbsolute,
             ScriptProblem::HasScheme,
             ScriptProblem::HasSpace,
-            ScriptProblem::Removable("Le support amovible est absent.".into()),
+            ScriptProblem::Removable(
+                crate::backup::destination::DestinationError::Cancelled.fault(),
+            ),
         ];
         for p in &all {
             let s = script_problem(p);

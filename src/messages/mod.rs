@@ -32,6 +32,8 @@ use std::fmt;
 use std::io;
 use std::path::Path;
 
+use serde::Serialize;
+
 use crate::config::{ConfigError, ValueProblem};
 use crate::demo::DemoError;
 use crate::diagnostics::{
@@ -85,6 +87,18 @@ impl Explanation {
         }
         line
     }
+}
+
+/// A fact with its French sentence, for the `--json` outputs: the fact's code and
+/// parameters as it serialises (`{"code": …, "params": {…}}`), and `text`, the
+/// sentence the user reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Worded<'a, T: Serialize> {
+    /// The fact.
+    #[serde(flatten)]
+    pub fact: &'a T,
+    /// What it says in French.
+    pub text: String,
 }
 
 fn explain(

@@ -59,7 +59,10 @@ pub fn current_inputs(home: &Home) -> ServiceInputs {
             .map(|e| short_store_problem(&e).to_owned()),
     };
     let backup_warnings = match crate::backup::book::ScriptBook::load(home) {
-        Ok(book) => crate::backup::run::stale_warnings(&book, &chrono::Local::now()),
+        Ok(book) => crate::backup::run::late_scripts(&book, &chrono::Local::now())
+            .iter()
+            .map(|l| crate::messages::staleness_line(&l.script, &l.staleness))
+            .collect(),
         Err(_) => vec!["Fichier des scripts de sauvegarde illisible".to_owned()],
     };
     ServiceInputs {

@@ -77,7 +77,11 @@ impl Scheduler {
             tracing::info!(
                 script = %r.script,
                 outcome = r.outcome.code(),
-                reason = r.reason.as_deref().unwrap_or(""),
+                reason = r
+                    .reason
+                    .as_ref()
+                    .map(crate::messages::run_reason)
+                    .unwrap_or_default(),
                 "sauvegarde automatique"
             );
         }

@@ -232,7 +232,12 @@ fn backups_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
                 )),
                 None => Err("Aucune sauvegarde réussie".to_owned()),
             };
-            (line, run::stale_warnings(book, &now))
+            let late = run::late_scripts(book, &now);
+            let stale = late
+                .iter()
+                .map(|l| messages::staleness_line(&l.script, &l.staleness))
+                .collect::<Vec<_>>();
+            (line, stale)
         }
     };
     ui.horizontal_wrapped(|ui| {

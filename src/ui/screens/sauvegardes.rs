@@ -614,7 +614,7 @@ fn last_run_ui(ui: &mut egui::Ui, entry: &ScriptEntry) {
         ui.label(RichText::new(line).color(color));
     });
     if let Some(reason) = &state.last_reason {
-        ui.label(RichText::new(reason).color(color));
+        ui.label(RichText::new(messages::run_reason(reason)).color(color));
     }
 }
 
