@@ -431,13 +431,14 @@ impl Cloture {
                 widgets::mark_ui(ui, mark);
                 ui.label(RichText::new(messages::prerequisite_label(item.kind)).strong());
             });
-            if !item.detail.is_empty() {
+            let detail = messages::prerequisite_detail(item);
+            if !detail.is_empty() {
                 let color = if item.met {
                     ui.visuals().text_color()
                 } else {
                     widgets::error_color(ui)
                 };
-                ui.label(RichText::new(item.detail.as_str()).color(color));
+                ui.label(RichText::new(detail).color(color));
             }
             if !item.met {
                 ui.label(RichText::new(messages::prerequisite_todo(item.kind)).weak());
