@@ -447,10 +447,29 @@ pub enum Conclusion {
         /// The store's size.
         store_bytes: u64,
     },
-    /// Something else failed; the detail says what.
+    /// Something else failed; the cause says what.
     Other {
-        /// Technical detail.
-        detail: String,
+        /// What failed.
+        cause: OtherCause,
+    },
+}
+
+/// What failed, for [`Conclusion::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum OtherCause {
+    /// The system refused to say whether the store file is there.
+    System {
+        /// The system error, classified.
+        error: SystemError,
+        /// The system's own message.
+        technical: String,
+    },
+    /// Opening the store failed in a way the other conclusions do not cover (a
+    /// closing in progress, an unexpected SQLite or system error).
+    Store {
+        /// Why.
+        fault: crate::store::StoreFault,
     },
 }
 
@@ -837,7 +856,10 @@ impl Run {
                         can_write: false,
                     },
                     _ => Conclusion::Other {
-                        detail: e.to_string(),
+                        cause: OtherCause::System {
+                            error,
+                            technical: e.to_string(),
+                        },
                     },
                 });
                 Err(Stop)
@@ -1288,15 +1310,12 @@ impl Run {
             StoreError::DiskFull { .. } => Conclusion::DiskFull {
                 available_bytes: self.available_bytes.unwrap_or(0),
             },
-            // The closing's own French says who runs it and since when.
-            StoreError::ClosingInProgress { .. } => Conclusion::Other {
-                detail: crate::messages::store_error(e).one_line(),
-            },
-            StoreError::AlreadyExists { .. }
+            StoreError::ClosingInProgress { .. }
+            | StoreError::AlreadyExists { .. }
             | StoreError::ClosedExercise { .. }
             | StoreError::Sqlite { .. }
             | StoreError::Io { .. } => Conclusion::Other {
-                detail: e.to_string(),
+                cause: OtherCause::Store { fault: e.fault() },
             },
         }
     }

@@ -37,8 +37,8 @@ use serde::Serialize;
 use crate::config::{ConfigError, ValueProblem};
 use crate::demo::DemoError;
 use crate::diagnostics::{
-    Check, CheckKind, Conclusion, Diagnosis, Finding, FolderProblem, Item, LockHolder, Outcome,
-    StoreProblem, SystemError,
+    Check, CheckKind, Conclusion, Diagnosis, Finding, FolderProblem, Item, LockHolder, OtherCause,
+    Outcome, StoreProblem, SystemError,
 };
 use crate::fsutil::human_size;
 use crate::home::HomeError;
@@ -1200,14 +1200,26 @@ pub fn conclusion(d: &Diagnosis) -> Explanation {
             TODO_DISK_FULL,
             details,
         ),
-        Conclusion::Other { detail } => explain(
+        Conclusion::Other { cause } => explain(
             TITLE_UNREACHABLE,
             format!("Une erreur inattendue empêche d'utiliser la base de données « {path} »."),
             WHY_STORE,
             "Redémarrez l'ordinateur puis relancez Impact emploi ; si le problème persiste, \
              contactez votre informaticien et donnez-lui le rapport ci-dessous.",
-            format!("{details}\nMessage technique : {detail}"),
+            format!("{details}\nMessage technique : {}", other_cause(cause)),
         ),
+    }
+}
+
+/// The technical line of [`Conclusion::Other`]. A closing in progress is said in
+/// full: its French says who runs it and since when.
+fn other_cause(cause: &OtherCause) -> String {
+    match cause {
+        OtherCause::System { technical, .. } => technical.clone(),
+        OtherCause::Store { fault } => match fault.kind {
+            StoreFaultKind::ClosingInProgress { .. } => store_fault(fault).one_line(),
+            _ => fault.technical.clone(),
+        },
     }
 }
 
@@ -1628,13 +1640,32 @@ mod tests {
                 store_bytes: 40 * 1024 * 1024,
             },
             Conclusion::Other {
-                detail: "disk I/O error".into(),
+                cause: OtherCause::System {
+                    error: SystemError::Other,
+                    technical: "disk I/O error".into(),
+                },
             },
         ];
         for c in all {
             let x = conclusion(&synthetic(c));
             assert_french(&x);
         }
+        // A closing in progress is said in full, with who runs it.
+        let closing = StoreError::ClosingInProgress {
+            path: PathBuf::from("/srv/paie/base.iea"),
+            host: "POSTE-PAIE-02".into(),
+            started_at: "2026-01-05T09:00:00+01:00".into(),
+        };
+        let x = conclusion(&synthetic(Conclusion::Other {
+            cause: OtherCause::Store {
+                fault: closing.fault(),
+            },
+        }));
+        assert!(
+            x.details.contains("Message technique : Clôture en cours")
+                && x.details.contains("sur POSTE-PAIE-02 depuis"),
+            "{x:#?}"
+        );
         let x = conclusion(&synthetic(Conclusion::FolderUnreachable {
             folder: PathBuf::from("/srv/partage"),
             problem: FolderProblem::NoAnswer,
