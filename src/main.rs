@@ -844,11 +844,13 @@ fn run_auth_retry(home: &Home) -> anyhow::Result<ExitCode> {
     };
     println!(
         "{}",
-        iea_maintenance::service::state::tray_view(
-            &inputs,
-            iea_maintenance::service::state::Capabilities::CURRENT
+        messages::tray_line(
+            &iea_maintenance::service::state::tray_view(
+                &inputs,
+                iea_maintenance::service::state::Capabilities::CURRENT
+            )
+            .status
         )
-        .status_line
     );
     if let Some(explanation) = messages::connection_state_explanation(
         &state.connection,

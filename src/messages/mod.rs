@@ -17,6 +17,7 @@ mod closing;
 mod connection;
 mod sessions;
 mod support;
+mod tray;
 
 pub use assistance::*;
 pub use backup_archive::*;
@@ -27,6 +28,7 @@ pub use closing::*;
 pub use connection::*;
 pub use sessions::*;
 pub use support::*;
+pub use tray::*;
 
 use std::fmt;
 use std::io;

@@ -45,7 +45,7 @@ use crate::config::Config;
 use crate::home::Home;
 use crate::store::Store;
 use persist::PersistedState;
-use state::ServiceInputs;
+use state::{BackupAlarm, ServiceInputs, StoreAlarm};
 
 /// Reads what the tray depends on now: the persisted connection state and
 /// assistance mode, and whether the active store opens. Cheap enough to call every
@@ -53,42 +53,23 @@ use state::ServiceInputs;
 pub fn current_inputs(home: &Home) -> ServiceInputs {
     let persisted = PersistedState::load(home);
     let store_problem = match Config::load(home) {
-        Err(_) => Some("configuration illisible".to_owned()),
+        Err(_) => Some(StoreAlarm::ConfigUnreadable),
         Ok(config) => Store::open_read_only(&config.paths.store)
             .err()
-            .map(|e| short_store_problem(&e).to_owned()),
+            .map(|e| StoreAlarm::DoesNotOpen { fault: e.fault() }),
     };
     let backup_warnings = match crate::backup::book::ScriptBook::load(home) {
         Ok(book) => crate::backup::run::late_scripts(&book, &chrono::Local::now())
-            .iter()
-            .map(|l| crate::messages::staleness_line(&l.script, &l.staleness))
+            .into_iter()
+            .map(BackupAlarm::Late)
             .collect(),
-        Err(_) => vec!["Fichier des scripts de sauvegarde illisible".to_owned()],
+        Err(_) => vec![BackupAlarm::ScriptsUnreadable],
     };
     ServiceInputs {
         connection: persisted.connection,
         assistance: persisted.assistance,
         store_problem,
         backup_warnings,
-    }
-}
-
-/// A few words for the tray's status line; the centre gives the full explanation.
-fn short_store_problem(e: &crate::store::StoreError) -> &'static str {
-    use crate::store::StoreError as E;
-    match e {
-        E::FolderNotFound { .. } => "chemin introuvable",
-        E::FileNotFound { .. } => "fichier introuvable",
-        E::NotAFile { .. } | E::NotADatabase { .. } | E::NotAStore { .. } => "fichier non reconnu",
-        E::PermissionDenied { .. } => "accès refusé",
-        E::Locked { .. } => "base verrouillée",
-        E::Corrupt { .. } => "base endommagée",
-        E::TooNew { .. } => "base plus récente que le programme",
-        E::ClosingInProgress { .. } => "clôture d'exercice en cours",
-        E::ClosedExercise { .. } => "exercice clôturé",
-        E::AlreadyExists { .. } | E::DiskFull { .. } | E::Sqlite { .. } | E::Io { .. } => {
-            "erreur d'accès"
-        }
     }
 }
 

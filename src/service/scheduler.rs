@@ -97,16 +97,16 @@ impl Scheduler {
         };
         let now = Local::now();
         let mut late = BTreeSet::new();
-        for entry in &book.entries {
-            if let Some(s) = crate::backup::schedule::staleness(entry, &now) {
-                let name = entry.script.name.clone();
-                if !self.announced_late.contains(&name) {
-                    let line = crate::messages::staleness_line(&name, &s);
-                    tracing::warn!(script = %name, "{line}");
-                    crate::service::notify::backup_late(&line);
-                }
-                late.insert(name);
+        for script in run::late_scripts(&book, &now) {
+            if !self.announced_late.contains(&script.script) {
+                tracing::warn!(
+                    script = %script.script,
+                    "{}",
+                    crate::messages::staleness_line(&script.script, &script.staleness)
+                );
+                crate::service::notify::backup_late(&script);
             }
+            late.insert(script.script);
         }
         self.announced_late = late;
     }
