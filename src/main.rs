@@ -1173,9 +1173,8 @@ fn run_backup(home: &Home, cmd: BackupCmd) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}", messages::run_error(&e)))?;
             if !report.skipped_for_assistance.is_empty() {
                 println!(
-                    "ATTENTION en mode assistance, les fichiers de scripts ne seront pas pris en \
-                     compte automatiquement ! Non exécutés : {}",
-                    report.skipped_for_assistance.join(", ")
+                    "{}",
+                    messages::assistance_skipped(&report.skipped_for_assistance)
                 );
             }
             for name in &report.skipped_busy {
@@ -1302,10 +1301,7 @@ fn backup_list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if assistance {
-        println!(
-            "ATTENTION en mode assistance, les fichiers de scripts ne seront pas pris en compte \
-             automatiquement !"
-        );
+        println!("{}", messages::ASSISTANCE_WARNING);
     }
     if book.entries.is_empty() {
         println!(

@@ -48,7 +48,7 @@ pub fn archive_fault(f: &ArchiveFault) -> Explanation {
             format!("Détail : {detail}\n{technical}"),
         ),
         K::Damaged { problems } => explain(
-            "Base de données endommagée",
+            super::TITLE_DAMAGED_STORE,
             "Le contrôle d'intégrité a trouvé des dégâts dans la base de données vérifiée.",
             "Une base endommagée ne doit ni être sauvegardée — la sauvegarde remplacerait \
              peu à peu les bonnes — ni être restaurée. S'il s'agissait d'une sauvegarde, votre \
@@ -66,7 +66,7 @@ pub fn archive_fault(f: &ArchiveFault) -> Explanation {
             ),
         ),
         K::NotAStore => explain(
-            "Fichier non reconnu",
+            super::TITLE_NOT_RECOGNISED,
             "La base de données contenue dans cette sauvegarde n'est pas une base Impact \
              emploi : elle appartient sans doute à un autre logiciel.",
             "Impact emploi ne peut rien en faire ; votre base actuelle n'a pas été touchée.",
@@ -86,7 +86,7 @@ pub fn archive_fault(f: &ArchiveFault) -> Explanation {
             technical,
         ),
         K::NotAnArchive { path, detail } => explain(
-            "Fichier non reconnu",
+            super::TITLE_NOT_RECOGNISED,
             format!(
                 "Le fichier « {} » n'est pas une sauvegarde Impact emploi : ce n'est pas une \
                  archive zip, ou son manifeste est absent ou illisible.",
@@ -136,7 +136,7 @@ pub fn archive_fault(f: &ArchiveFault) -> Explanation {
             ),
         ),
         K::NoSpace { path } => explain(
-            "Disque plein",
+            super::TITLE_DISK_FULL,
             format!(
                 "Le disque qui contient le dossier « {} » est plein : la copie n'a pas pu y \
                  être écrite en entier.",
@@ -154,8 +154,8 @@ pub fn archive_fault(f: &ArchiveFault) -> Explanation {
             ),
         ),
         K::Cancelled => explain(
-            "Opération annulée",
-            "L'opération a été annulée à votre demande.",
+            super::TITLE_CANCELLED,
+            super::CANCELLED_AT_YOUR_REQUEST,
             NOTHING_TOUCHED,
             "",
             technical,

@@ -190,7 +190,7 @@ fn explain_destination(f: &DestinationFault, run: bool) -> Explanation {
             format!("Réponse du serveur : {detail}\n{technical}"),
         ),
         K::Secret => explain(
-            "Mot de passe enregistré illisible",
+            super::TITLE_STORED_PASSWORD_UNREADABLE,
             "Le mot de passe du site FTP enregistré dans le script de sauvegarde ne peut plus \
              être déchiffré : la clé de chiffrement de ce poste a changé.",
             why_failed,
@@ -231,8 +231,8 @@ fn explain_destination(f: &DestinationFault, run: bool) -> Explanation {
             ),
         ),
         K::Cancelled => explain(
-            "Opération annulée",
-            "L'opération a été annulée à votre demande.",
+            super::TITLE_CANCELLED,
+            super::CANCELLED_AT_YOUR_REQUEST,
             "La copie en cours a été abandonnée et supprimée ; les sauvegardes déjà présentes \
              ne sont pas touchées.",
             "",

@@ -101,13 +101,16 @@ fn delivered_late(archive: &str) -> String {
     )
 }
 
+/// The title of a script name that matches no script.
+const TITLE_NO_SUCH_SCRIPT: &str = "Script de sauvegarde introuvable";
+
 /// Why a run, a listing or a verification could not start.
 pub fn run_error(e: &crate::backup::run::RunError) -> Explanation {
     use crate::backup::run::RunError as E;
     match e {
         E::UnknownScript { name } => Explanation {
-            title: "Script de sauvegarde introuvable".to_owned(),
-            what: format!("Aucun script de sauvegarde ne s'appelle « {name} »."),
+            title: TITLE_NO_SUCH_SCRIPT.to_owned(),
+            what: super::no_script_named(name),
             why: String::new(),
             todo: "Vérifiez le nom dans « Sauvegarder / Restaurer » (ou avec la commande \
                    « iea-maintenance backup list »)."
@@ -173,8 +176,8 @@ pub fn restore_error(e: &crate::backup::restore::RestoreError) -> Explanation {
         E::Job(job) => super::job_error(job),
         E::Book(book) => super::book_error(book),
         E::UnknownScript { name } => Explanation {
-            title: "Script de sauvegarde introuvable".to_owned(),
-            what: format!("Aucun script de sauvegarde ne s'appelle « {name} »."),
+            title: TITLE_NO_SUCH_SCRIPT.to_owned(),
+            what: super::no_script_named(name),
             why: UNTOUCHED.to_owned(),
             todo: "Choisissez le script dans la liste.".to_owned(),
             details: String::new(),
@@ -312,11 +315,6 @@ pub fn recovery_note(r: &crate::backup::restore::Recovery) -> String {
 // ---------------------------------------------------------------------------
 // The screens "Sauvegarder / Restaurer", "Restaurer une sauvegarde" and
 // Accueil's backup line.
-
-/// The original product's warning in assistance mode, at the top of the
-/// "Module de sauvegardes".
-pub const ASSISTANCE_SCRIPTS_WARNING: &str = "ATTENTION en mode assistance, les fichiers de \
-     scripts ne seront pas pris en compte automatiquement !";
 
 /// What to do about "Date de sauvegarde incorrecte" from the list of scripts,
 /// where "Actualiser la date" saves at once.

@@ -18,6 +18,11 @@ use crate::backup::script::{DestinationKind, Frequency, FrequencyUnit, FtpSecuri
 /// ("actualisez la date, puis enregistrez").
 pub const REFRESH_THEN_SAVE: &str = "Cliquez sur « Actualiser la date », puis sur « Enregistrer ».";
 
+/// "Aucun script de sauvegarde ne s'appelle « … »."
+pub(crate) fn no_script_named(name: &str) -> String {
+    format!("Aucun script de sauvegarde ne s'appelle « {name} ».")
+}
+
 /// A unit of the frequency, as the form's drop-down list says it.
 pub fn frequency_unit_label(unit: FrequencyUnit) -> &'static str {
     match unit {
@@ -187,7 +192,7 @@ pub fn book_fault(f: &BookFault) -> Explanation {
         ),
         K::NotFound { name } => explain(
             "Script introuvable",
-            format!("Aucun script de sauvegarde ne s'appelle « {name} »."),
+            no_script_named(name),
             "Il a peut-être été supprimé ou renommé depuis un autre poste ou le centre de \
              maintenance. Rien n'a été modifié.",
             "Vérifiez la liste des scripts dans « Sauvegarder / Restaurer », puis \

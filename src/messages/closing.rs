@@ -255,7 +255,7 @@ pub fn closing_error(e: &ClosingError) -> Explanation {
             )
         }
         ClosingError::Damaged { problems } => Explanation {
-            title: "Base de données endommagée".to_owned(),
+            title: super::TITLE_DAMAGED_STORE.to_owned(),
             what: "Le contrôle de la base de données, avant la clôture, a trouvé des \
                    anomalies. La clôture n'a pas été faite et rien n'a été modifié."
                 .to_owned(),

@@ -122,7 +122,7 @@ fn explain(
 /// A file that is not an SQLite database at all (open error or diagnosis).
 fn not_a_database(path: &dyn fmt::Display, details: String) -> Explanation {
     explain(
-        "Fichier non reconnu",
+        TITLE_NOT_RECOGNISED,
         format!(
             "Le fichier « {path} » n'est pas une base de données Impact emploi : ce n'est \
              pas une base de données du tout."
@@ -139,7 +139,7 @@ fn not_a_database(path: &dyn fmt::Display, details: String) -> Explanation {
 /// An SQLite database of another program (open error or diagnosis).
 fn not_a_store(path: &dyn fmt::Display, details: String) -> Explanation {
     explain(
-        "Fichier non reconnu",
+        TITLE_NOT_RECOGNISED,
         format!(
             "Le fichier « {path} » est une base de données, mais pas une base Impact \
              emploi : il appartient sans doute à un autre logiciel."
@@ -167,6 +167,74 @@ fn too_new(path: &dyn fmt::Display, found: u32, supported: u32, details: String)
 }
 
 const TITLE_UNREACHABLE: &str = "Base de données inaccessible";
+
+/// The title of a damaged store, whether found by opening, checking or backing up.
+pub(crate) const TITLE_DAMAGED_STORE: &str = "Base de données endommagée";
+
+/// The title of a stored password that can no longer be decrypted.
+pub(crate) const TITLE_STORED_PASSWORD_UNREADABLE: &str = "Mot de passe enregistré illisible";
+
+/// The title of a failed authentication: the server could not be reached.
+pub(crate) const TITLE_CONNECTION_FAILED: &str = "Échec de connexion au serveur";
+
+/// The title of the confirmation before unsaved changes are dropped.
+pub const DISCARD_CHANGES_TITLE: &str = "Abandonner les modifications ?";
+
+/// The button that drops unsaved changes.
+pub const DISCARD_CHANGES: &str = "Abandonner les modifications";
+
+/// The title of a file that is not what was expected (not a store, not a backup).
+pub(crate) const TITLE_NOT_RECOGNISED: &str = "Fichier non reconnu";
+
+/// The title of a full disk.
+pub(crate) const TITLE_DISK_FULL: &str = "Disque plein";
+
+/// What a form expects at a path the user typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// A folder ("Configurer les chemins de l'application").
+    Folder,
+    /// A certificate file (the extra authority of "Paramètres de connexion").
+    CertificateFile,
+    /// A backup file ("Restaurer depuis un fichier…").
+    BackupFile,
+}
+
+/// Shown under a folder field when the folder is there.
+pub const FOLDER_FOUND: &str = "Dossier trouvé.";
+
+/// Why what is at a path does not do for the form, or `None` when it is what
+/// the form expects. Said the same way on every screen that asks for a path.
+pub fn path_problem(found: crate::fsutil::PathFound, expected: Expected) -> Option<String> {
+    use crate::fsutil::PathFound as F;
+    let folder = expected == Expected::Folder;
+    Some(match found {
+        F::Folder if folder => return None,
+        F::File if !folder => return None,
+        F::File => "Ce chemin désigne un fichier, pas un dossier.".to_owned(),
+        F::Folder if expected == Expected::CertificateFile => {
+            "Ce chemin désigne un dossier, pas un fichier de certificat.".to_owned()
+        }
+        F::Folder => "Ce chemin désigne un dossier, pas un fichier de sauvegarde.".to_owned(),
+        F::Missing if folder => "Ce dossier est introuvable.".to_owned(),
+        F::Missing => "Ce fichier est introuvable.".to_owned(),
+        F::Denied if folder => "L'accès à ce dossier est refusé.".to_owned(),
+        F::Denied => format!(
+            "Ce fichier ne peut pas être lu ({}).",
+            system_error(SystemError::PermissionDenied)
+        ),
+        F::Unreadable(e) if folder => {
+            format!("Ce dossier ne peut pas être lu ({}).", system_error(e))
+        }
+        F::Unreadable(e) => format!("Ce fichier ne peut pas être lu ({}).", system_error(e)),
+    })
+}
+
+/// The title of every error of work stopped by the user.
+pub(crate) const TITLE_CANCELLED: &str = "Opération annulée";
+
+/// What happened when the user stopped the work.
+pub(crate) const CANCELLED_AT_YOUR_REQUEST: &str = "L'opération a été annulée à votre demande.";
 
 const WHY_STORE: &str = "Sans sa base de données, Impact emploi ne peut ni afficher ni \
      enregistrer les paies. Rien n'a été modifié : vos données sont restées telles quelles.";
@@ -365,7 +433,7 @@ pub fn store_fault(f: &StoreFault) -> Explanation {
         K::NotADatabase { .. } => not_a_database(&path, store_details("", f)),
         K::NotAStore { .. } => not_a_store(&path, store_details("", f)),
         K::Corrupt { .. } => explain(
-            "Base de données endommagée",
+            TITLE_DAMAGED_STORE,
             format!("La base de données « {path} » est endommagée."),
             "Continuer à travailler dessus pourrait aggraver les dégâts et fausser les paies.",
             TODO_CORRUPT,
@@ -384,7 +452,7 @@ pub fn store_fault(f: &StoreFault) -> Explanation {
             store_details("", f),
         ),
         K::DiskFull { .. } => explain(
-            "Disque plein",
+            TITLE_DISK_FULL,
             format!("Le disque qui contient la base de données « {path} » est plein."),
             "La dernière opération n'a pas pu être enregistrée : elle a été annulée en entier, \
              et les données enregistrées avant restent intactes.",
@@ -706,8 +774,8 @@ pub fn job_error(e: &JobError) -> Explanation {
             format!("Message technique : {e}"),
         ),
         JobError::Cancelled => explain(
-            "Opération annulée",
-            "L'opération a été annulée à votre demande.",
+            TITLE_CANCELLED,
+            CANCELLED_AT_YOUR_REQUEST,
             "Elle s'est arrêtée à une étape sûre : aucune donnée n'est restée à moitié \
              enregistrée.",
             "Vous pouvez la relancer quand vous le souhaitez.",
@@ -1161,7 +1229,7 @@ pub fn conclusion(d: &Diagnosis) -> Explanation {
         Conclusion::NotADatabase => not_a_database(&path, details),
         Conclusion::NotAStore => not_a_store(&path, details),
         Conclusion::Corrupt { problems } => explain(
-            "Base de données endommagée",
+            TITLE_DAMAGED_STORE,
             format!(
                 "La base de données « {path} » est endommagée ({}).",
                 plural(
@@ -1176,7 +1244,7 @@ pub fn conclusion(d: &Diagnosis) -> Explanation {
         ),
         Conclusion::TooNew { found, supported } => too_new(&path, *found, *supported, details),
         Conclusion::DiskFull { available_bytes } => explain(
-            "Disque plein",
+            TITLE_DISK_FULL,
             format!(
                 "Le disque qui contient la base de données « {path} » est plein (il reste {}).",
                 human_size(*available_bytes)
@@ -1580,6 +1648,39 @@ mod tests {
             conclusion,
             at: "2024-05-02T14:03:12+02:00".into(),
         }
+    }
+
+    #[test]
+    fn a_path_is_checked_in_the_same_words_on_every_screen() {
+        use crate::fsutil::PathFound as F;
+        assert_eq!(path_problem(F::Folder, Expected::Folder), None);
+        assert_eq!(path_problem(F::File, Expected::BackupFile), None);
+        assert_eq!(path_problem(F::File, Expected::CertificateFile), None);
+        assert_eq!(
+            path_problem(F::Missing, Expected::BackupFile).as_deref(),
+            Some("Ce fichier est introuvable.")
+        );
+        assert_eq!(
+            path_problem(F::Folder, Expected::CertificateFile).as_deref(),
+            Some("Ce chemin désigne un dossier, pas un fichier de certificat.")
+        );
+        assert_eq!(
+            path_problem(F::File, Expected::Folder).as_deref(),
+            Some("Ce chemin désigne un fichier, pas un dossier.")
+        );
+        // A system error is said in French, never in the system's English.
+        assert_eq!(
+            path_problem(F::Unreadable(SystemError::TimedOut), Expected::Folder).as_deref(),
+            Some(
+                "Ce dossier ne peut pas être lu (Le délai d'attente est dépassé : aucune réponse.)."
+            )
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(crate::fsutil::examine(dir.path()), F::Folder);
+        assert_eq!(
+            crate::fsutil::examine(&dir.path().join("absent")),
+            F::Missing
+        );
     }
 
     #[test]

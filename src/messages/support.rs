@@ -281,7 +281,7 @@ pub fn support_error(e: &SupportError) -> Explanation {
             technical,
         ),
         SupportError::Secret(_) => explain(
-            "Mot de passe enregistré illisible",
+            super::TITLE_STORED_PASSWORD_UNREADABLE,
             "Le mot de passe de la messagerie, enregistré chiffré sur ce poste, n'a pas pu \
              être déchiffré (fichier de clé absent ou abîmé, ou configuration copiée depuis un \
              autre poste).",

@@ -19,10 +19,11 @@ pub fn tray_line(line: &TrayLine) -> String {
         TrayLine::ConnectionUnverified => "Connexion au serveur non vérifiée".to_owned(),
         TrayLine::ConnectionFailed { next_retry } => match next_retry {
             Some(at) => format!(
-                "Échec de connexion au serveur – nouvel essai à {}",
+                "{} – nouvel essai à {}",
+                super::TITLE_CONNECTION_FAILED,
                 short_time(at)
             ),
-            None => "Échec de connexion au serveur".to_owned(),
+            None => super::TITLE_CONNECTION_FAILED.to_owned(),
         },
         TrayLine::AuthRefused => "Serveur d'authentification : autorisation refusée".to_owned(),
         TrayLine::LicenceRefused => "Licence non reconnue : consultation seulement".to_owned(),

@@ -64,9 +64,8 @@ impl Scheduler {
         if assistance && !report.skipped_for_assistance.is_empty() {
             if !self.assistance_logged {
                 tracing::warn!(
-                    "ATTENTION en mode assistance, les fichiers de scripts ne seront pas pris en \
-                     compte automatiquement ! Scripts en attente : {}",
-                    report.skipped_for_assistance.join(", ")
+                    "{}",
+                    crate::messages::assistance_skipped(&report.skipped_for_assistance)
                 );
                 self.assistance_logged = true;
             }

@@ -175,7 +175,7 @@ impl Sauvegardes {
         widgets::title_ui(ui, "Module de sauvegardes");
         if ctx.persisted.assistance {
             ui.label(
-                RichText::new(messages::ASSISTANCE_SCRIPTS_WARNING)
+                RichText::new(messages::ASSISTANCE_WARNING)
                     .strong()
                     .color(widgets::error_color(ui)),
             );
@@ -453,8 +453,8 @@ impl Sauvegardes {
             let decided = widgets::confirm_modal_ui(
                 ui,
                 "script-abandonner",
-                "Abandonner les modifications ?",
-                "Abandonner les modifications",
+                messages::DISCARD_CHANGES_TITLE,
+                messages::DISCARD_CHANGES,
                 |ui| {
                     ui.label(
                         "Le script modifié n'a pas été enregistré. Si vous quittez maintenant, \
