@@ -1280,7 +1280,7 @@ fn backup_list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
                     "start_date": s.start_date.to_string(),
                     "time": s.time.format("%H:%M").to_string(),
                     "keep": s.keep,
-                    "destination": { "type": s.destination.kind(), "description": s.destination.describe() },
+                    "destination": { "type": s.destination.kind(), "description": messages::place(&s.destination.place()) },
                     "next_run": schedule::next_run(s, &e.state, &now).to_rfc3339(),
                     "due": schedule::is_due(e, &now),
                     "last_run_at": e.state.last_run_at,
@@ -1318,7 +1318,7 @@ fn backup_list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
             "  {}, à conserver : {}, vers {}{}",
             messages::frequency_text(s.frequency),
             s.keep,
-            s.destination.describe(),
+            messages::place(&s.destination.place()),
             if s.enabled {
                 ""
             } else {
@@ -1360,7 +1360,7 @@ fn run_report_json(r: &iea_maintenance::backup::run::RunReport) -> serde_json::V
         "reason": r.reason.as_ref().map(messages::run_reason_worded),
         "archive": r.archive,
         "size_bytes": r.size_bytes,
-        "destination": r.destination,
+        "destination": messages::place_worded(&r.destination),
         "removed": r.removed,
         "kept_in_staging": r.kept_in_staging,
     })

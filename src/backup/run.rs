@@ -16,7 +16,7 @@ use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 use super::archive;
 use super::book::{BookError, ScriptBook};
 use super::destination::{
-    self, Access, DestinationError, Location, StoredBackup, VolumeSearch, archive_name,
+    self, Access, DestinationError, Location, Place, StoredBackup, VolumeSearch, archive_name,
 };
 use super::reason::{RunReason, RunWarning, VerifyProblem};
 use super::schedule;
@@ -76,8 +76,8 @@ pub struct RunReport {
     pub archive: Option<String>,
     /// Its size.
     pub size_bytes: Option<u64>,
-    /// The destination in one line.
-    pub destination: String,
+    /// Where the backup went (a removable disk says where it was found).
+    pub destination: Place,
     /// Old backups removed after this one was verified.
     pub removed: Vec<String>,
     /// The verified archive waits in staging for its destination.
@@ -232,7 +232,7 @@ fn run_locked(
         reason: None,
         archive: None,
         size_bytes: None,
-        destination: script.destination.describe(),
+        destination: script.destination.place(),
         removed: Vec::new(),
         kept_in_staging: false,
     };
@@ -308,7 +308,7 @@ fn run_locked(
 /// What a delivery did besides putting the archive in place.
 struct Delivery {
     /// The destination as found (a removable disk says where it is mounted).
-    described: String,
+    described: Place,
     /// Old backups removed.
     removed: Vec<String>,
     /// What needs attention.
@@ -350,7 +350,7 @@ fn deliver(
         }
         Err(e) => return Err(e),
     }
-    let described = location.describe();
+    let described = location.place();
     let mut warnings = Vec::new();
     let removed = match prune(location.as_mut(), script) {
         Ok(removed) => removed,
@@ -446,8 +446,17 @@ fn record(
 /// opened (the reason the run failed, often) only costs the journal line: the
 /// run is in the log files and the script's state anyway.
 fn journal(ctx: &BackupContext, report: &RunReport) {
-    let reason = match report.reason.as_ref().map(RunReason::to_stored).transpose() {
-        Ok(reason) => reason,
+    // Both as codes with their parameters (JSON), said in French when shown.
+    let stored = serde_json::to_string(&report.destination).and_then(|destination| {
+        let reason = report
+            .reason
+            .as_ref()
+            .map(RunReason::to_stored)
+            .transpose()?;
+        Ok((destination, reason))
+    });
+    let (destination, reason) = match stored {
+        Ok(stored) => stored,
         Err(e) => {
             tracing::warn!(error = %e, script = %report.script, "journal des sauvegardes non écrit");
             return;
@@ -465,7 +474,7 @@ fn journal(ctx: &BackupContext, report: &RunReport) {
                     report.trigger.code(),
                     report.started_at.to_rfc3339(),
                     report.ended_at.max(report.started_at).to_rfc3339(),
-                    report.destination,
+                    destination,
                     report.archive,
                     report.size_bytes.map(|s| s as i64),
                     report.outcome.code(),
@@ -559,7 +568,7 @@ fn deliver_pending_locked(
                 reason: None,
                 archive: Some(name.clone()),
                 size_bytes: std::fs::metadata(&local).ok().map(|m| m.len()),
-                destination: entry.script.destination.describe(),
+                destination: entry.script.destination.place(),
                 removed: Vec::new(),
                 kept_in_staging: true,
             };

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::destination::Place;
 use super::reason::RunReason;
 
 /// The longest script name, in characters.
@@ -128,28 +129,23 @@ impl Destination {
         }
     }
 
-    /// One line for lists, logs and the run journal: the folder, the volume and
-    /// folder, or `ftp://user@host:port/folder` (never a password).
-    pub fn describe(&self) -> String {
+    /// Where it is, for lists, logs and the run journal: the folder, the volume
+    /// and folder, or `ftp://user@host:port/folder` (never a password).
+    pub fn place(&self) -> Place {
         match self {
-            Self::Folder { path } => path.display().to_string(),
-            Self::Removable(r) => {
-                if r.folder.as_os_str().is_empty() {
-                    format!("support amovible « {} »", r.volume_label)
-                } else {
-                    format!(
-                        "support amovible « {} », dossier {}",
-                        r.volume_label,
-                        r.folder.display()
-                    )
-                }
-            }
+            Self::Folder { path } => Place::Folder { path: path.clone() },
+            Self::Removable(r) => Place::Removable {
+                label: r.volume_label.clone(),
+                folder: r.folder.clone(),
+            },
             Self::Ftp(f) => {
                 let scheme = match f.security {
                     FtpSecurity::Explicit | FtpSecurity::Plain => "ftp",
                     FtpSecurity::Implicit => "ftps",
                 };
-                format!("{scheme}://{}@{}:{}{}", f.user, f.host, f.port, f.folder)
+                Place::Ftp {
+                    url: format!("{scheme}://{}@{}:{}{}", f.user, f.host, f.port, f.folder),
+                }
             }
         }
     }

@@ -11,7 +11,9 @@
 //! nothing waits. The errors carry no password, so none can appear here.
 
 use super::{Explanation, explain, system_error};
-use crate::backup::destination::{DestinationError, DestinationFault, DestinationFaultKind};
+use crate::backup::destination::{
+    DestinationError, DestinationFault, DestinationFaultKind, Place, SiteUnreachable,
+};
 
 /// The title of every "the place cannot be used for now" error.
 pub const TITLE_LOCATION_UNAVAILABLE: &str = "Emplacement indisponible";
@@ -32,6 +34,35 @@ const BROWSE: &str = "modifiez l'emplacement en cliquant sur « Parcourir… » 
 
 const KEEP_A_COPY: &str = "Dans tous les cas, gardez aussi une copie de vos sauvegardes sur \
      une clé USB ou un disque externe conservés dans un lieu sûr.";
+
+/// Where backups go, on one line: the folder, "support amovible « CLE-PAIE »,
+/// dossier Sauvegardes", or the FTP site's address.
+pub fn place(p: &Place) -> String {
+    match p {
+        Place::Folder { path } => path.display().to_string(),
+        Place::Removable { label, folder } if folder.as_os_str().is_empty() => {
+            format!("support amovible « {label} »")
+        }
+        Place::Removable { label, folder } => {
+            format!("support amovible « {label} », dossier {}", folder.display())
+        }
+        Place::RemovableFound { label, at } => {
+            format!(
+                "support amovible « {label} » (trouvé dans {})",
+                at.display()
+            )
+        }
+        Place::Ftp { url } => url.clone(),
+    }
+}
+
+/// A place with its words, for `--json`.
+pub fn place_worded(p: &Place) -> super::Worded<'_, Place> {
+    super::Worded {
+        fact: p,
+        text: place(p),
+    }
+}
 
 /// A destination error in French, for a run: when the place is unavailable,
 /// says that the verified backup waits on this computer for it.
@@ -55,6 +86,22 @@ pub fn destination_fault(f: &DestinationFault) -> Explanation {
 /// [`destination_access_error`] says it for listing, fetching or verifying.
 pub fn destination_access_fault(f: &DestinationFault) -> Explanation {
     explain_destination(f, false)
+}
+
+/// How an FTP site could not be reached, in a few words for the details.
+fn unreachable_detail(cause: &SiteUnreachable) -> String {
+    match cause {
+        SiteUnreachable::UnknownHost => "nom d'hôte introuvable".to_owned(),
+        SiteUnreachable::NoAnswer => "pas de réponse du serveur dans le délai".to_owned(),
+        SiteUnreachable::Refused => "connexion refusée".to_owned(),
+        SiteUnreachable::Dropped => "connexion coupée par le serveur".to_owned(),
+        SiteUnreachable::ServiceUnavailable { reply } => format!("service indisponible ({reply})"),
+        SiteUnreachable::NoDataConnection { reply } => {
+            format!("connexion de données impossible ({reply})")
+        }
+        SiteUnreachable::TransferAborted { reply } => format!("transfert interrompu ({reply})"),
+        SiteUnreachable::System { detail } => detail.clone(),
+    }
 }
 
 fn explain_destination(f: &DestinationFault, run: bool) -> Explanation {
@@ -140,7 +187,7 @@ fn explain_destination(f: &DestinationFault, run: bool) -> Explanation {
                 system_error(crate::diagnostics::SystemError::StorageFull)
             ),
         ),
-        K::Unreachable { host, port, detail } => explain(
+        K::Unreachable { host, port, cause } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Le site FTP {host} (port {port}) n'a pas pu être joint : nom de serveur \
@@ -151,7 +198,10 @@ fn explain_destination(f: &DestinationFault, run: bool) -> Explanation {
             "Vérifiez la connexion à internet, puis l'adresse et le port du site dans le \
              script de sauvegarde. Si le problème persiste, contactez votre hébergeur ou votre \
              informaticien en lui donnant les détails ci-dessous.",
-            format!("Site : {host}:{port}\nDétail : {detail}\n{technical}"),
+            format!(
+                "Site : {host}:{port}\nDétail : {}\n{technical}",
+                unreachable_detail(cause)
+            ),
         ),
         K::LoginRefused { user } => explain(
             "Identification refusée",
@@ -266,7 +316,7 @@ mod tests {
             DestinationError::Unreachable {
                 host: "ftp.example.org".to_owned(),
                 port: 21,
-                detail: "connection refused".to_owned(),
+                cause: SiteUnreachable::Refused,
             },
             DestinationError::LoginRefused {
                 user: "asso".to_owned(),
@@ -322,6 +372,39 @@ mod tests {
                     .contains("déposée automatiquement")
             );
         }
+    }
+
+    #[test]
+    fn places_read_as_users_know_them() {
+        use std::path::PathBuf;
+        assert_eq!(
+            place(&Place::Removable {
+                label: "CLE-PAIE".into(),
+                folder: PathBuf::new(),
+            }),
+            "support amovible « CLE-PAIE »"
+        );
+        assert_eq!(
+            place(&Place::Removable {
+                label: "CLE-PAIE".into(),
+                folder: PathBuf::from("Sauvegardes"),
+            }),
+            "support amovible « CLE-PAIE », dossier Sauvegardes"
+        );
+        assert_eq!(
+            place(&Place::RemovableFound {
+                label: "CLE-PAIE".into(),
+                at: PathBuf::from("/media/paie/CLE-PAIE/Sauvegardes"),
+            }),
+            "support amovible « CLE-PAIE » (trouvé dans /media/paie/CLE-PAIE/Sauvegardes)"
+        );
+        let ftp = Place::Ftp {
+            url: "ftps://paie@ftp.asso.fr:990/sauvegardes".into(),
+        };
+        assert_eq!(place(&ftp), "ftps://paie@ftp.asso.fr:990/sauvegardes");
+        let json = serde_json::to_value(place_worded(&ftp)).expect("json");
+        assert_eq!(json["code"], "ftp");
+        assert_eq!(json["text"], place(&ftp));
     }
 
     #[test]

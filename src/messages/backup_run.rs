@@ -152,7 +152,7 @@ pub fn run_report_text(r: &crate::backup::run::RunReport) -> String {
             text,
             "\n  {archive} ({}) vers {}, relue et vérifiée",
             crate::fsutil::human_size(r.size_bytes.unwrap_or(0)),
-            r.destination
+            super::place(&r.destination)
         );
     }
     if !r.removed.is_empty() {
@@ -465,7 +465,7 @@ pub fn run_archive_line(r: &crate::backup::run::RunReport) -> Option<String> {
     Some(format!(
         "Sauvegarde « {archive} » ({}) déposée et vérifiée : {}",
         crate::fsutil::human_size(r.size_bytes.unwrap_or(0)),
-        r.destination
+        super::place(&r.destination)
     ))
 }
 

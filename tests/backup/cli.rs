@@ -166,6 +166,12 @@ fn json_gives_the_reason_as_a_code_with_its_parameters_and_its_sentence() {
         away.display().to_string(),
         "{reason}"
     );
+    assert_eq!(json["destination"]["code"], "folder", "{json}");
+    assert_eq!(
+        json["destination"]["text"],
+        away.display().to_string(),
+        "{json}"
+    );
     let sentence = reason["text"].as_str().expect("text");
     assert!(
         sentence.starts_with("Emplacement indisponible"),

@@ -177,16 +177,18 @@ fn the_journal_keeps_a_reason_as_a_code_and_still_reads_an_old_sentence() {
         "{reason:?}"
     );
 
-    // The column holds the code and its parameters, not a sentence.
-    let stored: String = Store::open_read_only(&install.store())
+    // The columns hold codes and their parameters, not sentences.
+    let (stored, place): (String, String) = Store::open_read_only(&install.store())
         .expect("open")
         .connection()
         .query_row(
-            "SELECT reason FROM backup_runs WHERE script = 'Quotidienne'",
+            "SELECT reason, destination FROM backup_runs WHERE script = 'Quotidienne'",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .expect("row");
+    let place: serde_json::Value = serde_json::from_str(&place).expect("JSON");
+    assert_eq!(place["code"], "folder", "{place}");
     let value: serde_json::Value = serde_json::from_str(&stored).expect("JSON");
     assert_eq!(value["code"], "kept_in_staging", "{stored}");
     assert_eq!(value["params"]["fault"]["code"], "missing", "{stored}");

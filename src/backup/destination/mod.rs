@@ -93,14 +93,14 @@ pub enum DestinationError {
         detail: String,
     },
     /// FTP: the host could not be resolved, reached, or did not answer in time.
-    #[error("ftp server {host}:{port} unreachable: {detail}")]
+    #[error("ftp server {host}:{port} unreachable: {cause}")]
     Unreachable {
         /// Host.
         host: String,
         /// Port.
         port: u16,
-        /// The system's words.
-        detail: String,
+        /// How it failed.
+        cause: SiteUnreachable,
     },
     /// FTP: the user name or password was refused (530).
     #[error("ftp login refused for {user}")]
@@ -137,6 +137,56 @@ pub enum DestinationError {
     Cancelled,
 }
 
+/// How an FTP site could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum SiteUnreachable {
+    /// The host name does not resolve.
+    UnknownHost,
+    /// No answer within the time limits.
+    NoAnswer,
+    /// Nothing accepts connections on that port.
+    Refused,
+    /// The server cut the connection.
+    Dropped,
+    /// 421: the service is not available.
+    ServiceUnavailable {
+        /// The server's reply.
+        reply: String,
+    },
+    /// 425: the data connection could not be opened.
+    NoDataConnection {
+        /// The server's reply.
+        reply: String,
+    },
+    /// 426: the transfer was aborted.
+    TransferAborted {
+        /// The server's reply.
+        reply: String,
+    },
+    /// Another system error.
+    System {
+        /// The system's words.
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for SiteUnreachable {
+    /// The technical words (in English, as the other technical messages).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownHost => f.write_str("host name not found"),
+            Self::NoAnswer => f.write_str("no answer in time"),
+            Self::Refused => f.write_str("connection refused"),
+            Self::Dropped => f.write_str("connection dropped by the server"),
+            Self::ServiceUnavailable { reply } => write!(f, "service unavailable ({reply})"),
+            Self::NoDataConnection { reply } => write!(f, "no data connection ({reply})"),
+            Self::TransferAborted { reply } => write!(f, "transfer aborted ({reply})"),
+            Self::System { detail } => f.write_str(detail),
+        }
+    }
+}
+
 impl DestinationError {
     /// Whether this is "Emplacement indisponible" (the destination may come back:
     /// the verified archive waits in staging).
@@ -167,10 +217,10 @@ impl DestinationError {
                 what: what.clone(),
                 detail: detail.clone(),
             },
-            Self::Unreachable { host, port, detail } => K::Unreachable {
+            Self::Unreachable { host, port, cause } => K::Unreachable {
                 host: host.clone(),
                 port: *port,
-                detail: detail.clone(),
+                cause: cause.clone(),
             },
             Self::LoginRefused { user } => K::LoginRefused { user: user.clone() },
             Self::Tls { detail } => K::Tls {
@@ -243,8 +293,8 @@ pub enum DestinationFaultKind {
         host: String,
         /// Port.
         port: u16,
-        /// The system's words.
-        detail: String,
+        /// How it failed.
+        cause: SiteUnreachable,
     },
     /// [`DestinationError::LoginRefused`].
     LoginRefused {
@@ -289,10 +339,41 @@ impl DestinationFaultKind {
     }
 }
 
+/// Where a script's backups go, as users know it (`messages::place` says it on
+/// one line). Never holds a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum Place {
+    /// A folder.
+    Folder {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A removable disk, as the script names it.
+    Removable {
+        /// The volume's label.
+        label: String,
+        /// The backup folder on the volume (empty for its root).
+        folder: PathBuf,
+    },
+    /// A removable disk, found plugged in.
+    RemovableFound {
+        /// The volume's label.
+        label: String,
+        /// Where its backup folder was found.
+        at: PathBuf,
+    },
+    /// An FTP site: `ftp://user@host:port/folder` (`ftps://` for implicit FTPS).
+    Ftp {
+        /// The site's address, without password.
+        url: String,
+    },
+}
+
 /// One destination, opened for a run (an FTP session stays open across calls).
 pub trait Location {
-    /// The destination in one line for messages (no password).
-    fn describe(&self) -> String;
+    /// Where it is (no password).
+    fn place(&self) -> Place;
 
     /// Delivers the local archive `local` as `final_name`: writes it under a
     /// temporary name ([`PARTIAL_PREFIX`]), flushes it to stable storage, reads it

@@ -399,7 +399,7 @@ impl Sauvegardes {
             .scripts()
             .ok()
             .and_then(|b| b.get(&name))
-            .map(|e| e.script.destination.describe())
+            .map(|e| messages::place(&e.script.destination.place()))
             .unwrap_or_default();
         let decided = widgets::confirm_modal_ui(
             ui,
@@ -492,7 +492,7 @@ fn facts_ui(
     ui.label(format!(
         "Destination : {} — {}",
         messages::destination_kind_label(script.destination.kind()),
-        script.destination.describe()
+        messages::place(&script.destination.place())
     ));
     if let Some(until) = state.postponed_until
         && until > now.to_utc()
