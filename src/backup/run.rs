@@ -633,10 +633,7 @@ pub fn run_due(
     let mut report = DueReport::default();
     if assistance {
         if !due.is_empty() {
-            tracing::warn!(
-                scripts = %due.join(", "),
-                "mode assistance : les scripts de sauvegarde ne sont pas exécutés automatiquement"
-            );
+            tracing::warn!("{}", messages::assistance_skipped(&due));
         }
         report.skipped_for_assistance = due;
         return Ok(report);

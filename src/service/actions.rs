@@ -59,7 +59,7 @@ pub fn perform(home: &Home, action: MenuAction) -> Result<Effect, ActionError> {
     match action {
         MenuAction::ExploreFolder => {
             open_folder(home.root()).map_err(|source| ActionError::Spawn {
-                program: "gestionnaire de fichiers".into(),
+                program: "file manager".into(),
                 source,
             })?;
             Ok(Effect::Done)
