@@ -1,9 +1,15 @@
-//! The one place where errors and diagnoses become French sentences for payroll
-//! managers: what happened, why it matters, what to do, and the technical details
-//! kept for "Plus de détails" and the IT contact.
+//! The one place where errors, diagnoses and the domain's facts become French
+//! sentences for payroll managers: what happened, why it matters, what to do, and
+//! the technical details kept for "Plus de détails" and the IT contact.
 //!
-//! Plain text only (no egui here): the windows, the command line (`doctor`) and the
-//! support report all show the same words. The wording follows the practical guides
+//! The domain returns typed facts (a backup run's reason, a prerequisite's detail,
+//! the tray's state, the support report's facts) and errors; each is said here,
+//! once. Facts that are stored (a run's reason, where a backup went) are said when
+//! shown, so a stored fact reads in the words of the program that shows it;
+//! [`Worded`] gives the `--json` outputs the code, the parameters and the sentence.
+//!
+//! Plain text only (no egui here): the windows, the command line, the tray, the
+//! notifications, the logs and the support report all show the same words. The wording follows the practical guides
 //! users already know ("Base de données inaccessible", "le chemin réseau n'a pas été
 //! trouvé", "Plus de détails", "Diagnostiquer", "contactez votre informaticien").
 //! Nothing here ever prints a password, token or key: the errors carry none.
