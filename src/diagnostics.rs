@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::store::{
     APPLICATION_ID, SCHEMA_VERSION, Store, StoreError, is_network_path, size_on_disk,
@@ -248,7 +248,7 @@ pub enum Finding {
 }
 
 /// Classes of system errors, so they can be worded in French.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SystemError {
     /// No such file or folder.
@@ -456,10 +456,29 @@ pub enum Conclusion {
         /// The store's size.
         store_bytes: u64,
     },
-    /// Something else failed; the detail says what.
+    /// Something else failed; the cause says what.
     Other {
-        /// Technical detail.
-        detail: String,
+        /// What failed.
+        cause: OtherCause,
+    },
+}
+
+/// What failed, for [`Conclusion::Other`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum OtherCause {
+    /// The system refused to say whether the store file is there.
+    System {
+        /// The system error, classified.
+        error: SystemError,
+        /// The system's own message.
+        technical: String,
+    },
+    /// Opening the store failed in a way the other conclusions do not cover (a
+    /// closing in progress, an unexpected SQLite or system error).
+    Store {
+        /// Why.
+        fault: crate::store::StoreFault,
     },
 }
 
@@ -846,7 +865,10 @@ impl Run {
                         can_write: false,
                     },
                     _ => Conclusion::Other {
-                        detail: e.to_string(),
+                        cause: OtherCause::System {
+                            error,
+                            technical: e.to_string(),
+                        },
                     },
                 });
                 Err(Stop)
@@ -1297,15 +1319,12 @@ impl Run {
             StoreError::DiskFull { .. } => Conclusion::DiskFull {
                 available_bytes: self.available_bytes.unwrap_or(0),
             },
-            // The closing's own French says who runs it and since when.
-            StoreError::ClosingInProgress { .. } => Conclusion::Other {
-                detail: crate::messages::store_error(e).one_line(),
-            },
-            StoreError::AlreadyExists { .. }
+            StoreError::ClosingInProgress { .. }
+            | StoreError::AlreadyExists { .. }
             | StoreError::ClosedExercise { .. }
             | StoreError::Sqlite { .. }
             | StoreError::Io { .. } => Conclusion::Other {
-                detail: e.to_string(),
+                cause: OtherCause::Store { fault: e.fault() },
             },
         }
     }

@@ -9,6 +9,33 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// What is at a path a user typed, for the forms that ask for a folder or a
+/// file (`messages::path_problem` says why it does not do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathFound {
+    /// A folder.
+    Folder,
+    /// A file.
+    File,
+    /// Nothing.
+    Missing,
+    /// The system refused to look.
+    Denied,
+    /// The system could not say.
+    Unreadable(crate::diagnostics::SystemError),
+}
+
+/// Looks at what is at `path` (one `metadata` call, following links).
+pub fn examine(path: &Path) -> PathFound {
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => PathFound::Folder,
+        Ok(_) => PathFound::File,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => PathFound::Missing,
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => PathFound::Denied,
+        Err(e) => PathFound::Unreadable(crate::diagnostics::SystemError::of(&e)),
+    }
+}
+
 /// Replaces `path` with `bytes` atomically (temporary file, fsync, rename, fsync
 /// of the folder). The parent folder must exist.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {

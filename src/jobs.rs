@@ -38,17 +38,6 @@ impl JobKind {
             Self::Closing => "cloture",
         }
     }
-
-    /// The French name shown to users.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Demo => "la création de la base de démonstration",
-            Self::StoreSwitch => "le changement de base de données",
-            Self::Backup => "une sauvegarde",
-            Self::Restore => "une restauration",
-            Self::Closing => "une clôture d'exercice",
-        }
-    }
 }
 
 /// Job-level errors shared by every job.

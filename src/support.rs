@@ -33,9 +33,7 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 
-use crate::config::{
-    Config, ConfigError, ConnectionKind, ConnectionMode, MailSecurity, MailSettings,
-};
+use crate::config::{Config, ConfigError, MailSecurity, MailSettings};
 use crate::connection::servers::ServerTestReport;
 use crate::diagnostics::Diagnosis;
 use crate::fsutil;
@@ -44,8 +42,7 @@ use crate::installation::Installation;
 use crate::messages;
 use crate::secrets::{SecretError, SecretKey};
 use crate::service::persist::PersistedState;
-use crate::service::state::ConnectionState;
-use crate::store::{SCHEMA_VERSION, Store, StoreError, StoreSummary};
+use crate::store::{Store, StoreError, StoreSummary};
 
 /// How long each network step of [`send`] may take (connecting, then every
 /// command and its answer) before the server is said not to answer.
@@ -53,15 +50,6 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How many log lines the report carries.
 pub const REPORT_LOG_LINES: usize = 200;
-
-/// Written instead of a stored password or key.
-pub const STORED_SECRET: &str = "(enregistré, chiffré)";
-
-/// Written where no password is stored.
-pub const NO_SECRET: &str = "(aucun)";
-
-/// Written in place of a secret that turned up where it should not (a log line).
-const MASK: &str = "(masqué)";
 
 /// A message to support, ready to send or to copy into a mailbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,11 +199,6 @@ pub enum SupportError {
     },
 }
 
-/// The default subject the practical guides ask for.
-pub fn default_subject() -> String {
-    format!("Serveur de connexion {}", env!("CARGO_PKG_VERSION"))
-}
-
 /// Whether support mail can be sent: an SMTP server and a sender are set.
 pub fn sending_configured(config: &Config) -> bool {
     !config.mail.smtp_host.trim().is_empty() && !config.mail.sender.trim().is_empty()
@@ -223,7 +206,8 @@ pub fn sending_configured(config: &Config) -> bool {
 
 /// Prepares a support request for the installation at `home`: the support
 /// address, the default subject, the French body with the installation's facts
-/// and a place for the user's contact details, and the report.
+/// and a place for the user's contact details, and the report (the facts are
+/// [`SupportFacts`]; `messages` writes them out).
 ///
 /// Meant for installations in trouble, so everything that cannot be read (a
 /// damaged configuration, a store that does not open, no identity file) is
@@ -234,13 +218,13 @@ pub fn sending_configured(config: &Config) -> bool {
 ///
 /// [`diagnose`]: crate::diagnostics::diagnose
 pub fn compose(home: &Home) -> Result<SupportRequest, SupportError> {
-    let facts = Facts::gather(home);
+    let facts = SupportFacts::gather(home);
     Ok(SupportRequest {
         to: facts.config().mail.support_address.clone(),
-        subject: default_subject(),
-        body: facts.body(),
+        subject: messages::support_subject(),
+        body: messages::support_body(&facts),
         report_name: facts.report_name(),
-        report: facts.report(home),
+        report: scrub(home, facts.config(), messages::support_report(&facts)),
     })
 }
 
@@ -249,7 +233,8 @@ pub fn compose(home: &Home) -> Result<SupportRequest, SupportError> {
 /// it does not open), the recent log lines and the configuration without any
 /// secret. Plain text, French headings.
 pub fn report_text(home: &Home) -> String {
-    Facts::gather(home).report(home)
+    let facts = SupportFacts::gather(home);
+    scrub(home, facts.config(), messages::support_report(&facts))
 }
 
 /// Writes the request's report to `path`, atomically.
@@ -681,24 +666,50 @@ fn has_tls_cause(e: &lettre::transport::smtp::Error) -> bool {
 }
 
 // ---------------------------------------------------------------------------
-// The facts, the body and the report.
+// The facts of the request and the report.
 
-/// Everything the body and the report say, read once.
-struct Facts {
-    now: chrono::DateTime<chrono::Local>,
-    config: Result<Config, ConfigError>,
-    defaults: Config,
-    installation: Result<Installation, String>,
-    host_name: String,
-    persisted: PersistedState,
-    store: Result<StoreSummary, StoreError>,
-    diagnosis: Option<Diagnosis>,
-    server_test: Option<ServerTestReport>,
-    log_lines: io::Result<Vec<String>>,
+/// Everything the request's body and the report say, read once: facts only,
+/// which `messages` writes out in French. It holds the configuration and the
+/// installation as read (a licence key among them): only `messages` decides what
+/// is shown, and it shows whether a secret is stored, never the secret.
+#[derive(Debug)]
+pub struct SupportFacts {
+    /// When the facts were read.
+    pub now: chrono::DateTime<chrono::Local>,
+    /// The application folder (`IEA_HOME`).
+    pub home_dir: PathBuf,
+    /// `config.toml`.
+    pub config_file: PathBuf,
+    /// The configuration as read.
+    pub config: Result<Config, ConfigError>,
+    /// The defaults, used in the report when the configuration cannot be read.
+    pub defaults: Config,
+    /// The installation's identity, or why it is unavailable.
+    pub installation: Result<Installation, String>,
+    /// This computer's name.
+    pub host_name: String,
+    /// The operating system: `linux (Debian GNU/Linux 12 (bookworm)), x86_64`.
+    pub operating_system: String,
+    /// The service's persisted state (connection, assistance mode, history).
+    pub persisted: PersistedState,
+    /// The store's contents, or why it does not open.
+    pub store: Result<StoreSummary, StoreError>,
+    /// The store's size on disk.
+    pub store_size_bytes: u64,
+    /// The diagnosis, when the store does not open.
+    pub diagnosis: Option<Diagnosis>,
+    /// The last test of the servers, when one was made.
+    pub server_test: Option<ServerTestReport>,
+    /// The last [`REPORT_LOG_LINES`] log lines at most.
+    pub log_lines: io::Result<Vec<String>>,
 }
 
-impl Facts {
-    fn gather(home: &Home) -> Self {
+impl SupportFacts {
+    /// Reads the facts of the installation at `home`. Runs [`diagnose`] when the
+    /// store does not open, which may take a few seconds on a hung share.
+    ///
+    /// [`diagnose`]: crate::diagnostics::diagnose
+    pub fn gather(home: &Home) -> Self {
         let config = Config::load(home);
         let defaults = Config::defaults(home);
         let effective = config.as_ref().unwrap_or(&defaults);
@@ -711,10 +722,14 @@ impl Facts {
             .then(|| crate::diagnostics::diagnose(&store_path));
         Self {
             now: chrono::Local::now(),
+            home_dir: home.root().to_path_buf(),
+            config_file: home.config_file(),
             installation: Installation::load_or_create(home).map_err(|e| e.to_string()),
             host_name: crate::installation::hostname(),
+            operating_system: operating_system(),
             persisted: PersistedState::load(home),
             store,
+            store_size_bytes: crate::store::size_on_disk(&store_path),
             diagnosis,
             server_test: ServerTestReport::load_last(home),
             log_lines: crate::logging::recent_lines(&logs, REPORT_LOG_LINES),
@@ -724,402 +739,13 @@ impl Facts {
     }
 
     /// The configuration in use (the defaults when the file cannot be read).
-    fn config(&self) -> &Config {
+    pub fn config(&self) -> &Config {
         self.config.as_ref().unwrap_or(&self.defaults)
     }
 
-    fn report_name(&self) -> String {
+    /// File name of the report: `rapport-support-AAAAMMJJ-HHMMSS.txt`.
+    pub fn report_name(&self) -> String {
         format!("rapport-support-{}.txt", self.now.format("%Y%m%d-%H%M%S"))
-    }
-
-    /// The connection state in French, with the server's words when it gave some.
-    fn state_line(&self) -> String {
-        let p = &self.persisted;
-        let label = messages::support_state_label(p.state_key());
-        let server = match &p.connection {
-            ConnectionState::AuthRefused { message }
-            | ConnectionState::LicenceRefused { message }
-            | ConnectionState::LicenceDuplicate { message }
-                if !message.trim().is_empty() =>
-            {
-                format!(" (message du serveur : {})", message.trim())
-            }
-            _ => String::new(),
-        };
-        format!("{label}{server}")
-    }
-
-    fn store_line(&self) -> String {
-        let path = self.config().paths.store.display().to_string();
-        match &self.store {
-            Ok(s) => format!(
-                "{path} (version de base {} ; {}, {}, {}, {})",
-                s.schema_version,
-                count(s.dossiers.len() as u64, "dossier", "dossiers"),
-                count(s.employers, "employeur", "employeurs"),
-                count(s.employees, "salarié", "salariés"),
-                count(s.payslips, "bulletin", "bulletins"),
-            ),
-            Err(e) => format!(
-                "{path} – ne s'ouvre pas : {}",
-                messages::store_error(e).title
-            ),
-        }
-    }
-
-    fn body(&self) -> String {
-        let (installation_id, workstation_id) = match &self.installation {
-            Ok(i) => (i.installation_id.to_string(), i.workstation_id.to_string()),
-            Err(_) => ("indisponible".to_owned(), "indisponible".to_owned()),
-        };
-        let assistance = if self.persisted.assistance {
-            "activé"
-        } else {
-            "désactivé"
-        };
-        let mut b = String::new();
-        b.push_str("Bonjour,\n\n");
-        b.push_str(
-            "Décrivez ici votre problème : ce que vous faisiez, le message affiché, \
-             depuis quand.\n\n",
-        );
-        b.push_str("Vos coordonnées : …\n");
-        b.push_str("  Nom et prénom : \n");
-        b.push_str("  Association : \n");
-        b.push_str("  Téléphone : \n");
-        b.push_str("  Adresse e-mail : \n\n");
-        b.push_str("Informations sur l'installation (remplies automatiquement) :\n");
-        let _ = writeln!(b, "  Version du programme : {}", env!("CARGO_PKG_VERSION"));
-        let _ = writeln!(b, "  Nom du poste : {}", self.host_name);
-        let _ = writeln!(b, "  Identifiant d'installation : {installation_id}");
-        let _ = writeln!(b, "  Identifiant du poste : {workstation_id}");
-        let _ = writeln!(b, "  Base de données : {}", self.store_line());
-        let _ = writeln!(b, "  État de la connexion : {}", self.state_line());
-        let _ = writeln!(b, "  Mode assistance : {assistance}");
-        let _ = writeln!(
-            b,
-            "\nLe rapport technique est joint à ce message ({}).\n",
-            self.report_name()
-        );
-        b.push_str("Cordialement,\n");
-        b
-    }
-
-    fn report(&self, home: &Home) -> String {
-        let mut r = String::new();
-        let _ = writeln!(r, "Rapport de support – Impact emploi association");
-        let _ = writeln!(r, "Date : {}", self.now.format("%d/%m/%Y à %H:%M:%S (%:z)"));
-        self.versions_section(&mut r, home);
-        self.state_section(&mut r);
-        self.server_test_section(&mut r);
-        self.store_section(&mut r);
-        self.config_section(&mut r, home);
-        self.log_section(&mut r);
-        scrub(home, self.config(), r)
-    }
-
-    fn versions_section(&self, r: &mut String, home: &Home) {
-        heading(r, "Versions");
-        let _ = writeln!(
-            r,
-            "Programme : iea-maintenance {}",
-            env!("CARGO_PKG_VERSION")
-        );
-        let _ = writeln!(r, "Version de base prise en charge : {SCHEMA_VERSION}");
-        let _ = writeln!(r, "Système : {}", operating_system());
-        let _ = writeln!(r, "Nom du poste : {}", self.host_name);
-        match &self.installation {
-            Ok(i) => {
-                let _ = writeln!(r, "Identifiant d'installation : {}", i.installation_id);
-                let _ = writeln!(r, "Identifiant du poste : {}", i.workstation_id);
-                let licence = if i.licence_key.trim().is_empty() {
-                    "non renseignée"
-                } else {
-                    "renseignée (non reproduite ici)"
-                };
-                let _ = writeln!(r, "Clé de licence : {licence}");
-            }
-            Err(e) => {
-                let _ = writeln!(r, "Identifiants d'installation : indisponibles ({e})");
-            }
-        }
-        let _ = writeln!(r, "Dossier de l'application : {}", home.root().display());
-    }
-
-    fn state_section(&self, r: &mut String) {
-        let p = &self.persisted;
-        heading(r, "État");
-        let _ = writeln!(r, "Connexion : {}", self.state_line());
-        let _ = writeln!(
-            r,
-            "Mode assistance : {}",
-            if p.assistance {
-                "activé"
-            } else {
-                "désactivé"
-            }
-        );
-        let _ = writeln!(
-            r,
-            "Échecs d'authentification consécutifs : {}",
-            p.consecutive_failures
-        );
-        let _ = writeln!(
-            r,
-            "État enregistré le : {}",
-            p.updated_at.as_deref().unwrap_or("jamais")
-        );
-        if p.history.is_empty() {
-            let _ = writeln!(r, "Historique : aucun changement d'état enregistré");
-        } else {
-            let _ = writeln!(r, "Historique (du plus ancien au plus récent) :");
-            for event in &p.history {
-                let detail = if event.detail.trim().is_empty() {
-                    String::new()
-                } else {
-                    format!(" – {}", event.detail.trim())
-                };
-                let _ = writeln!(
-                    r,
-                    "  {} : {} [{}]{detail}",
-                    event.at,
-                    messages::support_state_label(&event.state),
-                    event.state
-                );
-            }
-        }
-    }
-
-    fn server_test_section(&self, r: &mut String) {
-        heading(r, "Dernier test des serveurs");
-        let Some(test) = &self.server_test else {
-            let _ = writeln!(r, "Aucun test enregistré.");
-            return;
-        };
-        let _ = writeln!(
-            r,
-            "Le {} (mode {}, {}) : {}",
-            test.at,
-            connection_mode(test.mode),
-            connection_kind(test.kind),
-            messages::server_test_summary(test)
-        );
-        for result in &test.results {
-            let _ = writeln!(
-                r,
-                "  {} ({} ms)",
-                messages::server_result_line(result),
-                result.elapsed_ms
-            );
-        }
-    }
-
-    fn store_section(&self, r: &mut String) {
-        heading(r, "Base de données");
-        let config = self.config();
-        let path = &config.paths.store;
-        let _ = writeln!(r, "Fichier : {}", path.display());
-        let _ = writeln!(
-            r,
-            "Taille : {}",
-            fsutil::human_size(crate::store::size_on_disk(path))
-        );
-        match &self.store {
-            Ok(s) => {
-                let _ = writeln!(r, "Version de base : {}", s.schema_version);
-                let _ = writeln!(
-                    r,
-                    "Contenu : {}, {}, {}, {}, {}, {}",
-                    count(s.dossiers.len() as u64, "dossier", "dossiers"),
-                    count(s.employers, "employeur", "employeurs"),
-                    count(s.employees, "salarié", "salariés"),
-                    count(s.payslips, "bulletin", "bulletins"),
-                    count(s.users, "utilisateur", "utilisateurs"),
-                    count(s.workstations, "poste", "postes"),
-                );
-                for d in &s.dossiers {
-                    let _ = writeln!(
-                        r,
-                        "  {} ({}{}) : {}, {}, {}, périodes {} à {}",
-                        d.name,
-                        d.state.label(),
-                        if d.archived { ", archivé" } else { "" },
-                        count(d.employers, "employeur", "employeurs"),
-                        count(d.employees, "salarié", "salariés"),
-                        count(d.payslips, "bulletin", "bulletins"),
-                        d.first_period.as_deref().unwrap_or("–"),
-                        d.last_period.as_deref().unwrap_or("–"),
-                    );
-                }
-            }
-            Err(e) => {
-                let x = messages::store_error(e);
-                let _ = writeln!(r, "Ne s'ouvre pas : {}", x.title);
-                let _ = writeln!(r, "{}", x.what);
-                if let Some(d) = &self.diagnosis {
-                    let _ = writeln!(
-                        r,
-                        "Conclusion du diagnostic : {}",
-                        messages::conclusion(d).title
-                    );
-                    r.push('\n');
-                    r.push_str(&messages::diagnosis_report(d));
-                }
-            }
-        }
-    }
-
-    fn config_section(&self, r: &mut String, home: &Home) {
-        heading(r, "Configuration (sans aucun secret)");
-        let _ = writeln!(r, "Fichier : {}", home.config_file().display());
-        if let Err(e) = &self.config {
-            let _ = writeln!(
-                r,
-                "Fichier illisible, réglages par défaut utilisés ci-dessous : {}",
-                config_error_summary(e)
-            );
-        }
-        let config = self.config();
-        let net = &config.connection;
-        let _ = writeln!(r, "Type de connexion : {}", connection_kind(net.kind));
-        let _ = writeln!(r, "Mode de connexion : {}", connection_mode(net.mode));
-        let _ = writeln!(r, "Serveur d'authentification : {}", net.auth_url);
-        let _ = writeln!(r, "Serveur de mise à jour : {}", net.update_url);
-        let _ = writeln!(
-            r,
-            "Authentification Net-entreprises : {}",
-            net.net_entreprises_url
-        );
-        let _ = writeln!(
-            r,
-            "Autorité de certification supplémentaire : {}",
-            net.extra_ca_file
-                .as_ref()
-                .map_or_else(|| "(aucune)".to_owned(), |p| p.display().to_string())
-        );
-        let _ = writeln!(
-            r,
-            "Proxy : {}:{} ; utilisateur : {} ; mot de passe : {}",
-            or_none(&net.proxy.host),
-            net.proxy.port,
-            or_none(&net.proxy.user),
-            secret_state(net.proxy.password_encrypted.as_ref())
-        );
-        let paths = &config.paths;
-        let _ = writeln!(r, "Base de données : {}", paths.store.display());
-        let _ = writeln!(
-            r,
-            "Dossier de préparation des sauvegardes : {}",
-            paths.staging.display()
-        );
-        let _ = writeln!(r, "Dossier des journaux : {}", paths.logs.display());
-        for known in &paths.known_stores {
-            let _ = writeln!(r, "Base connue : {}", known.display());
-        }
-        let mail = &config.mail;
-        let _ = writeln!(
-            r,
-            "Serveur d'envoi des e-mails : {}:{} ({})",
-            or_none(&mail.smtp_host),
-            mail.smtp_port,
-            mail_security(mail.security)
-        );
-        let _ = writeln!(
-            r,
-            "Utilisateur SMTP : {} ; mot de passe : {}",
-            or_none(&mail.user),
-            secret_state(mail.password_encrypted.as_ref())
-        );
-        let _ = writeln!(r, "Expéditeur : {}", or_none(&mail.sender));
-        let _ = writeln!(r, "Adresse de l'assistance : {}", mail.support_address);
-    }
-
-    fn log_section(&self, r: &mut String) {
-        heading(
-            r,
-            &format!("Journal ({REPORT_LOG_LINES} dernières lignes au plus)"),
-        );
-        match &self.log_lines {
-            Ok(lines) if lines.is_empty() => {
-                let _ = writeln!(r, "Aucune ligne.");
-            }
-            Ok(lines) => {
-                for line in lines {
-                    let _ = writeln!(r, "{line}");
-                }
-            }
-            Err(e) => {
-                let _ = writeln!(r, "Journal illisible : {}", messages::io_error(e));
-            }
-        }
-    }
-}
-
-fn heading(r: &mut String, title: &str) {
-    let _ = write!(r, "\n== {title} ==\n");
-}
-
-fn count(n: u64, one: &str, many: &str) -> String {
-    if n <= 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-fn or_none(s: &str) -> &str {
-    if s.trim().is_empty() { "(aucun)" } else { s }
-}
-
-/// Whether a password is stored, never its text.
-fn secret_state(stored: Option<&String>) -> &'static str {
-    if stored.is_some_and(|s| !s.trim().is_empty()) {
-        STORED_SECRET
-    } else {
-        NO_SECRET
-    }
-}
-
-fn connection_kind(k: ConnectionKind) -> &'static str {
-    match k {
-        ConnectionKind::Direct => "connexion directe par réseau local",
-        ConnectionKind::Proxy => "par l'intermédiaire d'un serveur proxy",
-        ConnectionKind::System => "paramètres du système",
-    }
-}
-
-fn connection_mode(m: ConnectionMode) -> &'static str {
-    match m {
-        ConnectionMode::Normal => "Normal",
-        ConnectionMode::Extended => "Étendu",
-        ConnectionMode::Secure => "Sécurisé",
-    }
-}
-
-fn mail_security(s: MailSecurity) -> &'static str {
-    match s {
-        MailSecurity::Starttls => "STARTTLS",
-        MailSecurity::Tls => "TLS",
-        MailSecurity::None => "sans chiffrement",
-    }
-}
-
-/// A configuration error for the report: where, and which key, but not the
-/// parser's text, which may quote the value of the line (a password typed by
-/// hand in the file, say).
-fn config_error_summary(e: &ConfigError) -> String {
-    let path = e.path().display();
-    match e {
-        ConfigError::Read { source, .. } | ConfigError::Write { source, .. } => {
-            format!("{path} : {}", messages::io_error(source))
-        }
-        ConfigError::Syntax { line, .. } => format!("{path}, ligne {line} : erreur d'écriture"),
-        ConfigError::UnknownKey { line, key, .. } => {
-            format!("{path}, ligne {line} : réglage inconnu « {key} »")
-        }
-        ConfigError::Invalid { line, key, .. } => {
-            format!("{path}, ligne {line} : valeur incorrecte pour « {key} »")
-        }
     }
 }
 
@@ -1167,7 +793,7 @@ fn scrub(home: &Home, config: &Config, mut report: String) -> String {
     for secret in secrets {
         // Very short passwords would mask ordinary words; they are not masked.
         if secret.chars().count() >= 4 && report.contains(&secret) {
-            report = report.replace(&secret, MASK);
+            report = report.replace(&secret, messages::SECRET_MASKED);
         }
     }
     report
@@ -1176,7 +802,9 @@ fn scrub(home: &Home, config: &Config, mut report: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{ConnectionKind, ConnectionMode};
     use crate::connection::servers::{ServerName, ServerProblem, ServerResult, Step};
+    use crate::service::state::ConnectionState;
 
     fn home() -> (tempfile::TempDir, Home) {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -1397,6 +1025,6 @@ mod tests {
         let (date, time) = stamp.split_once('-').expect("date-time");
         assert_eq!((date.len(), time.len()), (8, 6), "{stamp}");
         assert!(date.chars().chain(time.chars()).all(|c| c.is_ascii_digit()));
-        assert_eq!(request.subject, default_subject());
+        assert_eq!(request.subject, messages::support_subject());
     }
 }

@@ -19,12 +19,13 @@ use sha2::{Digest, Sha256};
 
 use iea_maintenance::backup::destination::ftp::FtpLocation;
 use iea_maintenance::backup::destination::{
-    Access, DestinationError, Location, PARTIAL_PREFIX, VolumeSearch, archive_name,
+    Access, DestinationError, Location, PARTIAL_PREFIX, SiteUnreachable, VolumeSearch, archive_name,
 };
 use iea_maintenance::backup::{FtpSecurity, FtpSettings};
 use iea_maintenance::config::{Config, ConnectionSettings};
 use iea_maintenance::home::Home;
 use iea_maintenance::jobs::Cancel;
+use iea_maintenance::messages;
 use iea_maintenance::secrets::SecretKey;
 
 use support::ftp::{FtpOptions, FtpServer, ServerSecurity};
@@ -179,7 +180,7 @@ fn round_trip(security: FtpSecurity, passive: bool) -> (World, FtpServer) {
     settings.passive = passive;
     let mut location = world.connect(&settings).expect("connect");
     assert_eq!(
-        location.describe(),
+        messages::place(&location.place()),
         format!(
             "{}://{USER}@127.0.0.1:{}/",
             if security == FtpSecurity::Implicit {
@@ -536,10 +537,12 @@ fn silent_server_is_unreachable(security: FtpSecurity) {
     let settings = world.settings(&server, security, "/");
     let error = world.connect(&settings).expect_err("silence");
     match &error {
-        DestinationError::Unreachable { host, port, detail } => {
+        DestinationError::Unreachable { host, port, cause } => {
             assert_eq!(host, "127.0.0.1");
             assert_eq!(*port, server.port());
-            assert!(detail.contains("pas de réponse"), "{detail}");
+            assert_eq!(cause, &SiteUnreachable::NoAnswer);
+            let details = messages::destination_error(&error).details;
+            assert!(details.contains("pas de réponse"), "{details}");
         }
         other => panic!("{security:?}: expected Unreachable, got {other:?}"),
     }
@@ -573,8 +576,15 @@ fn nothing_listening_is_unreachable() {
         passive: true,
     };
     match world.connect(&settings) {
-        Err(DestinationError::Unreachable { detail, .. }) => {
-            assert_eq!(detail, "connexion refusée");
+        Err(DestinationError::Unreachable { host, port, cause }) => {
+            assert_eq!(cause, SiteUnreachable::Refused);
+            let said =
+                messages::destination_error(&DestinationError::Unreachable { host, port, cause });
+            assert!(
+                said.details.contains("Détail : connexion refusée"),
+                "{}",
+                said.details
+            );
         }
         other => panic!("expected Unreachable, got {other:?}"),
     }

@@ -160,8 +160,9 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     // nothing to warn about, in the service's log and on the screen: the blue
     // ball, without the heart of "not yet verified" in its lower right corner.
     let settled = settled_view();
+    let settled_line = iea_maintenance::messages::tray_line(&settled.status);
     let shown = wait_until(READY_WITHIN, || {
-        last_status(home.path()).as_deref() == Some(settled.status_line.as_str())
+        last_status(home.path()).as_deref() == Some(settled_line.as_str())
     });
     let (mut r, mut b, mut corner) = (0, 0, (0, 0, 0));
     let blue = shown
@@ -177,7 +178,7 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
     assert!(
         shown,
         "the service never showed « {} »: {:?}",
-        settled.status_line,
+        settled_line,
         last_status(home.path())
     );
     assert!(

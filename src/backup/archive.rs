@@ -34,9 +34,10 @@ use zip::write::{SimpleFileOptions, StreamWriter};
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
 use super::destination::PARTIAL_PREFIX;
+use crate::diagnostics::SystemError;
 use crate::fsutil;
 use crate::jobs::{Cancel, Phase, Progress};
-use crate::store::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION, Store, StoreError};
+use crate::store::{APPLICATION_ID, BUSY_TIMEOUT, SCHEMA_VERSION, Store, StoreError, StoreFault};
 
 /// The name of the database inside an archive.
 pub const DATABASE_ENTRY: &str = "impact-emploi.iea";
@@ -190,6 +191,120 @@ pub enum ArchiveError {
     },
     /// The work was cancelled.
     #[error("cancelled")]
+    Cancelled,
+}
+
+impl ArchiveError {
+    /// The error as a fact that can be kept and said again later.
+    pub fn fault(&self) -> ArchiveFault {
+        use ArchiveFaultKind as K;
+        let kind = match self {
+            Self::Open { path, source } => K::Open {
+                path: path.clone(),
+                store: source.fault(),
+            },
+            Self::Snapshot { detail } => K::Snapshot {
+                detail: detail.clone(),
+            },
+            Self::Damaged { problems } => K::Damaged {
+                problems: problems.clone(),
+            },
+            Self::NotAStore => K::NotAStore,
+            Self::TooNew { found, supported } => K::TooNew {
+                found: *found,
+                supported: *supported,
+            },
+            Self::NotAnArchive { path, detail } => K::NotAnArchive {
+                path: path.clone(),
+                detail: detail.clone(),
+            },
+            Self::Corrupt { path, detail } => K::Corrupt {
+                path: path.clone(),
+                detail: detail.clone(),
+            },
+            Self::Io { path, source } => K::Io {
+                path: path.clone(),
+                system: SystemError::of(source),
+            },
+            Self::NoSpace { path } => K::NoSpace { path: path.clone() },
+            Self::Cancelled => K::Cancelled,
+        };
+        ArchiveFault {
+            kind,
+            technical: self.to_string(),
+        }
+    }
+}
+
+/// An [`ArchiveError`] kept as facts (in a backup run's reason, a verification's
+/// result): the same cases with the system error classified, and the program's
+/// own message as text for the technical details. `messages` says it in French.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveFault {
+    /// What went wrong, with its parameters.
+    #[serde(flatten)]
+    pub kind: ArchiveFaultKind,
+    /// The program's own message (in English), for the technical details.
+    pub technical: String,
+}
+
+/// The cases of [`ArchiveError`], each with what its French needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum ArchiveFaultKind {
+    /// [`ArchiveError::Open`].
+    Open {
+        /// The database.
+        path: PathBuf,
+        /// Why, as a store fault.
+        store: StoreFault,
+    },
+    /// [`ArchiveError::Snapshot`].
+    Snapshot {
+        /// What SQLite reported.
+        detail: String,
+    },
+    /// [`ArchiveError::Damaged`].
+    Damaged {
+        /// The problems, as SQLite lists them.
+        problems: Vec<String>,
+    },
+    /// [`ArchiveError::NotAStore`].
+    NotAStore,
+    /// [`ArchiveError::TooNew`].
+    TooNew {
+        /// Its schema version.
+        found: u32,
+        /// The newest this program knows.
+        supported: u32,
+    },
+    /// [`ArchiveError::NotAnArchive`].
+    NotAnArchive {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// [`ArchiveError::Corrupt`].
+    Corrupt {
+        /// The archive.
+        path: PathBuf,
+        /// Which check failed.
+        detail: String,
+    },
+    /// [`ArchiveError::Io`].
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`ArchiveError::NoSpace`].
+    NoSpace {
+        /// The file being written.
+        path: PathBuf,
+    },
+    /// [`ArchiveError::Cancelled`].
     Cancelled,
 }
 

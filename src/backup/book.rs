@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::script::{BackupScript, MAX_EVERY, MAX_NAME_CHARS, ScriptEntry, ScriptState};
+use crate::diagnostics::SystemError;
 use crate::fsutil;
 use crate::home::Home;
 
@@ -75,6 +76,96 @@ pub enum BookError {
     },
     /// Another script already has that name (names are compared without case).
     #[error("another backup script is already named {name}")]
+    DuplicateName {
+        /// The name refused.
+        name: String,
+    },
+}
+
+impl BookError {
+    /// The error as a fact that can be kept and said again later.
+    pub fn fault(&self) -> BookFault {
+        use BookFaultKind as K;
+        let kind = match self {
+            Self::Read { path, source } => K::Read {
+                path: path.clone(),
+                system: SystemError::of(source),
+            },
+            Self::Syntax { path, line, detail } => K::Syntax {
+                path: path.clone(),
+                line: *line,
+                detail: detail.clone(),
+            },
+            Self::Write { path, source } => K::Write {
+                path: path.clone(),
+                system: SystemError::of(source),
+            },
+            Self::Lock { path, source } => K::Lock {
+                path: path.clone(),
+                system: SystemError::of(source),
+            },
+            Self::NotFound { name } => K::NotFound { name: name.clone() },
+            Self::DuplicateName { name } => K::DuplicateName { name: name.clone() },
+        };
+        BookFault {
+            kind,
+            technical: self.to_string(),
+        }
+    }
+}
+
+/// A [`BookError`] kept as facts (in a closing's prerequisites): the same cases
+/// with the system error classified, and the program's own message as text for
+/// the technical details. `messages` says it in French.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookFault {
+    /// What went wrong, with its parameters.
+    #[serde(flatten)]
+    pub kind: BookFaultKind,
+    /// The program's own message (in English), for the technical details.
+    pub technical: String,
+}
+
+/// The cases of [`BookError`], each with what its French needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum BookFaultKind {
+    /// [`BookError::Read`].
+    Read {
+        /// The scripts file.
+        path: PathBuf,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`BookError::Syntax`].
+    Syntax {
+        /// The scripts file.
+        path: PathBuf,
+        /// The 1-based line of the problem, when it is known.
+        line: Option<usize>,
+        /// What is wrong.
+        detail: String,
+    },
+    /// [`BookError::Write`].
+    Write {
+        /// The scripts file.
+        path: PathBuf,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`BookError::Lock`].
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`BookError::NotFound`].
+    NotFound {
+        /// The name asked for.
+        name: String,
+    },
+    /// [`BookError::DuplicateName`].
     DuplicateName {
         /// The name refused.
         name: String,
@@ -353,6 +444,8 @@ fn line_at(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backup::destination::DestinationError;
+    use crate::backup::reason::{RunReason, RunWarning};
     use crate::backup::script::{
         Destination, Frequency, FrequencyUnit, FtpSecurity, FtpSettings, RemovableSettings,
         RunOutcome,
@@ -437,7 +530,17 @@ mod tests {
                 .expect("t"),
         );
         state.last_outcome = Some(RunOutcome::Avertissement);
-        state.last_reason = Some("Les anciennes sauvegardes n'ont pas été supprimées.".into());
+        state.last_reason = Some(RunReason::Warnings {
+            warnings: vec![
+                RunWarning::PlainFtp,
+                RunWarning::PruneFailed {
+                    fault: DestinationError::Full {
+                        what: "/media/disque".into(),
+                    }
+                    .fault(),
+                },
+            ],
+        });
         state.last_good_at = state.last_run_at;
         state.postponed_until = Some(
             Utc.with_ymd_and_hms(2026, 3, 4, 22, 0, 0)
@@ -463,6 +566,49 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn a_file_written_by_an_older_version_keeps_its_reason_as_written() {
+        // Before reasons were kept as codes, `last_reason` held the French sentence.
+        let (_dir, home) = home();
+        let old = "Les anciennes sauvegardes n'ont pas été supprimées.";
+        std::fs::write(
+            ScriptBook::path(&home),
+            format!(
+                "{HEADER}[[script]]
+name = \"Quotidienne\"
+start_date = \"2026-03-01\"
+time = \"23:00:00\"
+enabled = true
+keep = 5
+
+[script.frequency]
+every = 1
+unit = \"jours\"
+
+[script.destination]
+type = \"folder\"
+path = \"/srv/sauvegardes\"
+
+[script.state]
+last_run_at = \"2026-03-01T22:00:03Z\"
+last_outcome = \"avertissement\"
+last_reason = \"{old}\"
+"
+            ),
+        )
+        .expect("write");
+        let book = ScriptBook::load(&home).expect("an old file still reads");
+        let state = &book.get("Quotidienne").expect("script").state;
+        assert_eq!(state.last_outcome, Some(RunOutcome::Avertissement));
+        let reason = state.last_reason.as_ref().expect("reason");
+        assert_eq!(reason, &RunReason::Legacy { text: old.into() });
+        assert_eq!(crate::messages::run_reason(reason), old);
+
+        // Saved again (another script changed), it reads back the same.
+        book.save(&home).expect("save");
+        assert_eq!(ScriptBook::load(&home).expect("again"), book);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone};
 
 use super::book::{ScriptBook, same_name};
-use super::destination::DestinationError;
+use super::destination::{DestinationError, DestinationFault};
 use super::script::{
     BackupScript, DEFAULT_KEEP, Destination, DestinationKind, Frequency, FrequencyUnit,
     FtpSecurity, FtpSettings, MAX_EVERY, MAX_NAME_CHARS, RemovableSettings,
@@ -151,8 +151,8 @@ pub enum ScriptProblem {
     HasScheme,
     /// A host with spaces.
     HasSpace,
-    /// The removable disk could not be prepared: the French explanation.
-    Removable(String),
+    /// The removable disk could not be prepared: why.
+    Removable(DestinationFault),
 }
 
 /// A problem and the field it belongs to.
@@ -346,7 +346,7 @@ impl ScriptDraft {
             return Ok(settings.clone());
         }
         let path = absolute_path(&self.removable_folder)?;
-        removable(&path).map_err(|e| ScriptProblem::Removable(removable_detail(&e)))
+        removable(&path).map_err(|e| ScriptProblem::Removable(e.fault()))
     }
 
     fn check_ftp(
@@ -405,12 +405,6 @@ fn removable_text(settings: &RemovableSettings) -> String {
     } else {
         label.join(&settings.folder).display().to_string()
     }
-}
-
-/// The French explanation of a removable disk that could not be prepared: what
-/// happened (the form shows it under the field; nothing waits for delivery).
-fn removable_detail(e: &DestinationError) -> String {
-    crate::messages::destination_access_error(e).what
 }
 
 /// "JJ/MM/AAAA", as the form shows dates.
@@ -880,9 +874,9 @@ mod tests {
             .expect_err("refused");
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].field, ScriptField::RemovableFolder);
-        let ScriptProblem::Removable(detail) = &found[0].problem else {
-            panic!("{found:?}");
-        };
+        let problem = &found[0].problem;
+        assert!(matches!(problem, ScriptProblem::Removable(_)), "{found:?}");
+        let detail = crate::messages::script_problem(problem);
         assert!(detail.contains("/media/paie/CLE"), "{detail}");
     }
 

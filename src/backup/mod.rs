@@ -12,7 +12,8 @@
 //!   manifest; verified before any restore.
 //! - [`destination`]: folder, removable disk, FTP site.
 //! - [`run`]: one run of a script, the due runs of the scheduler, the delivery of
-//!   archives left in staging, the verification of kept backups.
+//!   archives left in staging, the verification of kept backups; [`reason`]: why a
+//!   run was not plainly OK, as facts kept with the script and in the journal.
 //! - [`restore`]: putting a backup back in place of the store, atomically, with a
 //!   safety copy taken first and recovery after a crash.
 
@@ -20,6 +21,7 @@ pub mod archive;
 pub mod book;
 pub mod destination;
 pub mod draft;
+pub mod reason;
 pub mod restore;
 pub mod run;
 pub mod schedule;

@@ -16,16 +16,18 @@ use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 use super::archive;
 use super::book::{BookError, ScriptBook};
 use super::destination::{
-    self, Access, DestinationError, Location, StoredBackup, VolumeSearch, archive_name,
+    self, Access, DestinationError, Location, Place, StoredBackup, VolumeSearch, archive_name,
 };
+use super::reason::{RunReason, RunWarning, VerifyProblem};
 use super::schedule;
 use super::script::{BackupScript, Destination, FtpSecurity, RunOutcome, ScriptEntry};
 use crate::config::{Config, ConfigError};
+use crate::diagnostics::SystemError;
 use crate::home::Home;
 use crate::jobs::{Cancel, JobError, JobKind, JobLock, NoProgress, Progress};
 use crate::messages;
 use crate::secrets::{SecretError, SecretKey};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// What a run needs from the installation.
 #[derive(Debug)]
@@ -68,14 +70,14 @@ pub struct RunReport {
     pub ended_at: DateTime<Utc>,
     /// OK, avertissement, échec.
     pub outcome: RunOutcome,
-    /// In French, what went wrong and what to do, when not plainly OK.
-    pub reason: Option<String>,
+    /// Why, when not plainly OK (`messages::run_reason` says it).
+    pub reason: Option<RunReason>,
     /// The archive's file name, when one was made.
     pub archive: Option<String>,
     /// Its size.
     pub size_bytes: Option<u64>,
-    /// The destination in one line.
-    pub destination: String,
+    /// Where the backup went (a removable disk says where it was found).
+    pub destination: Place,
     /// Old backups removed after this one was verified.
     pub removed: Vec<String>,
     /// The verified archive waits in staging for its destination.
@@ -114,7 +116,7 @@ pub struct VerifiedBackup {
     /// The archive.
     pub backup: StoredBackup,
     /// `None` when it was read back whole and matches its manifest; else why not.
-    pub problem: Option<String>,
+    pub problem: Option<VerifyProblem>,
 }
 
 impl Trigger {
@@ -230,13 +232,16 @@ fn run_locked(
         reason: None,
         archive: None,
         size_bytes: None,
-        destination: script.destination.describe(),
+        destination: script.destination.place(),
         removed: Vec::new(),
         kept_in_staging: false,
     };
     tracing::info!(script = %script.name, trigger = trigger.code(), "sauvegarde : début");
     if let Err(e) = std::fs::create_dir_all(&ctx.staging_dir) {
-        report.reason = Some(messages::staging_unusable(&ctx.staging_dir, &e));
+        report.reason = Some(RunReason::StagingUnusable {
+            path: ctx.staging_dir.clone(),
+            system: SystemError::of(&e),
+        });
         report.ended_at = Utc::now();
         return report;
     }
@@ -250,7 +255,7 @@ fn run_locked(
     ) {
         Ok(built) => built,
         Err(e) => {
-            report.reason = Some(messages::archive_error(&e).one_line());
+            report.reason = Some(RunReason::ArchiveFailed { fault: e.fault() });
             report.ended_at = Utc::now();
             return report;
         }
@@ -272,29 +277,29 @@ fn run_locked(
             let mut warnings = delivery.warnings;
             if matches!(&script.destination, Destination::Ftp(f) if f.security == FtpSecurity::Plain)
             {
-                warnings.insert(0, messages::plain_ftp_warning());
+                warnings.insert(0, RunWarning::PlainFtp);
             }
             if warnings.is_empty() {
                 report.outcome = RunOutcome::Ok;
             } else {
                 report.outcome = RunOutcome::Avertissement;
-                report.reason = Some(warnings.join(" "));
+                report.reason = Some(RunReason::Warnings { warnings });
             }
         }
         Err(e) if e.is_unavailable() => {
             report.kept_in_staging = true;
-            report.reason = Some(messages::kept_in_staging(&messages::destination_error(&e)));
+            report.reason = Some(RunReason::KeptInStaging { fault: e.fault() });
         }
         Err(e) => {
             remove_quietly(&built.path);
-            report.reason = Some(messages::destination_error(&e).one_line());
+            report.reason = Some(RunReason::DeliveryFailed { fault: e.fault() });
         }
     }
     report.ended_at = Utc::now();
     tracing::info!(
         script = %script.name,
         outcome = report.outcome.code(),
-        reason = report.reason.as_deref().unwrap_or(""),
+        reason = report.reason.as_ref().map(messages::run_reason).unwrap_or_default(),
         "sauvegarde : fin"
     );
     report
@@ -303,11 +308,11 @@ fn run_locked(
 /// What a delivery did besides putting the archive in place.
 struct Delivery {
     /// The destination as found (a removable disk says where it is mounted).
-    described: String,
+    described: Place,
     /// Old backups removed.
     removed: Vec<String>,
-    /// French sentences for what needs attention.
-    warnings: Vec<String>,
+    /// What needs attention.
+    warnings: Vec<RunWarning>,
 }
 
 /// Puts the verified archive `local` at the script's destination as
@@ -345,12 +350,12 @@ fn deliver(
         }
         Err(e) => return Err(e),
     }
-    let described = location.describe();
+    let described = location.place();
     let mut warnings = Vec::new();
     let removed = match prune(location.as_mut(), script) {
         Ok(removed) => removed,
         Err(e) => {
-            warnings.push(messages::prune_failed(&messages::destination_error(&e)));
+            warnings.push(RunWarning::PruneFailed { fault: e.fault() });
             Vec::new()
         }
     };
@@ -441,6 +446,22 @@ fn record(
 /// opened (the reason the run failed, often) only costs the journal line: the
 /// run is in the log files and the script's state anyway.
 fn journal(ctx: &BackupContext, report: &RunReport) {
+    // Both as codes with their parameters (JSON), said in French when shown.
+    let stored = serde_json::to_string(&report.destination).and_then(|destination| {
+        let reason = report
+            .reason
+            .as_ref()
+            .map(RunReason::to_stored)
+            .transpose()?;
+        Ok((destination, reason))
+    });
+    let (destination, reason) = match stored {
+        Ok(stored) => stored,
+        Err(e) => {
+            tracing::warn!(error = %e, script = %report.script, "journal des sauvegardes non écrit");
+            return;
+        }
+    };
     let result = Store::open(&ctx.store_path).and_then(|store| {
         store
             .connection()
@@ -453,11 +474,11 @@ fn journal(ctx: &BackupContext, report: &RunReport) {
                     report.trigger.code(),
                     report.started_at.to_rfc3339(),
                     report.ended_at.max(report.started_at).to_rfc3339(),
-                    report.destination,
+                    destination,
                     report.archive,
                     report.size_bytes.map(|s| s as i64),
                     report.outcome.code(),
-                    report.reason,
+                    reason,
                 ],
             )
             .map(|_| ())
@@ -466,6 +487,46 @@ fn journal(ctx: &BackupContext, report: &RunReport) {
     if let Err(e) = result {
         tracing::warn!(error = %e, script = %report.script, "journal des sauvegardes non écrit");
     }
+}
+
+/// One line of the store's run journal (`backup_runs`), as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournaledRun {
+    /// The script.
+    pub script: String,
+    /// When the run started (RFC 3339, as stored).
+    pub started_at: String,
+    /// How it ended (`None` for a code this version does not know).
+    pub outcome: Option<RunOutcome>,
+    /// The archive, when one was made.
+    pub archive: Option<String>,
+    /// Why, when not plainly OK: a code with its parameters, or the sentence an
+    /// older version wrote ([`RunReason::Legacy`]).
+    pub reason: Option<RunReason>,
+}
+
+/// The runs of `script` in the store's journal, oldest first.
+pub fn journaled_runs(store: &Store, script: &str) -> Result<Vec<JournaledRun>, StoreError> {
+    let mut stmt = store
+        .connection()
+        .prepare(
+            "SELECT script, started_at, outcome, archive, reason FROM backup_runs
+             WHERE script = ?1 ORDER BY started_at, id",
+        )
+        .map_err(|e| store.err(e))?;
+    stmt.query_map([script], |r| {
+        Ok(JournaledRun {
+            script: r.get(0)?,
+            started_at: r.get(1)?,
+            outcome: RunOutcome::from_code(&r.get::<_, String>(2)?),
+            archive: r.get(3)?,
+            reason: r
+                .get::<_, Option<String>>(4)?
+                .map(|text| RunReason::from_stored(&text)),
+        })
+    })
+    .and_then(Iterator::collect)
+    .map_err(|e| store.err(e))
 }
 
 /// Delivers the verified archives that waited in staging because their
@@ -507,7 +568,7 @@ fn deliver_pending_locked(
                 reason: None,
                 archive: Some(name.clone()),
                 size_bytes: std::fs::metadata(&local).ok().map(|m| m.len()),
-                destination: entry.script.destination.describe(),
+                destination: entry.script.destination.place(),
                 removed: Vec::new(),
                 kept_in_staging: true,
             };
@@ -525,9 +586,11 @@ fn deliver_pending_locked(
                     report.destination = delivery.described;
                     report.removed = delivery.removed;
                     report.outcome = RunOutcome::Avertissement;
-                    let mut reasons = vec![messages::delivered_late(name)];
-                    reasons.extend(delivery.warnings);
-                    report.reason = Some(reasons.join(" "));
+                    let mut warnings = vec![RunWarning::DeliveredLate {
+                        archive: name.clone(),
+                    }];
+                    warnings.extend(delivery.warnings);
+                    report.reason = Some(RunReason::Warnings { warnings });
                     report.ended_at = Utc::now();
                     record(ctx, &report, Some(name))?;
                     reports.push(report);
@@ -537,7 +600,7 @@ fn deliver_pending_locked(
                     tracing::debug!(archive = %name, error = %e, "emplacement toujours indisponible");
                 }
                 Err(e) => {
-                    report.reason = Some(messages::destination_error(&e).one_line());
+                    report.reason = Some(RunReason::DeliveryFailed { fault: e.fault() });
                     report.ended_at = Utc::now();
                     tracing::warn!(archive = %name, error = %e, "livraison en échec");
                     journal(ctx, &report);
@@ -570,10 +633,7 @@ pub fn run_due(
     let mut report = DueReport::default();
     if assistance {
         if !due.is_empty() {
-            tracing::warn!(
-                scripts = %due.join(", "),
-                "mode assistance : les scripts de sauvegarde ne sont pas exécutés automatiquement"
-            );
+            tracing::warn!("{}", messages::assistance_skipped(&due));
         }
         report.skipped_for_assistance = due;
         return Ok(report);
@@ -654,9 +714,9 @@ pub fn verify_script(
         let problem = match location.fetch(&backup.name, &copy) {
             Ok(_) => match archive::verify_archive(&copy, progress, cancel) {
                 Ok(_) => None,
-                Err(e) => Some(messages::archive_error(&e).one_line()),
+                Err(e) => Some(VerifyProblem::Archive { fault: e.fault() }),
             },
-            Err(e) => Some(messages::destination_access_error(&e).one_line()),
+            Err(e) => Some(VerifyProblem::Destination { fault: e.fault() }),
         };
         remove_quietly(&copy);
         results.push(VerifiedBackup { backup, problem });
@@ -664,13 +724,25 @@ pub fn verify_script(
     Ok(results)
 }
 
-/// One French line per enabled script whose last good backup is too old (the
-/// staleness alarm of the tray and of Accueil).
-pub fn stale_warnings(book: &ScriptBook, now: &DateTime<Local>) -> Vec<String> {
+/// A script whose backups fall behind (the staleness alarm of the tray and of
+/// Accueil; `messages::staleness_line` says it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateScript {
+    /// The script's name.
+    pub script: String,
+    /// How far behind.
+    pub staleness: schedule::Staleness,
+}
+
+/// Every enabled script whose last good backup is too old, in the book's order.
+pub fn late_scripts(book: &ScriptBook, now: &DateTime<Local>) -> Vec<LateScript> {
     book.entries
         .iter()
         .filter_map(|e| {
-            schedule::staleness(e, now).map(|s| messages::staleness_line(&e.script.name, &s))
+            schedule::staleness(e, now).map(|staleness| LateScript {
+                script: e.script.name.clone(),
+                staleness,
+            })
         })
         .collect()
 }

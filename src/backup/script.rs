@@ -11,6 +11,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::destination::Place;
+use super::reason::RunReason;
+
 /// The longest script name, in characters.
 pub const MAX_NAME_CHARS: usize = 60;
 /// How many backups a script keeps unless told otherwise (as the original).
@@ -33,15 +36,6 @@ pub enum FrequencyUnit {
 impl FrequencyUnit {
     /// Every unit, in the order of the drop-down list.
     pub const ALL: [Self; 3] = [Self::Jours, Self::Semaines, Self::Mois];
-
-    /// The words of the drop-down list.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Jours => "Jour(s)",
-            Self::Semaines => "Semaine(s)",
-            Self::Mois => "Mois",
-        }
-    }
 }
 
 /// "Tous les `every` `unit`".
@@ -68,15 +62,6 @@ pub enum FtpSecurity {
 impl FtpSecurity {
     /// Every choice, in the order of the form.
     pub const ALL: [Self; 3] = [Self::Explicit, Self::Implicit, Self::Plain];
-
-    /// The words of the form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Explicit => "FTPS explicite",
-            Self::Implicit => "FTPS implicite",
-            Self::Plain => "FTP non chiffré",
-        }
-    }
 
     /// The usual port of the choice.
     pub fn default_port(self) -> u16 {
@@ -144,28 +129,23 @@ impl Destination {
         }
     }
 
-    /// One line for lists, logs and the run journal: the folder, the volume and
-    /// folder, or `ftp://user@host:port/folder` (never a password).
-    pub fn describe(&self) -> String {
+    /// Where it is, for lists, logs and the run journal: the folder, the volume
+    /// and folder, or `ftp://user@host:port/folder` (never a password).
+    pub fn place(&self) -> Place {
         match self {
-            Self::Folder { path } => path.display().to_string(),
-            Self::Removable(r) => {
-                if r.folder.as_os_str().is_empty() {
-                    format!("support amovible « {} »", r.volume_label)
-                } else {
-                    format!(
-                        "support amovible « {} », dossier {}",
-                        r.volume_label,
-                        r.folder.display()
-                    )
-                }
-            }
+            Self::Folder { path } => Place::Folder { path: path.clone() },
+            Self::Removable(r) => Place::Removable {
+                label: r.volume_label.clone(),
+                folder: r.folder.clone(),
+            },
             Self::Ftp(f) => {
                 let scheme = match f.security {
                     FtpSecurity::Explicit | FtpSecurity::Plain => "ftp",
                     FtpSecurity::Implicit => "ftps",
                 };
-                format!("{scheme}://{}@{}:{}{}", f.user, f.host, f.port, f.folder)
+                Place::Ftp {
+                    url: format!("{scheme}://{}@{}:{}{}", f.user, f.host, f.port, f.folder),
+                }
             }
         }
     }
@@ -186,15 +166,6 @@ pub enum DestinationKind {
 impl DestinationKind {
     /// Every kind, in the order of the form.
     pub const ALL: [Self; 3] = [Self::Folder, Self::Removable, Self::Ftp];
-
-    /// The words of the form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Folder => "Dossier local ou réseau",
-            Self::Removable => "Support amovible (clé USB, disque externe)",
-            Self::Ftp => "Site distant (FTP)",
-        }
-    }
 }
 
 /// A backup script, validated.
@@ -230,15 +201,6 @@ pub enum RunOutcome {
 }
 
 impl RunOutcome {
-    /// "OK", "avertissement", "échec".
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Ok => "OK",
-            Self::Avertissement => "avertissement",
-            Self::Echec => "échec",
-        }
-    }
-
     /// The text stored in the run journal (`backup_runs.outcome`).
     pub fn code(self) -> &'static str {
         match self {
@@ -246,6 +208,13 @@ impl RunOutcome {
             Self::Avertissement => "avertissement",
             Self::Echec => "echec",
         }
+    }
+
+    /// The outcome whose [`code`](Self::code) is `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Ok, Self::Avertissement, Self::Echec]
+            .into_iter()
+            .find(|o| o.code() == code)
     }
 
     /// Whether the run left a new verified backup at the destination.
@@ -264,9 +233,14 @@ pub struct ScriptState {
     /// How it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_outcome: Option<RunOutcome>,
-    /// Why, in French, when it was not plainly OK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_reason: Option<String>,
+    /// Why, when it was not plainly OK (older files hold a French sentence, read
+    /// as [`RunReason::Legacy`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::reason::stored_or_legacy"
+    )]
+    pub last_reason: Option<RunReason>,
     /// When the snapshot of the last backup delivered and verified was taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_good_at: Option<DateTime<Utc>>,

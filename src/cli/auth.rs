@@ -35,7 +35,7 @@ pub(super) fn run(home: &Home, cmd: &AuthCmd) -> anyhow::Result<ExitCode> {
     };
     say!(
         "{}",
-        state::tray_view(&inputs, Capabilities::CURRENT).status_line
+        messages::tray_line(&state::tray_view(&inputs, Capabilities::CURRENT).status)
     )?;
     if let Some(explanation) = messages::connection_state_explanation(
         &persisted.connection,

@@ -16,6 +16,8 @@ use super::progress::Bar;
 use super::{CliError, ensure_home, exit_code, plain};
 use crate::backup::book::ScriptBook;
 use crate::backup::restore::{self, RestoreChoice};
+use crate::backup::destination::Place;
+use crate::backup::reason::RunReason;
 use crate::backup::run::{self, BackupContext, RunReport, Trigger};
 use crate::backup::{DestinationKind, Frequency, RunOutcome, ScriptEntry, schedule};
 use crate::fsutil::human_size;
@@ -145,7 +147,7 @@ struct ScriptJson<'a> {
     due: bool,
     last_run_at: Option<DateTime<Utc>>,
     last_outcome: Option<RunOutcome>,
-    last_reason: Option<&'a str>,
+    last_reason: Option<messages::Worded<'a, RunReason>>,
     last_good_at: Option<DateTime<Utc>>,
     postponed_until: Option<DateTime<Utc>>,
     pending: &'a [String],
@@ -173,13 +175,13 @@ impl<'a> ScriptJson<'a> {
             keep: s.keep,
             destination: DestinationJson {
                 kind: s.destination.kind(),
-                description: s.destination.describe(),
+                description: messages::place(&s.destination.place()),
             },
             next_run: schedule::next_run(s, &e.state, now).to_rfc3339(),
             due: schedule::is_due(e, now),
             last_run_at: e.state.last_run_at,
             last_outcome: e.state.last_outcome,
-            last_reason: e.state.last_reason.as_deref(),
+            last_reason: e.state.last_reason.as_ref().map(messages::run_reason_worded),
             last_good_at: e.state.last_good_at,
             postponed_until: e.state.postponed_until,
             pending: &e.state.pending,
@@ -222,7 +224,7 @@ fn list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
             "  {}, à conserver : {}, vers {}{}",
             messages::frequency_text(s.frequency),
             s.keep,
-            s.destination.describe(),
+            messages::place(&s.destination.place()),
             if s.enabled {
                 ""
             } else {
@@ -232,11 +234,11 @@ fn list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
         match e.state.last_outcome {
             Some(outcome) => say!(
                 "  dernier résultat : {}{}",
-                outcome.label(),
+                messages::outcome_label(outcome),
                 e.state
                     .last_reason
-                    .as_deref()
-                    .map(|r| format!(" — {r}"))
+                    .as_ref()
+                    .map(|r| format!(" — {}", messages::run_reason(r)))
                     .unwrap_or_default()
             )?,
             None => say!("  jamais exécuté")?,
@@ -262,10 +264,10 @@ struct RunJson<'a> {
     started_at: DateTime<Utc>,
     ended_at: DateTime<Utc>,
     outcome: &'static str,
-    reason: Option<&'a str>,
+    reason: Option<messages::Worded<'a, RunReason>>,
     archive: Option<&'a str>,
     size_bytes: Option<u64>,
-    destination: &'a str,
+    destination: messages::Worded<'a, Place>,
     removed: &'a [String],
     kept_in_staging: bool,
 }
@@ -278,10 +280,10 @@ impl<'a> From<&'a RunReport> for RunJson<'a> {
             started_at: r.started_at,
             ended_at: r.ended_at,
             outcome: r.outcome.code(),
-            reason: r.reason.as_deref(),
+            reason: r.reason.as_ref().map(messages::run_reason_worded),
             archive: r.archive.as_deref(),
             size_bytes: r.size_bytes,
-            destination: &r.destination,
+            destination: messages::place_worded(&r.destination),
             removed: &r.removed,
             kept_in_staging: r.kept_in_staging,
         }
@@ -356,7 +358,11 @@ fn verify(home: &Home, name: Option<String>, all: bool) -> anyhow::Result<ExitCo
                         )?,
                         Some(problem) => {
                             bad += 1;
-                            say!("{name} : {} — ÉCHEC : {problem}", v.backup.name)?;
+                            say!(
+                                "{name} : {} — ÉCHEC : {}",
+                                v.backup.name,
+                                messages::verify_problem(&problem)
+                            )?;
                         }
                     }
                 }

@@ -96,7 +96,7 @@ pub(super) fn run(home: &Home, cmd: &SessionsCmd) -> anyhow::Result<ExitCode> {
                     say!(
                         "{} : {} depuis {}, dernier signe de vie {} — {}",
                         s.id,
-                        s.who(),
+                        messages::session_who(s),
                         s.started_at,
                         s.heartbeat_at,
                         if s.active {
@@ -111,7 +111,7 @@ pub(super) fn run(home: &Home, cmd: &SessionsCmd) -> anyhow::Result<ExitCode> {
         SessionsCmd::Disconnect { id } => {
             let session = sessions::disconnect(&store, *id, now)
                 .map_err(explained(messages::disconnect_error))?;
-            tracing::info!(session = id, who = %session.who(), "session interrompue fermée");
+            tracing::info!(session = id, who = %messages::session_who(&session), "session interrompue fermée");
             say!("{}", messages::session_closed(&session))?;
         }
     }

@@ -543,7 +543,8 @@ fn integrity_problems(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     Ok(rows.into_iter().filter(|r| r != "ok").collect())
 }
 
-/// `PRAGMA foreign_key_check`, as sentences for the report (at most 100).
+/// `PRAGMA foreign_key_check`, as lines for the report's technical details, in
+/// English like SQLite's own (at most 100).
 fn foreign_key_problems(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut stmt =
         conn.prepare("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check LIMIT 100")?;
@@ -552,7 +553,7 @@ fn foreign_key_problems(conn: &Connection) -> rusqlite::Result<Vec<String>> {
         let rowid: Option<i64> = r.get(1)?;
         let parent: String = r.get(2)?;
         Ok(format!(
-            "{table} ligne {} : référence absente dans {parent}",
+            "{table} row {}: missing reference in {parent}",
             rowid.map_or_else(|| "?".to_owned(), |id| id.to_string())
         ))
     })?

@@ -28,7 +28,9 @@ pub use job::{
     CloseReport, CloseRequest, ClosingError, ClosingStep, MARKER_SUFFIX, Recovery, close_year,
     closing_in_progress, recover_interrupted,
 };
-pub use prereq::{Prerequisite, PrerequisiteKind, Prerequisites, prerequisites};
+pub use prereq::{
+    Prerequisite, PrerequisiteDetail, PrerequisiteKind, Prerequisites, prerequisites,
+};
 pub use view::{
     DossierError, DossierInfo, ExerciseInfo, Totals, dossier_named, dossiers, exercises,
 };

@@ -9,10 +9,9 @@ use std::path::Path;
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
-use crate::backup::book::ScriptBook;
+use crate::backup::book::{BookFault, ScriptBook};
 use crate::backup::schedule;
 use crate::home::Home;
-use crate::messages;
 use crate::service::persist::PersistedState;
 use crate::service::state::ConnectionState;
 use crate::store::sessions::{self, SessionInfo};
@@ -46,6 +45,41 @@ impl PrerequisiteKind {
     ];
 }
 
+/// What was found when checking a prerequisite (`messages::prerequisite_detail`
+/// says it, with the names of connected users, the scripts not postponed, the
+/// date of the last backup against the last change…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrerequisiteDetail {
+    /// [`PrerequisiteKind::RecentBackup`]: the newest verified backup and the
+    /// newest change to the store, when there are.
+    RecentBackup {
+        /// When the newest verified backup was taken.
+        last_good: Option<DateTime<Utc>>,
+        /// The newest change journaled in the store.
+        last_change: Option<DateTime<Utc>>,
+    },
+    /// [`PrerequisiteKind::BackupsPostponed`]: the scripts that would run within
+    /// [`POSTPONE_DAYS`] days.
+    BackupsPostponed {
+        /// Their names.
+        late: Vec<String>,
+    },
+    /// [`PrerequisiteKind::NobodyConnected`]: the sessions are in
+    /// [`Prerequisite::sessions`].
+    NobodyConnected,
+    /// [`PrerequisiteKind::LicenceValid`]: the server's message when the licence
+    /// was withdrawn.
+    LicenceValid {
+        /// The message, when withdrawn.
+        refused: Option<String>,
+    },
+    /// The scripts file could not be read, so the backups cannot be checked.
+    ScriptsUnreadable {
+        /// Why.
+        fault: BookFault,
+    },
+}
+
 /// One prerequisite as checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prerequisite {
@@ -53,9 +87,8 @@ pub struct Prerequisite {
     pub kind: PrerequisiteKind,
     /// Whether it is met.
     pub met: bool,
-    /// French: what is checked and, when unmet, why (names of connected users,
-    /// the scripts not postponed, date of the last backup vs last change…).
-    pub detail: String,
+    /// What was found.
+    pub detail: PrerequisiteDetail,
     /// Sessions listed for [`PrerequisiteKind::NobodyConnected`] (active ones
     /// block; stale ones, left by a crash, block too and can be removed with
     /// "Déconnecter", [`crate::store::sessions::disconnect`]).
@@ -105,14 +138,17 @@ pub fn prerequisites(
             Prerequisite {
                 kind: PrerequisiteKind::RecentBackup,
                 met,
-                detail: messages::recent_backup_detail(met, last_good, last_change),
+                detail: PrerequisiteDetail::RecentBackup {
+                    last_good,
+                    last_change,
+                },
                 sessions: Vec::new(),
             }
         }
         Err(e) => Prerequisite {
             kind: PrerequisiteKind::RecentBackup,
             met: false,
-            detail: messages::book_error(e).one_line(),
+            detail: PrerequisiteDetail::ScriptsUnreadable { fault: e.fault() },
             sessions: Vec::new(),
         },
     };
@@ -127,14 +163,14 @@ pub fn prerequisites(
             Prerequisite {
                 kind: PrerequisiteKind::BackupsPostponed,
                 met: late.is_empty(),
-                detail: messages::backups_postponed_detail(&late),
+                detail: PrerequisiteDetail::BackupsPostponed { late },
                 sessions: Vec::new(),
             }
         }
         Err(e) => Prerequisite {
             kind: PrerequisiteKind::BackupsPostponed,
             met: false,
-            detail: messages::book_error(e).one_line(),
+            detail: PrerequisiteDetail::ScriptsUnreadable { fault: e.fault() },
             sessions: Vec::new(),
         },
     };
@@ -143,18 +179,18 @@ pub fn prerequisites(
     let nobody = Prerequisite {
         kind: PrerequisiteKind::NobodyConnected,
         met: sessions.is_empty(),
-        detail: messages::nobody_connected_detail(&sessions),
+        detail: PrerequisiteDetail::NobodyConnected,
         sessions,
     };
     let state = PersistedState::load(home);
-    let licence_message = match &state.connection {
+    let refused = match &state.connection {
         ConnectionState::LicenceRefused { message } => Some(message.clone()),
         _ => None,
     };
     let licence = Prerequisite {
         kind: PrerequisiteKind::LicenceValid,
-        met: licence_message.is_none(),
-        detail: messages::licence_detail(licence_message.as_deref()),
+        met: refused.is_none(),
+        detail: PrerequisiteDetail::LicenceValid { refused },
         sessions: Vec::new(),
     };
     Ok(Prerequisites {

@@ -13,8 +13,22 @@ use crate::assistance::{
 use crate::installation::InstallationError;
 use crate::secrets::SecretError;
 
-/// The warning the original shows when assistance mode is switched on.
-pub const ASSISTANCE_WARNING: &str = "ATTENTION en mode assistance, les fichiers de scripts ne seront pas pris en compte automatiquement !";
+/// The warning the original shows when assistance mode is switched on, and at
+/// the top of the "Module de sauvegardes" while it is on.
+pub const ASSISTANCE_WARNING: &str = "ATTENTION en mode assistance, les fichiers de scripts ne \
+     seront pas pris en compte automatiquement !";
+
+/// The warning, with the scripts that were due and did not run.
+pub fn assistance_skipped(scripts: &[String]) -> String {
+    format!("{ASSISTANCE_WARNING} Non exécutés : {}", scripts.join(", "))
+}
+
+/// Why a refused assistance request costs nothing.
+const NOTHING_CHANGED_NO_TRY_COUNTED: &str = "Rien n'a été modifié et aucun essai n'a été compté.";
+
+/// What to do when the system itself failed (no random numbers).
+const TODO_RESTART_COMPUTER: &str = "Redémarrez l'ordinateur puis recommencez ; si le problème \
+     persiste, contactez votre informaticien.";
 
 /// What the mot de passe du jour is, for every message about a code.
 const ABOUT_THE_CODE: &str = "Le mode assistance ne s'active et ne se désactive qu'avec le \
@@ -77,7 +91,7 @@ pub fn assistance_error(e: &AssistanceError) -> Explanation {
             "Mode assistance déjà activé",
             "Le mode assistance est déjà activé sur ce poste (scarabée rouge dans la zone de \
              notification).",
-            "Rien n'a été modifié et aucun essai n'a été compté.",
+            NOTHING_CHANGED_NO_TRY_COUNTED,
             "Pour revenir en mode connexion, choisissez « Désactiver le mode assistance » dans \
              « Demande de support technique », avec le mot de passe du jour.",
             format!("Message technique : {e}"),
@@ -85,7 +99,7 @@ pub fn assistance_error(e: &AssistanceError) -> Explanation {
         AssistanceError::AlreadyDisabled => explain(
             "Mode assistance déjà désactivé",
             "Le mode assistance n'est pas activé sur ce poste.",
-            "Rien n'a été modifié et aucun essai n'a été compté.",
+            NOTHING_CHANGED_NO_TRY_COUNTED,
             "Si le serveur d'authentification ne répond pas ou refuse la licence, vous pouvez \
              activer le mode assistance avec « Activer le mode assistance » et le mot de passe \
              du jour donné par l'assistance.",
@@ -167,12 +181,11 @@ pub fn secret_error(e: &SecretError) -> Explanation {
             "Le système n'a pas fourni les nombres aléatoires nécessaires pour créer la clé \
              de chiffrement de ce poste.",
             WHY_SAVED_PASSWORDS,
-            "Redémarrez l'ordinateur puis recommencez ; si le problème persiste, contactez \
-             votre informaticien.",
+            TODO_RESTART_COMPUTER,
             format!("Message technique : {e}"),
         ),
         SecretError::BadFormat { .. } | SecretError::WrongKeyOrTampered => explain(
-            "Mot de passe enregistré illisible",
+            super::TITLE_STORED_PASSWORD_UNREADABLE,
             "Un mot de passe enregistré (serveur proxy ou messagerie) ne peut pas être relu : \
              il a été enregistré sur un autre poste, ou le fichier de configuration a été \
              modifié à la main.",
@@ -262,8 +275,7 @@ pub fn installation_error(e: &InstallationError) -> Explanation {
             "Le système n'a pas fourni les nombres aléatoires nécessaires pour créer la clé \
              d'assistance de ce poste.",
             "Sans elle, le mode assistance ne peut pas fonctionner.",
-            "Redémarrez l'ordinateur puis recommencez ; si le problème persiste, contactez \
-             votre informaticien.",
+            TODO_RESTART_COMPUTER,
             format!("Message technique : {e}"),
         ),
     }

@@ -6,8 +6,8 @@
 //! says what was (not) touched in both cases: a failed backup never leaves a
 //! half-written archive, and a refused archive never touches the current store.
 
-use super::{Explanation, TODO_DISK_FULL, TODO_UPDATE, explain, io_error, store_error};
-use crate::backup::archive::ArchiveError;
+use super::{Explanation, TODO_DISK_FULL, TODO_UPDATE, explain, store_fault, system_error};
+use crate::backup::archive::{ArchiveError, ArchiveFault, ArchiveFaultKind};
 use crate::fsutil;
 
 const NOTHING_TOUCHED: &str = "Votre base de données n'a pas été modifiée, et les fichiers en \
@@ -19,17 +19,23 @@ const TODO_RETRY: &str = "Recommencez. Si le problème persiste, cliquez sur « 
 
 /// An archive error in French.
 pub fn archive_error(e: &ArchiveError) -> Explanation {
-    let technical = format!("Message technique : {e}");
-    match e {
-        ArchiveError::Open { source, .. } => {
-            let mut x = store_error(source);
+    archive_fault(&e.fault())
+}
+
+/// An archive error kept as a fact, in French.
+pub fn archive_fault(f: &ArchiveFault) -> Explanation {
+    use ArchiveFaultKind as K;
+    let technical = format!("Message technique : {}", f.technical);
+    match &f.kind {
+        K::Open { store, .. } => {
+            let mut x = store_fault(store);
             x.why = format!(
                 "{} Aucune sauvegarde n'a pu être faite ni restaurée.",
                 x.why.trim_end()
             );
             x
         }
-        ArchiveError::Snapshot { detail } => explain(
+        K::Snapshot { detail } => explain(
             "Copie de la base impossible",
             "Impact emploi n'a pas pu faire une copie cohérente de la base de données pour la \
              sauvegarde : la base est restée bloquée par un autre programme, ou une erreur \
@@ -41,8 +47,8 @@ pub fn archive_error(e: &ArchiveError) -> Explanation {
              « Diagnostiquer » et contactez votre informaticien en lui donnant le rapport.",
             format!("Détail : {detail}\n{technical}"),
         ),
-        ArchiveError::Damaged { problems } => explain(
-            "Base de données endommagée",
+        K::Damaged { problems } => explain(
+            super::TITLE_DAMAGED_STORE,
             "Le contrôle d'intégrité a trouvé des dégâts dans la base de données vérifiée.",
             "Une base endommagée ne doit ni être sauvegardée — la sauvegarde remplacerait \
              peu à peu les bonnes — ni être restaurée. S'il s'agissait d'une sauvegarde, votre \
@@ -59,15 +65,15 @@ pub fn archive_error(e: &ArchiveError) -> Explanation {
                 problems.join("\n")
             ),
         ),
-        ArchiveError::NotAStore => explain(
-            "Fichier non reconnu",
+        K::NotAStore => explain(
+            super::TITLE_NOT_RECOGNISED,
             "La base de données contenue dans cette sauvegarde n'est pas une base Impact \
              emploi : elle appartient sans doute à un autre logiciel.",
             "Impact emploi ne peut rien en faire ; votre base actuelle n'a pas été touchée.",
             "Choisissez une sauvegarde faite par Impact emploi.",
             technical,
         ),
-        ArchiveError::TooNew { found, supported } => explain(
+        K::TooNew { found, supported } => explain(
             "Sauvegarde trop récente",
             format!(
                 "Cette sauvegarde a été faite avec une version plus récente d'Impact emploi \
@@ -79,8 +85,8 @@ pub fn archive_error(e: &ArchiveError) -> Explanation {
             TODO_UPDATE,
             technical,
         ),
-        ArchiveError::NotAnArchive { path, detail } => explain(
-            "Fichier non reconnu",
+        K::NotAnArchive { path, detail } => explain(
+            super::TITLE_NOT_RECOGNISED,
             format!(
                 "Le fichier « {} » n'est pas une sauvegarde Impact emploi : ce n'est pas une \
                  archive zip, ou son manifeste est absent ou illisible.",
@@ -96,7 +102,7 @@ pub fn archive_error(e: &ArchiveError) -> Explanation {
                 path.display()
             ),
         ),
-        ArchiveError::Corrupt { path, detail } => explain(
+        K::Corrupt { path, detail } => explain(
             "Sauvegarde endommagée",
             format!(
                 "La sauvegarde « {} » est endommagée : son contenu ne correspond plus à ce \
@@ -114,23 +120,23 @@ pub fn archive_error(e: &ArchiveError) -> Explanation {
                 path.display()
             ),
         ),
-        ArchiveError::Io { path, source } => explain(
+        K::Io { path, system } => explain(
             "Erreur de lecture ou d'écriture",
             format!(
                 "Impact emploi n'a pas pu utiliser le fichier « {} ». {}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
             NOTHING_TOUCHED,
             TODO_RETRY,
             format!(
                 "Fichier : {}\nErreur système : {}\n{technical}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        ArchiveError::NoSpace { path } => explain(
-            "Disque plein",
+        K::NoSpace { path } => explain(
+            super::TITLE_DISK_FULL,
             format!(
                 "Le disque qui contient le dossier « {} » est plein : la copie n'a pas pu y \
                  être écrite en entier.",
@@ -144,12 +150,12 @@ pub fn archive_error(e: &ArchiveError) -> Explanation {
             format!(
                 "Fichier : {}\nErreur système : {}\n{technical}",
                 path.display(),
-                super::system_error(crate::diagnostics::SystemError::StorageFull)
+                system_error(crate::diagnostics::SystemError::StorageFull)
             ),
         ),
-        ArchiveError::Cancelled => explain(
-            "Opération annulée",
-            "L'opération a été annulée à votre demande.",
+        K::Cancelled => explain(
+            super::TITLE_CANCELLED,
+            super::CANCELLED_AT_YOUR_REQUEST,
             NOTHING_TOUCHED,
             "",
             technical,

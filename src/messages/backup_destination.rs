@@ -10,8 +10,10 @@
 //! [`destination_access_error`] is for listing, fetching and verifying, where
 //! nothing waits. The errors carry no password, so none can appear here.
 
-use super::{Explanation, explain, io_error};
-use crate::backup::destination::DestinationError;
+use super::{Explanation, explain, system_error};
+use crate::backup::destination::{
+    DestinationError, DestinationFault, DestinationFaultKind, Place, SiteUnreachable,
+};
 
 /// The title of every "the place cannot be used for now" error.
 pub const TITLE_LOCATION_UNAVAILABLE: &str = "Emplacement indisponible";
@@ -33,19 +35,77 @@ const BROWSE: &str = "modifiez l'emplacement en cliquant sur « Parcourir… » 
 const KEEP_A_COPY: &str = "Dans tous les cas, gardez aussi une copie de vos sauvegardes sur \
      une clé USB ou un disque externe conservés dans un lieu sûr.";
 
+/// Where backups go, on one line: the folder, "support amovible « CLE-PAIE »,
+/// dossier Sauvegardes", or the FTP site's address.
+pub fn place(p: &Place) -> String {
+    match p {
+        Place::Folder { path } => path.display().to_string(),
+        Place::Removable { label, folder } if folder.as_os_str().is_empty() => {
+            format!("support amovible « {label} »")
+        }
+        Place::Removable { label, folder } => {
+            format!("support amovible « {label} », dossier {}", folder.display())
+        }
+        Place::RemovableFound { label, at } => {
+            format!(
+                "support amovible « {label} » (trouvé dans {})",
+                at.display()
+            )
+        }
+        Place::Ftp { url } => url.clone(),
+    }
+}
+
+/// A place with its words, for `--json`.
+pub fn place_worded(p: &Place) -> super::Worded<'_, Place> {
+    super::Worded {
+        fact: p,
+        text: place(p),
+    }
+}
+
 /// A destination error in French, for a run: when the place is unavailable,
 /// says that the verified backup waits on this computer for it.
 pub fn destination_error(e: &DestinationError) -> Explanation {
-    explain_destination(e, true)
+    explain_destination(&e.fault(), true)
 }
 
 /// A destination error in French, for listing, fetching or verifying the
 /// backups kept there (nothing waits for delivery then).
 pub fn destination_access_error(e: &DestinationError) -> Explanation {
-    explain_destination(e, false)
+    explain_destination(&e.fault(), false)
 }
 
-fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
+/// A destination error kept as a fact, in French, as [`destination_error`] says
+/// it for a run.
+pub fn destination_fault(f: &DestinationFault) -> Explanation {
+    explain_destination(f, true)
+}
+
+/// A destination error kept as a fact, in French, as
+/// [`destination_access_error`] says it for listing, fetching or verifying.
+pub fn destination_access_fault(f: &DestinationFault) -> Explanation {
+    explain_destination(f, false)
+}
+
+/// How an FTP site could not be reached, in a few words for the details.
+fn unreachable_detail(cause: &SiteUnreachable) -> String {
+    match cause {
+        SiteUnreachable::UnknownHost => "nom d'hôte introuvable".to_owned(),
+        SiteUnreachable::NoAnswer => "pas de réponse du serveur dans le délai".to_owned(),
+        SiteUnreachable::Refused => "connexion refusée".to_owned(),
+        SiteUnreachable::Dropped => "connexion coupée par le serveur".to_owned(),
+        SiteUnreachable::ServiceUnavailable { reply } => format!("service indisponible ({reply})"),
+        SiteUnreachable::NoDataConnection { reply } => {
+            format!("connexion de données impossible ({reply})")
+        }
+        SiteUnreachable::TransferAborted { reply } => format!("transfert interrompu ({reply})"),
+        SiteUnreachable::System { detail } => detail.clone(),
+    }
+}
+
+fn explain_destination(f: &DestinationFault, run: bool) -> Explanation {
+    use DestinationFaultKind as K;
     let why_unavailable = if run {
         KEPT_FOR_DELIVERY
     } else {
@@ -56,9 +116,9 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
     } else {
         PREVIOUS_UNTOUCHED
     };
-    let technical = format!("Message technique : {e}");
-    match e {
-        DestinationError::Missing { what } => explain(
+    let technical = format!("Message technique : {}", f.technical);
+    match &f.kind {
+        K::Missing { what } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Le dossier de sauvegarde « {what} » est introuvable : il a été renommé, \
@@ -74,7 +134,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             ),
             format!("Emplacement : {what}\n{technical}"),
         ),
-        DestinationError::VolumeAbsent { label } => explain(
+        K::VolumeAbsent { label } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Le support amovible « {label} » (clé USB ou disque externe) n'est pas branché \
@@ -91,7 +151,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             ),
             format!("Support : {label}\n{technical}"),
         ),
-        DestinationError::PermissionDenied { what } => explain(
+        K::PermissionDenied { what } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Accès refusé : votre session n'a pas le droit d'écrire dans « {what} » \
@@ -106,10 +166,10 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             ),
             format!(
                 "Emplacement : {what}\nErreur système : {}\n{technical}",
-                super::system_error(crate::diagnostics::SystemError::PermissionDenied)
+                system_error(crate::diagnostics::SystemError::PermissionDenied)
             ),
         ),
-        DestinationError::Full { what } => explain(
+        K::Full { what } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "L'emplacement « {what} » est plein : la sauvegarde n'a pas pu y être copiée \
@@ -124,10 +184,10 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             ),
             format!(
                 "Emplacement : {what}\nErreur système : {}\n{technical}",
-                super::system_error(crate::diagnostics::SystemError::StorageFull)
+                system_error(crate::diagnostics::SystemError::StorageFull)
             ),
         ),
-        DestinationError::Unreachable { host, port, detail } => explain(
+        K::Unreachable { host, port, cause } => explain(
             TITLE_LOCATION_UNAVAILABLE,
             format!(
                 "Le site FTP {host} (port {port}) n'a pas pu être joint : nom de serveur \
@@ -138,9 +198,12 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
             "Vérifiez la connexion à internet, puis l'adresse et le port du site dans le \
              script de sauvegarde. Si le problème persiste, contactez votre hébergeur ou votre \
              informaticien en lui donnant les détails ci-dessous.",
-            format!("Site : {host}:{port}\nDétail : {detail}\n{technical}"),
+            format!(
+                "Site : {host}:{port}\nDétail : {}\n{technical}",
+                unreachable_detail(cause)
+            ),
         ),
-        DestinationError::LoginRefused { user } => explain(
+        K::LoginRefused { user } => explain(
             "Identification refusée",
             format!("Le site FTP a refusé l'utilisateur « {user} » ou son mot de passe."),
             why_failed,
@@ -149,7 +212,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              hébergeur ou à votre informaticien.",
             format!("Utilisateur : {user}\n{technical}"),
         ),
-        DestinationError::Tls { detail } => explain(
+        K::Tls { detail } => explain(
             "Liaison sécurisée impossible",
             "La liaison chiffrée (FTPS) avec le site FTP n'a pas pu être établie : son \
              certificat n'est pas reconnu, a expiré ou a été établi pour un autre nom, ou le \
@@ -168,7 +231,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              indiquez-le dans les paramètres de connexion.",
             format!("Détail : {detail}\n{technical}"),
         ),
-        DestinationError::Protocol { detail } => explain(
+        K::Protocol { detail } => explain(
             "Site FTP en erreur",
             "Le site FTP a donné une réponse inattendue et l'échange a été interrompu.",
             why_failed,
@@ -176,8 +239,8 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              ou votre informaticien en lui donnant les détails ci-dessous.",
             format!("Réponse du serveur : {detail}\n{technical}"),
         ),
-        DestinationError::Secret => explain(
-            "Mot de passe enregistré illisible",
+        K::Secret => explain(
+            super::TITLE_STORED_PASSWORD_UNREADABLE,
             "Le mot de passe du site FTP enregistré dans le script de sauvegarde ne peut plus \
              être déchiffré : la clé de chiffrement de ce poste a changé.",
             why_failed,
@@ -185,7 +248,7 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              puis enregistrez.",
             technical,
         ),
-        DestinationError::Mismatch { what, detail } => explain(
+        K::Mismatch { what, detail } => explain(
             "Copie de sauvegarde incorrecte",
             format!(
                 "La copie relue à l'emplacement « {what} » ne correspond pas à la sauvegarde \
@@ -203,23 +266,23 @@ fn explain_destination(e: &DestinationError, run: bool) -> Explanation {
              autre emplacement et parlez-en à votre informaticien.",
             format!("Emplacement : {what}\nDétail : {detail}\n{technical}"),
         ),
-        DestinationError::Io { what, source } => explain(
+        K::Io { what, system } => explain(
             "Erreur d'accès à l'emplacement",
             format!(
                 "Impact emploi n'a pas pu utiliser « {what} ». {}",
-                io_error(source)
+                system_error(*system)
             ),
             why_failed,
             "Recommencez. Si le problème persiste, contactez votre informaticien en lui \
              donnant les détails ci-dessous.",
             format!(
                 "Emplacement : {what}\nErreur système : {}\n{technical}",
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        DestinationError::Cancelled => explain(
-            "Opération annulée",
-            "L'opération a été annulée à votre demande.",
+        K::Cancelled => explain(
+            super::TITLE_CANCELLED,
+            super::CANCELLED_AT_YOUR_REQUEST,
             "La copie en cours a été abandonnée et supprimée ; les sauvegardes déjà présentes \
              ne sont pas touchées.",
             "",
@@ -253,7 +316,7 @@ mod tests {
             DestinationError::Unreachable {
                 host: "ftp.example.org".to_owned(),
                 port: 21,
-                detail: "connection refused".to_owned(),
+                cause: SiteUnreachable::Refused,
             },
             DestinationError::LoginRefused {
                 user: "asso".to_owned(),
@@ -309,6 +372,39 @@ mod tests {
                     .contains("déposée automatiquement")
             );
         }
+    }
+
+    #[test]
+    fn places_read_as_users_know_them() {
+        use std::path::PathBuf;
+        assert_eq!(
+            place(&Place::Removable {
+                label: "CLE-PAIE".into(),
+                folder: PathBuf::new(),
+            }),
+            "support amovible « CLE-PAIE »"
+        );
+        assert_eq!(
+            place(&Place::Removable {
+                label: "CLE-PAIE".into(),
+                folder: PathBuf::from("Sauvegardes"),
+            }),
+            "support amovible « CLE-PAIE », dossier Sauvegardes"
+        );
+        assert_eq!(
+            place(&Place::RemovableFound {
+                label: "CLE-PAIE".into(),
+                at: PathBuf::from("/media/paie/CLE-PAIE/Sauvegardes"),
+            }),
+            "support amovible « CLE-PAIE » (trouvé dans /media/paie/CLE-PAIE/Sauvegardes)"
+        );
+        let ftp = Place::Ftp {
+            url: "ftps://paie@ftp.asso.fr:990/sauvegardes".into(),
+        };
+        assert_eq!(place(&ftp), "ftps://paie@ftp.asso.fr:990/sauvegardes");
+        let json = serde_json::to_value(place_worded(&ftp)).expect("json");
+        assert_eq!(json["code"], "ftp");
+        assert_eq!(json["text"], place(&ftp));
     }
 
     #[test]

@@ -3,18 +3,64 @@
 //! restore's refusals and its confirmation.
 
 use std::fmt::Write as _;
-use std::io;
 use std::path::Path;
 
-use super::{Explanation, io_error};
+use super::{
+    Explanation, archive_fault, destination_access_fault, destination_fault, system_error,
+};
+use crate::backup::reason::{RunReason, RunWarning, VerifyProblem};
+use crate::diagnostics::SystemError;
+
+/// Why a run was not plainly OK, on one line: for the run journal, the list of
+/// scripts, the command line and the logs. A sentence stored by an older
+/// version is given as written.
+pub fn run_reason(r: &RunReason) -> String {
+    match r {
+        RunReason::StagingUnusable { path, system } => staging_unusable(path, *system),
+        RunReason::ArchiveFailed { fault } => archive_fault(fault).one_line(),
+        RunReason::KeptInStaging { fault } => kept_in_staging(&destination_fault(fault)),
+        RunReason::DeliveryFailed { fault } => destination_fault(fault).one_line(),
+        RunReason::Warnings { warnings } => warnings
+            .iter()
+            .map(run_warning)
+            .collect::<Vec<_>>()
+            .join(" "),
+        RunReason::Legacy { text } => text.clone(),
+    }
+}
+
+/// A run's reason with its sentence, for `--json`.
+pub fn run_reason_worded(r: &RunReason) -> super::Worded<'_, RunReason> {
+    super::Worded {
+        fact: r,
+        text: run_reason(r),
+    }
+}
+
+/// What needs attention after a run that put its backup in place.
+pub fn run_warning(w: &RunWarning) -> String {
+    match w {
+        RunWarning::PlainFtp => plain_ftp_warning(),
+        RunWarning::PruneFailed { fault } => prune_failed(&destination_fault(fault)),
+        RunWarning::DeliveredLate { archive } => delivered_late(archive),
+    }
+}
+
+/// Why a kept backup failed its verification, on one line.
+pub fn verify_problem(p: &VerifyProblem) -> String {
+    match p {
+        VerifyProblem::Archive { fault } => archive_fault(fault).one_line(),
+        VerifyProblem::Destination { fault } => destination_access_fault(fault).one_line(),
+    }
+}
 
 /// The staging folder cannot be created or written.
-pub fn staging_unusable(path: &Path, e: &io::Error) -> String {
+fn staging_unusable(path: &Path, system: SystemError) -> String {
     format!(
         "Échec : le dossier de préparation des sauvegardes « {} » est inutilisable ({}). \
          Choisissez un autre dossier dans « Configurer les chemins ».",
         path.display(),
-        io_error(e)
+        system_error(system)
     )
 }
 
@@ -27,7 +73,7 @@ pub fn plain_ftp_warning() -> String {
 }
 
 /// The destination is unavailable: the verified archive waits on this computer.
-pub fn kept_in_staging(cause: &Explanation) -> String {
+fn kept_in_staging(cause: &Explanation) -> String {
     let mut line = cause.one_line();
     if !line.contains("conservée sur ce poste") {
         line.push_str(
@@ -39,7 +85,7 @@ pub fn kept_in_staging(cause: &Explanation) -> String {
 }
 
 /// The new backup is in place but the oldest could not be removed.
-pub fn prune_failed(cause: &Explanation) -> String {
+fn prune_failed(cause: &Explanation) -> String {
     format!(
         "La nouvelle sauvegarde est en place et vérifiée, mais les plus anciennes n'ont pas \
          pu être supprimées ({}). Libérez de la place à l'emplacement de sauvegarde.",
@@ -48,20 +94,23 @@ pub fn prune_failed(cause: &Explanation) -> String {
 }
 
 /// An archive that waited in staging has reached its destination.
-pub fn delivered_late(archive: &str) -> String {
+fn delivered_late(archive: &str) -> String {
     format!(
         "La sauvegarde « {archive} », conservée sur ce poste pendant l'indisponibilité de \
          l'emplacement, y a été déposée et vérifiée."
     )
 }
 
+/// The title of a script name that matches no script.
+const TITLE_NO_SUCH_SCRIPT: &str = "Script de sauvegarde introuvable";
+
 /// Why a run, a listing or a verification could not start.
 pub fn run_error(e: &crate::backup::run::RunError) -> Explanation {
     use crate::backup::run::RunError as E;
     match e {
         E::UnknownScript { name } => Explanation {
-            title: "Script de sauvegarde introuvable".to_owned(),
-            what: format!("Aucun script de sauvegarde ne s'appelle « {name} »."),
+            title: TITLE_NO_SUCH_SCRIPT.to_owned(),
+            what: super::no_script_named(name),
             why: String::new(),
             todo: "Vérifiez le nom dans « Sauvegarder / Restaurer » (ou avec la commande \
                    « iea-maintenance backup list »)."
@@ -103,7 +152,7 @@ pub fn run_report_text(r: &crate::backup::run::RunReport) -> String {
             text,
             "\n  {archive} ({}) vers {}, relue et vérifiée",
             crate::fsutil::human_size(r.size_bytes.unwrap_or(0)),
-            r.destination
+            super::place(&r.destination)
         );
     }
     if !r.removed.is_empty() {
@@ -114,7 +163,7 @@ pub fn run_report_text(r: &crate::backup::run::RunReport) -> String {
         );
     }
     if let Some(reason) = &r.reason {
-        let _ = write!(text, "\n  {reason}");
+        let _ = write!(text, "\n  {}", run_reason(reason));
     }
     text
 }
@@ -127,8 +176,8 @@ pub fn restore_error(e: &crate::backup::restore::RestoreError) -> Explanation {
         E::Job(job) => super::job_error(job),
         E::Book(book) => super::book_error(book),
         E::UnknownScript { name } => Explanation {
-            title: "Script de sauvegarde introuvable".to_owned(),
-            what: format!("Aucun script de sauvegarde ne s'appelle « {name} »."),
+            title: TITLE_NO_SUCH_SCRIPT.to_owned(),
+            what: super::no_script_named(name),
             why: UNTOUCHED.to_owned(),
             todo: "Choisissez le script dans la liste.".to_owned(),
             details: String::new(),
@@ -153,10 +202,7 @@ pub fn restore_error(e: &crate::backup::restore::RestoreError) -> Explanation {
             x
         }
         E::Connected { sessions } => {
-            let names: Vec<String> = sessions
-                .iter()
-                .map(crate::store::sessions::SessionInfo::who)
-                .collect();
+            let names: Vec<String> = sessions.iter().map(super::session_who).collect();
             Explanation {
                 title: "Restauration impossible : la base est utilisée".to_owned(),
                 what: format!(
@@ -279,11 +325,6 @@ pub fn recovery_note(r: &crate::backup::restore::Recovery) -> String {
 // The screens "Sauvegarder / Restaurer", "Restaurer une sauvegarde" and
 // Accueil's backup line.
 
-/// The original product's warning in assistance mode, at the top of the
-/// "Module de sauvegardes".
-pub const ASSISTANCE_SCRIPTS_WARNING: &str = "ATTENTION en mode assistance, les fichiers de \
-     scripts ne seront pas pris en compte automatiquement !";
-
 /// What to do about "Date de sauvegarde incorrecte" from the list of scripts,
 /// where "Actualiser la date" saves at once.
 pub const REFRESH_SAVES_AT_ONCE: &str = "Cliquez sur « Actualiser la date » : la date de \
@@ -337,7 +378,7 @@ where
         (Some(at), Some(outcome)) => format!(
             "Dernière exécution le {} : {}",
             at.format("%d/%m/%Y à %H:%M"),
-            outcome.label()
+            super::outcome_label(outcome)
         ),
         (Some(at), None) => format!("Dernière exécution le {}", at.format("%d/%m/%Y à %H:%M")),
         (None, _) => "Jamais exécuté".to_owned(),
@@ -447,6 +488,101 @@ pub fn run_archive_line(r: &crate::backup::run::RunReport) -> Option<String> {
     Some(format!(
         "Sauvegarde « {archive} » ({}) déposée et vérifiée : {}",
         crate::fsutil::human_size(r.size_bytes.unwrap_or(0)),
-        r.destination
+        super::place(&r.destination)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::backup::archive::ArchiveError;
+    use crate::backup::destination::DestinationError;
+
+    fn missing() -> crate::backup::destination::DestinationFault {
+        DestinationError::Missing {
+            what: "/srv/partage/sauvegardes".into(),
+        }
+        .fault()
+    }
+
+    #[test]
+    fn every_reason_is_said_on_one_line() {
+        let reasons = [
+            RunReason::StagingUnusable {
+                path: PathBuf::from("/var/tmp/iea"),
+                system: SystemError::ReadOnly,
+            },
+            RunReason::ArchiveFailed {
+                fault: ArchiveError::NotAStore.fault(),
+            },
+            RunReason::KeptInStaging { fault: missing() },
+            RunReason::DeliveryFailed {
+                fault: DestinationError::Secret.fault(),
+            },
+            RunReason::Warnings {
+                warnings: vec![RunWarning::PlainFtp],
+            },
+        ];
+        for r in &reasons {
+            let line = run_reason(r);
+            assert!(!line.is_empty() && !line.contains('\n'), "{r:?}: {line}");
+        }
+        assert!(run_reason(&reasons[0]).contains("« /var/tmp/iea »"));
+        assert!(run_reason(&reasons[0]).contains(system_error(SystemError::ReadOnly)));
+        let kept = run_reason(&reasons[2]);
+        assert!(kept.starts_with("Emplacement indisponible"), "{kept}");
+        assert!(kept.contains("/srv/partage/sauvegardes"), "{kept}");
+        assert!(kept.contains("conservée sur ce poste"), "{kept}");
+    }
+
+    #[test]
+    fn warnings_are_said_in_order_and_an_old_sentence_as_written() {
+        let r = RunReason::Warnings {
+            warnings: vec![
+                RunWarning::DeliveredLate {
+                    archive: "Hebdo-20260301-230003.iea.zip".into(),
+                },
+                RunWarning::PlainFtp,
+                RunWarning::PruneFailed { fault: missing() },
+            ],
+        };
+        let line = run_reason(&r);
+        let late = line
+            .find("« Hebdo-20260301-230003.iea.zip »")
+            .expect("late");
+        let plain = line.find(&plain_ftp_warning()).expect("plain FTP");
+        let prune = line.find("les plus anciennes n'ont pas").expect("prune");
+        assert!(late < plain && plain < prune, "{line}");
+        let old = RunReason::Legacy {
+            text: "Sauvegarde faite.".into(),
+        };
+        assert_eq!(run_reason(&old), "Sauvegarde faite.");
+    }
+
+    #[test]
+    fn a_verification_problem_says_what_was_not_read() {
+        let fetched = verify_problem(&VerifyProblem::Destination { fault: missing() });
+        assert!(fetched.starts_with("Emplacement indisponible"), "{fetched}");
+        // Nothing waits for delivery when only verifying.
+        assert!(!fetched.contains("conservée sur ce poste"), "{fetched}");
+        let damaged = verify_problem(&VerifyProblem::Archive {
+            fault: ArchiveError::Corrupt {
+                path: PathBuf::from("/srv/Hebdo.iea.zip"),
+                detail: "SHA-256 differs".into(),
+            }
+            .fault(),
+        });
+        assert!(damaged.starts_with("Sauvegarde endommagée"), "{damaged}");
+    }
+
+    #[test]
+    fn json_gives_the_code_the_parameters_and_the_sentence() {
+        let r = RunReason::KeptInStaging { fault: missing() };
+        let json = serde_json::to_value(run_reason_worded(&r)).expect("json");
+        assert_eq!(json["code"], "kept_in_staging");
+        assert_eq!(json["params"]["fault"]["code"], "missing");
+        assert_eq!(json["text"], run_reason(&r));
+    }
 }

@@ -8,15 +8,56 @@ use std::fmt::Display;
 
 use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
-use super::{Explanation, explain, io_error};
-use crate::backup::book::BookError;
+use super::{Explanation, explain, system_error};
+use crate::backup::book::{BookError, BookFault, BookFaultKind};
 use crate::backup::draft::ScriptProblem;
 use crate::backup::schedule::{DateAnomaly, Staleness};
-use crate::backup::script::{Frequency, FrequencyUnit};
+use crate::backup::script::{DestinationKind, Frequency, FrequencyUnit, FtpSecurity, RunOutcome};
 
 /// The next step of "Date de sauvegarde incorrecte", as in the practical guide
 /// ("actualisez la date, puis enregistrez").
 pub const REFRESH_THEN_SAVE: &str = "Cliquez sur « Actualiser la date », puis sur « Enregistrer ».";
+
+/// "Aucun script de sauvegarde ne s'appelle « … »."
+pub(crate) fn no_script_named(name: &str) -> String {
+    format!("Aucun script de sauvegarde ne s'appelle « {name} ».")
+}
+
+/// A unit of the frequency, as the form's drop-down list says it.
+pub fn frequency_unit_label(unit: FrequencyUnit) -> &'static str {
+    match unit {
+        FrequencyUnit::Jours => "Jour(s)",
+        FrequencyUnit::Semaines => "Semaine(s)",
+        FrequencyUnit::Mois => "Mois",
+    }
+}
+
+/// A kind of destination, as the form's choice says it.
+pub fn destination_kind_label(kind: DestinationKind) -> &'static str {
+    match kind {
+        DestinationKind::Folder => "Dossier local ou réseau",
+        DestinationKind::Removable => "Support amovible (clé USB, disque externe)",
+        DestinationKind::Ftp => "Site distant (FTP)",
+    }
+}
+
+/// A choice of FTP security, as the form says it.
+pub fn ftp_security_label(security: FtpSecurity) -> &'static str {
+    match security {
+        FtpSecurity::Explicit => "FTPS explicite",
+        FtpSecurity::Implicit => "FTPS implicite",
+        FtpSecurity::Plain => "FTP non chiffré",
+    }
+}
+
+/// What a run came to, in a word: "OK", "avertissement", "échec".
+pub fn outcome_label(outcome: RunOutcome) -> &'static str {
+    match outcome {
+        RunOutcome::Ok => "OK",
+        RunOutcome::Avertissement => "avertissement",
+        RunOutcome::Echec => "échec",
+    }
+}
 
 /// The short sentence shown next to a field of the script form.
 pub fn script_problem(p: &ScriptProblem) -> String {
@@ -35,7 +76,9 @@ pub fn script_problem(p: &ScriptProblem) -> String {
         }
         ScriptProblem::HasScheme => "N'indiquez que le nom du serveur, sans « ftp:// ».".to_owned(),
         ScriptProblem::HasSpace => "Le nom du serveur ne peut pas contenir d'espace.".to_owned(),
-        ScriptProblem::Removable(detail) => detail.clone(),
+        // What happened; the form shows it under the field, and nothing waits
+        // for delivery.
+        ScriptProblem::Removable(fault) => super::destination_access_fault(fault).what,
     }
 }
 
@@ -70,14 +113,20 @@ const TODO_RIGHTS: &str = "Vérifiez qu'il reste de la place sur le disque et qu
 
 /// An error of the scripts file (`sauvegardes.toml`) in French.
 pub fn book_error(e: &BookError) -> Explanation {
-    let technical = format!("Message technique : {e}");
-    match e {
-        BookError::Read { path, source } => explain(
+    book_fault(&e.fault())
+}
+
+/// A scripts-file error kept as a fact, in French.
+pub fn book_fault(f: &BookFault) -> Explanation {
+    use BookFaultKind as K;
+    let technical = format!("Message technique : {}", f.technical);
+    match &f.kind {
+        K::Read { path, system } => explain(
             "Scripts de sauvegarde illisibles",
             format!(
                 "Le fichier des scripts de sauvegarde « {} » n'a pas pu être lu. {}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
             WHY_BOOK,
             "Vérifiez que votre session a accès à ce fichier ; sinon, contactez votre \
@@ -85,10 +134,10 @@ pub fn book_error(e: &BookError) -> Explanation {
             format!(
                 "Fichier : {}\nErreur système : {}\n{technical}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        BookError::Syntax { path, line, detail } => {
+        K::Syntax { path, line, detail } => {
             let place = line.map_or_else(String::new, |l| format!(" à la ligne {l}"));
             explain(
                 "Scripts de sauvegarde incorrects",
@@ -109,12 +158,12 @@ pub fn book_error(e: &BookError) -> Explanation {
                 ),
             )
         }
-        BookError::Write { path, source } => explain(
+        K::Write { path, system } => explain(
             "Scripts de sauvegarde non enregistrés",
             format!(
                 "Le fichier des scripts de sauvegarde « {} » n'a pas pu être enregistré. {}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
             "Le fichier est resté tel qu'il était avant votre modification : rien n'est \
              enregistré à moitié.",
@@ -122,35 +171,35 @@ pub fn book_error(e: &BookError) -> Explanation {
             format!(
                 "Fichier : {}\nErreur système : {}\n{technical}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        BookError::Lock { path, source } => explain(
+        K::Lock { path, system } => explain(
             "Scripts de sauvegarde non modifiés",
             format!(
                 "Le fichier « {} », qui évite que deux programmes modifient les scripts de \
                  sauvegarde en même temps, n'a pas pu être utilisé. {}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
             "Par prudence, rien n'a été modifié.",
             TODO_RIGHTS,
             format!(
                 "Fichier : {}\nErreur système : {}\n{technical}",
                 path.display(),
-                io_error(source)
+                system_error(*system)
             ),
         ),
-        BookError::NotFound { name } => explain(
+        K::NotFound { name } => explain(
             "Script introuvable",
-            format!("Aucun script de sauvegarde ne s'appelle « {name} »."),
+            no_script_named(name),
             "Il a peut-être été supprimé ou renommé depuis un autre poste ou le centre de \
              maintenance. Rien n'a été modifié.",
             "Vérifiez la liste des scripts dans « Sauvegarder / Restaurer », puis \
              recommencez.",
             technical,
         ),
-        BookError::DuplicateName { name } => explain(
+        K::DuplicateName { name } => explain(
             "Nom déjà utilisé",
             format!("Un autre script de sauvegarde s'appelle déjà « {name} »."),
             "Chaque script a son propre nom : ses sauvegardes portent ce nom. Rien n'a été \
@@ -298,7 +347,9 @@ mod tests {
             ScriptProblem::NotAbsolute,
             ScriptProblem::HasScheme,
             ScriptProblem::HasSpace,
-            ScriptProblem::Removable("Le support amovible est absent.".into()),
+            ScriptProblem::Removable(
+                crate::backup::destination::DestinationError::Cancelled.fault(),
+            ),
         ];
         for p in &all {
             let s = script_problem(p);

@@ -8,8 +8,8 @@ use chrono::{DateTime, Local, Utc};
 
 use super::Explanation;
 use crate::closing::{
-    CloseReport, ClosingError, DossierError, Prerequisite, PrerequisiteKind, Prerequisites,
-    Recovery, Totals,
+    CloseReport, ClosingError, DossierError, Prerequisite, PrerequisiteDetail, PrerequisiteKind,
+    Prerequisites, Recovery, Totals,
 };
 use crate::store::sessions::SessionInfo;
 
@@ -87,8 +87,23 @@ fn local(t: DateTime<Utc>) -> String {
         .to_string()
 }
 
+/// What was found for a prerequisite: the date of the last backup against the
+/// last change, the scripts not postponed, who is connected, the licence.
+pub fn prerequisite_detail(p: &Prerequisite) -> String {
+    match &p.detail {
+        PrerequisiteDetail::RecentBackup {
+            last_good,
+            last_change,
+        } => recent_backup_detail(p.met, *last_good, *last_change),
+        PrerequisiteDetail::BackupsPostponed { late } => backups_postponed_detail(late),
+        PrerequisiteDetail::NobodyConnected => nobody_connected_detail(&p.sessions),
+        PrerequisiteDetail::LicenceValid { refused } => licence_detail(refused.as_deref()),
+        PrerequisiteDetail::ScriptsUnreadable { fault } => super::book_fault(fault).one_line(),
+    }
+}
+
 /// Detail of [`PrerequisiteKind::RecentBackup`].
-pub fn recent_backup_detail(
+fn recent_backup_detail(
     met: bool,
     last_good: Option<DateTime<Utc>>,
     last_change: Option<DateTime<Utc>>,
@@ -110,7 +125,7 @@ pub fn recent_backup_detail(
 
 /// Detail of [`PrerequisiteKind::BackupsPostponed`]; `late` names the scripts
 /// that would run within two days.
-pub fn backups_postponed_detail(late: &[String]) -> String {
+fn backups_postponed_detail(late: &[String]) -> String {
     match late {
         [] => "Aucune sauvegarde automatique ne démarrera dans les 2 jours.".to_owned(),
         [one] => format!("Le script « {one} » n'est pas repoussé d'au moins 2 jours."),
@@ -125,7 +140,7 @@ pub fn backups_postponed_detail(late: &[String]) -> String {
 }
 
 /// Detail of [`PrerequisiteKind::NobodyConnected`].
-pub fn nobody_connected_detail(sessions: &[SessionInfo]) -> String {
+fn nobody_connected_detail(sessions: &[SessionInfo]) -> String {
     if sessions.is_empty() {
         return "Personne n'utilise Impact emploi.".to_owned();
     }
@@ -133,9 +148,12 @@ pub fn nobody_connected_detail(sessions: &[SessionInfo]) -> String {
         .iter()
         .map(|s| {
             if s.active {
-                s.who()
+                super::session_who(s)
             } else {
-                format!("{} (session interrompue, à déconnecter)", s.who())
+                format!(
+                    "{} (session interrompue, à déconnecter)",
+                    super::session_who(s)
+                )
             }
         })
         .collect();
@@ -152,7 +170,7 @@ pub fn nobody_connected_detail(sessions: &[SessionInfo]) -> String {
 
 /// Detail of [`PrerequisiteKind::LicenceValid`]; `refused` is the server's
 /// message when the licence was withdrawn.
-pub fn licence_detail(refused: Option<&str>) -> String {
+fn licence_detail(refused: Option<&str>) -> String {
     match refused {
         None => "La licence n'est pas retirée.".to_owned(),
         Some(m) if m.trim().is_empty() => "La licence de ce poste a été retirée.".to_owned(),
@@ -163,12 +181,16 @@ pub fn licence_detail(refused: Option<&str>) -> String {
 /// One line per prerequisite: "✔ label — detail" or "✘ label — detail — todo".
 pub fn prerequisite_line(p: &Prerequisite) -> String {
     if p.met {
-        format!("✔ {} — {}", prerequisite_label(p.kind), p.detail)
+        format!(
+            "✔ {} — {}",
+            prerequisite_label(p.kind),
+            prerequisite_detail(p)
+        )
     } else {
         format!(
             "✘ {} — {} {}",
             prerequisite_label(p.kind),
-            p.detail,
+            prerequisite_detail(p),
             prerequisite_todo(p.kind)
         )
     }
@@ -196,7 +218,7 @@ pub fn closing_refused(found: &Prerequisites) -> Explanation {
         let _ = write!(
             todo,
             "Pour fermer la session interrompue de {} : iea-maintenance sessions disconnect {}",
-            s.who(),
+            super::session_who(s),
             s.id
         );
     }
@@ -273,7 +295,12 @@ pub fn closing_error(e: &ClosingError) -> Explanation {
         ClosingError::Prerequisites(unmet) => {
             let mut what = String::from("La clôture ne peut pas commencer :");
             for p in unmet {
-                let _ = write!(what, "\n• {} — {}", prerequisite_label(p.kind), p.detail);
+                let _ = write!(
+                    what,
+                    "\n• {} — {}",
+                    prerequisite_label(p.kind),
+                    prerequisite_detail(p)
+                );
             }
             let mut todo = String::new();
             for p in unmet {
@@ -291,7 +318,7 @@ pub fn closing_error(e: &ClosingError) -> Explanation {
             )
         }
         ClosingError::Damaged { problems } => Explanation {
-            title: "Base de données endommagée".to_owned(),
+            title: super::TITLE_DAMAGED_STORE.to_owned(),
             what: "Le contrôle de la base de données, avant la clôture, a trouvé des \
                    anomalies. La clôture n'a pas été faite et rien n'a été modifié."
                 .to_owned(),
@@ -406,6 +433,69 @@ mod tests {
         assert_eq!(money(123_456), "1\u{202f}234,56\u{a0}€");
         assert_eq!(money(5), "0,05\u{a0}€");
         assert_eq!(money(-100_000_000), "-1\u{202f}000\u{202f}000,00\u{a0}€");
+    }
+
+    #[test]
+    fn a_prerequisite_says_what_was_found() {
+        let prerequisite = |kind, met, detail| Prerequisite {
+            kind,
+            met,
+            detail,
+            sessions: Vec::new(),
+        };
+        let late = prerequisite(
+            PrerequisiteKind::BackupsPostponed,
+            false,
+            PrerequisiteDetail::BackupsPostponed {
+                late: vec!["Quotidienne".into()],
+            },
+        );
+        assert_eq!(
+            prerequisite_detail(&late),
+            "Le script « Quotidienne » n'est pas repoussé d'au moins 2 jours."
+        );
+        assert!(
+            prerequisite_line(&late).starts_with("✘ Toutes les sauvegardes repoussées"),
+            "{}",
+            prerequisite_line(&late)
+        );
+        let unreadable = prerequisite(
+            PrerequisiteKind::RecentBackup,
+            false,
+            PrerequisiteDetail::ScriptsUnreadable {
+                fault: crate::backup::book::BookError::Syntax {
+                    path: "/iea/sauvegardes.toml".into(),
+                    line: Some(3),
+                    detail: "expected `=`".into(),
+                }
+                .fault(),
+            },
+        );
+        assert!(
+            prerequisite_detail(&unreadable).starts_with("Scripts de sauvegarde incorrects"),
+            "{}",
+            prerequisite_detail(&unreadable)
+        );
+        let licence = prerequisite(
+            PrerequisiteKind::LicenceValid,
+            false,
+            PrerequisiteDetail::LicenceValid {
+                refused: Some("Licence retirée".into()),
+            },
+        );
+        assert_eq!(
+            prerequisite_detail(&licence),
+            "La licence de ce poste a été retirée (« Licence retirée »)."
+        );
+        let nobody = prerequisite(
+            PrerequisiteKind::NobodyConnected,
+            true,
+            PrerequisiteDetail::NobodyConnected,
+        );
+        assert_eq!(
+            prerequisite_detail(&nobody),
+            "Personne n'utilise Impact emploi."
+        );
     }
 
     #[test]

@@ -350,7 +350,7 @@ pub fn auth_outcome(o: &AuthOutcome, support_address: &str, version: &str) -> Ex
             )
         }
         AuthOutcome::Unreachable { step, problem } => explain(
-            "Échec de connexion au serveur",
+            super::TITLE_CONNECTION_FAILED,
             format!(
                 "Le serveur d'authentification n'a pas pu être joint (étape « {} ») : {}.",
                 server_step(*step),
@@ -398,7 +398,7 @@ pub fn connection_state_explanation(
                 |at| format!("Nouvel essai automatique le {}.", french_time(at)),
             );
             return Some(explain(
-                "Échec de connexion au serveur",
+                super::TITLE_CONNECTION_FAILED,
                 format!(
                     "Le serveur d'authentification n'a pas pu être joint lors de la dernière \
                      tentative. {retry}"

@@ -1,9 +1,15 @@
-//! The one place where errors and diagnoses become French sentences for payroll
-//! managers: what happened, why it matters, what to do, and the technical details
-//! kept for "Plus de détails" and the IT contact.
+//! The one place where errors, diagnoses and the domain's facts become French
+//! sentences for payroll managers: what happened, why it matters, what to do, and
+//! the technical details kept for "Plus de détails" and the IT contact.
 //!
-//! Plain text only (no egui here): the windows, the command line (`doctor`) and the
-//! support report all show the same words. The wording follows the practical guides
+//! The domain returns typed facts (a backup run's reason, a prerequisite's detail,
+//! the tray's state, the support report's facts) and errors; each is said here,
+//! once. Facts that are stored (a run's reason, where a backup went) are said when
+//! shown, so a stored fact reads in the words of the program that shows it;
+//! [`Worded`] gives the `--json` outputs the code, the parameters and the sentence.
+//!
+//! Plain text only (no egui here): the windows, the command line, the tray, the
+//! notifications, the logs and the support report all show the same words. The wording follows the practical guides
 //! users already know ("Base de données inaccessible", "le chemin réseau n'a pas été
 //! trouvé", "Plus de détails", "Diagnostiquer", "contactez votre informaticien").
 //! Nothing here ever prints a password, token or key: the errors carry none.
@@ -17,6 +23,7 @@ mod closing;
 mod connection;
 mod sessions;
 mod support;
+mod tray;
 
 pub use assistance::*;
 pub use backup_archive::*;
@@ -27,21 +34,24 @@ pub use closing::*;
 pub use connection::*;
 pub use sessions::*;
 pub use support::*;
+pub use tray::*;
 
 use std::fmt;
 use std::io;
 use std::path::Path;
 
+use serde::Serialize;
+
 use crate::config::{ConfigError, ValueProblem};
 use crate::demo::DemoError;
 use crate::diagnostics::{
-    Check, CheckKind, Conclusion, Diagnosis, Finding, FolderProblem, Item, LockHolder, Outcome,
-    StoreProblem, SystemError,
+    Check, CheckKind, Conclusion, Diagnosis, Finding, FolderProblem, Item, LockHolder, OtherCause,
+    Outcome, StoreProblem, SystemError,
 };
 use crate::fsutil::human_size;
 use crate::home::HomeError;
-use crate::jobs::{JobError, Phase};
-use crate::store::StoreError;
+use crate::jobs::{JobError, JobKind, Phase};
+use crate::store::{StoreError, StoreFault, StoreFaultKind};
 
 /// An error or a diagnosis in plain French. It serialises as its five fields,
 /// for the command line's JSON.
@@ -88,6 +98,18 @@ impl Explanation {
     }
 }
 
+/// A fact with its French sentence, for the `--json` outputs: the fact's code and
+/// parameters as it serialises (`{"code": …, "params": {…}}`), and `text`, the
+/// sentence the user reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Worded<'a, T: Serialize> {
+    /// The fact.
+    #[serde(flatten)]
+    pub fact: &'a T,
+    /// What it says in French.
+    pub text: String,
+}
+
 fn explain(
     title: &str,
     what: impl Into<String>,
@@ -107,7 +129,7 @@ fn explain(
 /// A file that is not an SQLite database at all (open error or diagnosis).
 fn not_a_database(path: &dyn fmt::Display, details: String) -> Explanation {
     explain(
-        "Fichier non reconnu",
+        TITLE_NOT_RECOGNISED,
         format!(
             "Le fichier « {path} » n'est pas une base de données Impact emploi : ce n'est \
              pas une base de données du tout."
@@ -124,7 +146,7 @@ fn not_a_database(path: &dyn fmt::Display, details: String) -> Explanation {
 /// An SQLite database of another program (open error or diagnosis).
 fn not_a_store(path: &dyn fmt::Display, details: String) -> Explanation {
     explain(
-        "Fichier non reconnu",
+        TITLE_NOT_RECOGNISED,
         format!(
             "Le fichier « {path} » est une base de données, mais pas une base Impact \
              emploi : il appartient sans doute à un autre logiciel."
@@ -152,6 +174,74 @@ fn too_new(path: &dyn fmt::Display, found: u32, supported: u32, details: String)
 }
 
 const TITLE_UNREACHABLE: &str = "Base de données inaccessible";
+
+/// The title of a damaged store, whether found by opening, checking or backing up.
+pub(crate) const TITLE_DAMAGED_STORE: &str = "Base de données endommagée";
+
+/// The title of a stored password that can no longer be decrypted.
+pub(crate) const TITLE_STORED_PASSWORD_UNREADABLE: &str = "Mot de passe enregistré illisible";
+
+/// The title of a failed authentication: the server could not be reached.
+pub(crate) const TITLE_CONNECTION_FAILED: &str = "Échec de connexion au serveur";
+
+/// The title of the confirmation before unsaved changes are dropped.
+pub const DISCARD_CHANGES_TITLE: &str = "Abandonner les modifications ?";
+
+/// The button that drops unsaved changes.
+pub const DISCARD_CHANGES: &str = "Abandonner les modifications";
+
+/// The title of a file that is not what was expected (not a store, not a backup).
+pub(crate) const TITLE_NOT_RECOGNISED: &str = "Fichier non reconnu";
+
+/// The title of a full disk.
+pub(crate) const TITLE_DISK_FULL: &str = "Disque plein";
+
+/// What a form expects at a path the user typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// A folder ("Configurer les chemins de l'application").
+    Folder,
+    /// A certificate file (the extra authority of "Paramètres de connexion").
+    CertificateFile,
+    /// A backup file ("Restaurer depuis un fichier…").
+    BackupFile,
+}
+
+/// Shown under a folder field when the folder is there.
+pub const FOLDER_FOUND: &str = "Dossier trouvé.";
+
+/// Why what is at a path does not do for the form, or `None` when it is what
+/// the form expects. Said the same way on every screen that asks for a path.
+pub fn path_problem(found: crate::fsutil::PathFound, expected: Expected) -> Option<String> {
+    use crate::fsutil::PathFound as F;
+    let folder = expected == Expected::Folder;
+    Some(match found {
+        F::Folder if folder => return None,
+        F::File if !folder => return None,
+        F::File => "Ce chemin désigne un fichier, pas un dossier.".to_owned(),
+        F::Folder if expected == Expected::CertificateFile => {
+            "Ce chemin désigne un dossier, pas un fichier de certificat.".to_owned()
+        }
+        F::Folder => "Ce chemin désigne un dossier, pas un fichier de sauvegarde.".to_owned(),
+        F::Missing if folder => "Ce dossier est introuvable.".to_owned(),
+        F::Missing => "Ce fichier est introuvable.".to_owned(),
+        F::Denied if folder => "L'accès à ce dossier est refusé.".to_owned(),
+        F::Denied => format!(
+            "Ce fichier ne peut pas être lu ({}).",
+            system_error(SystemError::PermissionDenied)
+        ),
+        F::Unreadable(e) if folder => {
+            format!("Ce dossier ne peut pas être lu ({}).", system_error(e))
+        }
+        F::Unreadable(e) => format!("Ce fichier ne peut pas être lu ({}).", system_error(e)),
+    })
+}
+
+/// The title of every error of work stopped by the user.
+pub(crate) const TITLE_CANCELLED: &str = "Opération annulée";
+
+/// What happened when the user stopped the work.
+pub(crate) const CANCELLED_AT_YOUR_REQUEST: &str = "L'opération a été annulée à votre demande.";
 
 const WHY_STORE: &str = "Sans sa base de données, Impact emploi ne peut ni afficher ni \
      enregistrer les paies. Rien n'a été modifié : vos données sont restées telles quelles.";
@@ -265,10 +355,11 @@ pub fn system_error(e: SystemError) -> &'static str {
 
 /// The technical lines shared by all store errors: the system message in French,
 /// the path, then the program's own message.
-fn store_details(system: &str, e: &StoreError) -> String {
+fn store_details(system: &str, f: &StoreFault) -> String {
     let technical = format!(
-        "Base de données : {}\nMessage technique : {e}",
-        e.path().display()
+        "Base de données : {}\nMessage technique : {}",
+        f.kind.path().display(),
+        f.technical
     );
     if system.is_empty() {
         technical
@@ -277,11 +368,25 @@ fn store_details(system: &str, e: &StoreError) -> String {
     }
 }
 
+/// A dossier's state as the centre and the support report say it.
+pub fn dossier_state_label(state: crate::store::DossierState) -> &'static str {
+    match state {
+        crate::store::DossierState::Production => "Production",
+        crate::store::DossierState::Simulation => "Simulation",
+    }
+}
+
 /// A store error in French.
 pub fn store_error(e: &StoreError) -> Explanation {
-    let path = e.path().display();
-    match e {
-        StoreError::FolderNotFound { folder, .. } => explain(
+    store_fault(&e.fault())
+}
+
+/// A store error kept as a fact, in French.
+pub fn store_fault(f: &StoreFault) -> Explanation {
+    use StoreFaultKind as K;
+    let path = f.kind.path().display();
+    match &f.kind {
+        K::FolderNotFound { folder, .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Le dossier « {} », qui doit contenir la base de données « {path} », est \
@@ -298,9 +403,9 @@ pub fn store_error(e: &StoreError) -> Explanation {
                  répertoire, en lui donnant le rapport du diagnostic.",
                 folder.display()
             ),
-            store_details(system_error(SystemError::NetworkUnreachable), e),
+            store_details(system_error(SystemError::NetworkUnreachable), f),
         ),
-        StoreError::FileNotFound { .. } => explain(
+        K::FileNotFound { .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Le fichier spécifié est introuvable : la base de données « {path} » n'est \
@@ -311,17 +416,17 @@ pub fn store_error(e: &StoreError) -> Explanation {
              de place, choisissez-le de nouveau avec « Changer de base de données ». Sinon, \
              cliquez sur « Diagnostiquer » et contactez votre informaticien en lui donnant le \
              rapport : il pourra restaurer la base depuis une sauvegarde.",
-            store_details(system_error(SystemError::NotFound), e),
+            store_details(system_error(SystemError::NotFound), f),
         ),
-        StoreError::NotAFile { .. } => explain(
+        K::NotAFile { .. } => explain(
             TITLE_UNREACHABLE,
             format!("« {path} » est un dossier, pas le fichier d'une base de données."),
             WHY_STORE,
             "Choisissez le fichier de la base lui-même (par exemple impact-emploi.iea), pas \
              le dossier qui le contient, avec « Changer de base de données ».",
-            store_details(system_error(SystemError::IsADirectory), e),
+            store_details(system_error(SystemError::IsADirectory), f),
         ),
-        StoreError::PermissionDenied { .. } => explain(
+        K::PermissionDenied { .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Accès refusé : votre session n'a pas le droit de lire ou de modifier la base \
@@ -329,9 +434,9 @@ pub fn store_error(e: &StoreError) -> Explanation {
             ),
             WHY_STORE,
             todo_rights(REPORT_OF_DIAGNOSE),
-            store_details(system_error(SystemError::PermissionDenied), e),
+            store_details(system_error(SystemError::PermissionDenied), f),
         ),
-        StoreError::Locked { .. } => explain(
+        K::Locked { .. } => explain(
             "Base de données occupée",
             format!(
                 "La base de données « {path} » est bloquée par un autre programme ou un autre \
@@ -344,38 +449,38 @@ pub fn store_error(e: &StoreError) -> Explanation {
              poste), puis réessayez. Si la base reste bloquée, fermez Impact emploi sur les \
              autres postes ou redémarrez l'ordinateur. « Diagnostiquer » indique quel \
              programme la bloque.",
-            store_details(system_error(SystemError::Busy), e),
+            store_details(system_error(SystemError::Busy), f),
         ),
-        StoreError::NotADatabase { .. } => not_a_database(&path, store_details("", e)),
-        StoreError::NotAStore { .. } => not_a_store(&path, store_details("", e)),
-        StoreError::Corrupt { .. } => explain(
-            "Base de données endommagée",
+        K::NotADatabase { .. } => not_a_database(&path, store_details("", f)),
+        K::NotAStore { .. } => not_a_store(&path, store_details("", f)),
+        K::Corrupt { .. } => explain(
+            TITLE_DAMAGED_STORE,
             format!("La base de données « {path} » est endommagée."),
             "Continuer à travailler dessus pourrait aggraver les dégâts et fausser les paies.",
             TODO_CORRUPT,
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::TooNew {
+        K::TooNew {
             found, supported, ..
-        } => too_new(&path, *found, *supported, store_details("", e)),
-        StoreError::AlreadyExists { .. } => explain(
+        } => too_new(&path, *found, *supported, store_details("", f)),
+        K::AlreadyExists { .. } => explain(
             "Fichier déjà présent",
             format!("Un fichier existe déjà à l'emplacement « {path} »."),
             "Impact emploi ne remplace jamais un fichier existant : il pourrait contenir des \
              paies. Rien n'a été modifié.",
             "Choisissez un autre nom pour la nouvelle base, ou ouvrez le fichier existant avec \
              « Changer de base de données ».",
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::DiskFull { .. } => explain(
-            "Disque plein",
+        K::DiskFull { .. } => explain(
+            TITLE_DISK_FULL,
             format!("Le disque qui contient la base de données « {path} » est plein."),
             "La dernière opération n'a pas pu être enregistrée : elle a été annulée en entier, \
              et les données enregistrées avant restent intactes.",
             TODO_DISK_FULL,
-            store_details(system_error(SystemError::StorageFull), e),
+            store_details(system_error(SystemError::StorageFull), f),
         ),
-        StoreError::ClosedExercise { .. } => explain(
+        K::ClosedExercise { .. } => explain(
             "Exercice clôturé",
             "Exercice clôturé : les bulletins et déclarations d'un exercice clôturé ne peuvent \
              plus être modifiés.",
@@ -384,9 +489,9 @@ pub fn store_error(e: &StoreError) -> Explanation {
              été modifié.",
             "Consultez ces paies dans les exercices clôturés ; une correction se saisit sur un \
              exercice ouvert.",
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::ClosingInProgress {
+        K::ClosingInProgress {
             host, started_at, ..
         } => explain(
             "Clôture en cours",
@@ -399,9 +504,9 @@ pub fn store_error(e: &StoreError) -> Explanation {
              personne ne modifie les paies pendant qu'elle les déplace.",
             "Attendez la fin de la clôture (elle peut durer longtemps sur une grosse base), \
              puis réessayez.",
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::Sqlite { .. } => explain(
+        K::Sqlite { .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Une erreur inattendue s'est produite en travaillant sur la base de données \
@@ -409,17 +514,17 @@ pub fn store_error(e: &StoreError) -> Explanation {
             ),
             WHY_STORE,
             format!("Fermez puis relancez Impact emploi. {TODO_DIAGNOSE}"),
-            store_details("", e),
+            store_details("", f),
         ),
-        StoreError::Io { source, .. } => explain(
+        K::Io { system, .. } => explain(
             TITLE_UNREACHABLE,
             format!(
                 "Impact emploi n'a pas pu accéder à « {path} ». {}",
-                io_error(source)
+                system_error(*system)
             ),
             WHY_STORE,
             TODO_DIAGNOSE,
-            store_details(io_error(source), e),
+            store_details(system_error(*system), f),
         ),
     }
 }
@@ -656,6 +761,17 @@ fn capitalized(s: &str) -> String {
     })
 }
 
+/// The French name of a kind of job, as a sentence's subject ("une sauvegarde").
+pub fn job_kind(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Demo => "la création de la base de démonstration",
+        JobKind::StoreSwitch => "le changement de base de données",
+        JobKind::Backup => "une sauvegarde",
+        JobKind::Restore => "une restauration",
+        JobKind::Closing => "une clôture d'exercice",
+    }
+}
+
 /// A job error in French.
 pub fn job_error(e: &JobError) -> Explanation {
     match e {
@@ -664,11 +780,11 @@ pub fn job_error(e: &JobError) -> Explanation {
             match holder_pid {
                 Some(pid) => format!(
                     "{} est déjà en cours (processus {pid}).",
-                    capitalized(kind.label())
+                    capitalized(job_kind(*kind))
                 ),
                 None => format!(
                     "{} est déjà en cours sur ce poste.",
-                    capitalized(kind.label())
+                    capitalized(job_kind(*kind))
                 ),
             },
             "Deux opérations de ce type en même temps pourraient mélanger leurs données : la \
@@ -679,8 +795,8 @@ pub fn job_error(e: &JobError) -> Explanation {
             format!("Message technique : {e}"),
         ),
         JobError::Cancelled => explain(
-            "Opération annulée",
-            "L'opération a été annulée à votre demande.",
+            TITLE_CANCELLED,
+            CANCELLED_AT_YOUR_REQUEST,
             "Elle s'est arrêtée à une étape sûre : aucune donnée n'est restée à moitié \
              enregistrée.",
             "Vous pouvez la relancer quand vous le souhaitez.",
@@ -1134,7 +1250,7 @@ pub fn conclusion(d: &Diagnosis) -> Explanation {
         Conclusion::NotADatabase => not_a_database(&path, details),
         Conclusion::NotAStore => not_a_store(&path, details),
         Conclusion::Corrupt { problems } => explain(
-            "Base de données endommagée",
+            TITLE_DAMAGED_STORE,
             format!(
                 "La base de données « {path} » est endommagée ({}).",
                 plural(
@@ -1149,7 +1265,7 @@ pub fn conclusion(d: &Diagnosis) -> Explanation {
         ),
         Conclusion::TooNew { found, supported } => too_new(&path, *found, *supported, details),
         Conclusion::DiskFull { available_bytes } => explain(
-            "Disque plein",
+            TITLE_DISK_FULL,
             format!(
                 "Le disque qui contient la base de données « {path} » est plein (il reste {}).",
                 human_size(*available_bytes)
@@ -1175,14 +1291,26 @@ pub fn conclusion(d: &Diagnosis) -> Explanation {
             TODO_DISK_FULL,
             details,
         ),
-        Conclusion::Other { detail } => explain(
+        Conclusion::Other { cause } => explain(
             TITLE_UNREACHABLE,
             format!("Une erreur inattendue empêche d'utiliser la base de données « {path} »."),
             WHY_STORE,
             "Redémarrez l'ordinateur puis relancez Impact emploi ; si le problème persiste, \
              contactez votre informaticien et donnez-lui le rapport ci-dessous.",
-            format!("{details}\nMessage technique : {detail}"),
+            format!("{details}\nMessage technique : {}", other_cause(cause)),
         ),
+    }
+}
+
+/// The technical line of [`Conclusion::Other`]. A closing in progress is said in
+/// full: its French says who runs it and since when.
+fn other_cause(cause: &OtherCause) -> String {
+    match cause {
+        OtherCause::System { technical, .. } => technical.clone(),
+        OtherCause::Store { fault } => match fault.kind {
+            StoreFaultKind::ClosingInProgress { .. } => store_fault(fault).one_line(),
+            _ => fault.technical.clone(),
+        },
     }
 }
 
@@ -1567,6 +1695,39 @@ mod tests {
     }
 
     #[test]
+    fn a_path_is_checked_in_the_same_words_on_every_screen() {
+        use crate::fsutil::PathFound as F;
+        assert_eq!(path_problem(F::Folder, Expected::Folder), None);
+        assert_eq!(path_problem(F::File, Expected::BackupFile), None);
+        assert_eq!(path_problem(F::File, Expected::CertificateFile), None);
+        assert_eq!(
+            path_problem(F::Missing, Expected::BackupFile).as_deref(),
+            Some("Ce fichier est introuvable.")
+        );
+        assert_eq!(
+            path_problem(F::Folder, Expected::CertificateFile).as_deref(),
+            Some("Ce chemin désigne un dossier, pas un fichier de certificat.")
+        );
+        assert_eq!(
+            path_problem(F::File, Expected::Folder).as_deref(),
+            Some("Ce chemin désigne un fichier, pas un dossier.")
+        );
+        // A system error is said in French, never in the system's English.
+        assert_eq!(
+            path_problem(F::Unreadable(SystemError::TimedOut), Expected::Folder).as_deref(),
+            Some(
+                "Ce dossier ne peut pas être lu (Le délai d'attente est dépassé : aucune réponse.)."
+            )
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert_eq!(crate::fsutil::examine(dir.path()), F::Folder);
+        assert_eq!(
+            crate::fsutil::examine(&dir.path().join("absent")),
+            F::Missing
+        );
+    }
+
+    #[test]
     fn every_conclusion_has_a_next_step() {
         let holder = LockHolder {
             pid: 4321,
@@ -1626,13 +1787,32 @@ mod tests {
                 store_bytes: 40 * 1024 * 1024,
             },
             Conclusion::Other {
-                detail: "disk I/O error".into(),
+                cause: OtherCause::System {
+                    error: SystemError::Other,
+                    technical: "disk I/O error".into(),
+                },
             },
         ];
         for c in all {
             let x = conclusion(&synthetic(c));
             assert_french(&x);
         }
+        // A closing in progress is said in full, with who runs it.
+        let closing = StoreError::ClosingInProgress {
+            path: PathBuf::from("/srv/paie/base.iea"),
+            host: "POSTE-PAIE-02".into(),
+            started_at: "2026-01-05T09:00:00+01:00".into(),
+        };
+        let x = conclusion(&synthetic(Conclusion::Other {
+            cause: OtherCause::Store {
+                fault: closing.fault(),
+            },
+        }));
+        assert!(
+            x.details.contains("Message technique : Clôture en cours")
+                && x.details.contains("sur POSTE-PAIE-02 depuis"),
+            "{x:#?}"
+        );
         let x = conclusion(&synthetic(Conclusion::FolderUnreachable {
             folder: PathBuf::from("/srv/partage"),
             problem: FolderProblem::NoAnswer,

@@ -4,9 +4,14 @@
 use super::{Explanation, store_error};
 use crate::store::sessions::{DisconnectError, SessionInfo};
 
+/// Who holds a session: "Dupont sur POSTE-COMPTA".
+pub fn session_who(session: &SessionInfo) -> String {
+    format!("{} sur {}", session.user_name, session.hostname)
+}
+
 /// "La session de Dupont sur POSTE-COMPTA a été fermée."
 pub fn session_closed(session: &SessionInfo) -> String {
-    format!("La session de {} a été fermée.", session.who())
+    format!("La session de {} a été fermée.", session_who(session))
 }
 
 /// Why a session was not closed, and what to do.
@@ -26,7 +31,7 @@ pub fn disconnect_error(e: &DisconnectError) -> Explanation {
             what: format!(
                 "La session de {} est active : son dernier signe de vie date de moins de 5 \
                  minutes. Elle n'a pas été fermée.",
-                session.who()
+                session_who(session)
             ),
             why: "Fermer la session de quelqu'un qui travaille lui ferait perdre sa saisie."
                 .to_owned(),

@@ -1,12 +1,20 @@
-//! French sentences for the support request and its mail.
+//! French sentences for the support request and its mail: the body and the
+//! support report written from [`SupportFacts`], and why sending failed.
 //!
 //! Every failure to send ends with the practical guides' fallback: the message
 //! and the report stay on screen, and « Copier les destinataires », « Copier le
 //! contenu » and « Enregistrer le rapport… » let the user send them from their
 //! usual mailbox. No sentence here ever holds a password: the errors carry none.
 
+use std::fmt::Write as _;
+
 use super::{Explanation, explain, io_error};
-use crate::support::{AddressRole, SEND_TIMEOUT, SmtpStep, SupportError};
+use crate::config::{ConfigError, ConnectionKind, ConnectionMode, MailSecurity};
+use crate::service::state::{ConnectionState, TrayLine};
+use crate::store::SCHEMA_VERSION;
+use crate::support::{
+    AddressRole, REPORT_LOG_LINES, SEND_TIMEOUT, SmtpStep, SupportError, SupportFacts,
+};
 
 /// Shown once the server accepted the request (seed 000's reminder).
 pub const SUPPORT_SENT: &str = "Votre demande a été envoyée à l'assistance. Un accusé de \
@@ -25,16 +33,17 @@ pub const SEND_FROM_MAILBOX: &str = "Vous pouvez l'envoyer depuis votre messager
      rapport… » et joignez le fichier enregistré avant d'envoyer.";
 
 /// The connection state of `status --json`'s key in French, as the tray says it.
-pub fn support_state_label(key: &str) -> &'static str {
-    match key {
-        "connected" => "Connecté au serveur Impact emploi",
-        "unreachable" => "Échec de connexion au serveur",
-        "auth_refused" => "Serveur d'authentification : autorisation refusée",
-        "licence_refused" => "Licence non reconnue : consultation seulement",
-        "licence_duplicate" => "Licence identique sur 2 postes",
-        "assistance" => "Mode assistance : déconnecté du serveur de production",
-        _ => "Connexion au serveur non vérifiée",
-    }
+pub fn support_state_label(key: &str) -> String {
+    let line = match key {
+        "connected" => TrayLine::Connected,
+        "unreachable" => TrayLine::ConnectionFailed { next_retry: None },
+        "auth_refused" => TrayLine::AuthRefused,
+        "licence_refused" => TrayLine::LicenceRefused,
+        "licence_duplicate" => TrayLine::LicenceDuplicate,
+        "assistance" => TrayLine::Assistance,
+        _ => TrayLine::ConnectionUnverified,
+    };
+    super::tray_line(&line)
 }
 
 /// What the server refused, to follow "a refusé".
@@ -272,7 +281,7 @@ pub fn support_error(e: &SupportError) -> Explanation {
             technical,
         ),
         SupportError::Secret(_) => explain(
-            "Mot de passe enregistré illisible",
+            super::TITLE_STORED_PASSWORD_UNREADABLE,
             "Le mot de passe de la messagerie, enregistré chiffré sur ce poste, n'a pas pu \
              être déchiffré (fichier de clé absent ou abîmé, ou configuration copiée depuis un \
              autre poste).",
@@ -300,6 +309,419 @@ pub fn support_error(e: &SupportError) -> Explanation {
                 io_error(source)
             ),
         ),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The request's body and the support report, written from the facts.
+
+/// Written instead of a stored password or key.
+pub const STORED_SECRET: &str = "(enregistré, chiffré)";
+
+/// Written where a setting is empty.
+const NONE: &str = "(aucun)";
+
+/// Written where no password is stored.
+pub const NO_SECRET: &str = NONE;
+
+/// Written in place of a secret that turned up where it should not (a log line).
+pub const SECRET_MASKED: &str = "(masqué)";
+
+/// The default subject the practical guides ask for.
+pub fn support_subject() -> String {
+    format!("Serveur de connexion {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The connection state in French, with the server's words when it gave some.
+fn state_line(facts: &SupportFacts) -> String {
+    let p = &facts.persisted;
+    let label = support_state_label(p.state_key());
+    let server = match &p.connection {
+        ConnectionState::AuthRefused { message }
+        | ConnectionState::LicenceRefused { message }
+        | ConnectionState::LicenceDuplicate { message }
+            if !message.trim().is_empty() =>
+        {
+            format!(" (message du serveur : {})", message.trim())
+        }
+        _ => String::new(),
+    };
+    format!("{label}{server}")
+}
+
+fn store_line(facts: &SupportFacts) -> String {
+    let path = facts.config().paths.store.display().to_string();
+    match &facts.store {
+        Ok(s) => format!(
+            "{path} (version de base {} ; {}, {}, {}, {})",
+            s.schema_version,
+            count(s.dossiers.len() as u64, "dossier", "dossiers"),
+            count(s.employers, "employeur", "employeurs"),
+            count(s.employees, "salarié", "salariés"),
+            count(s.payslips, "bulletin", "bulletins"),
+        ),
+        Err(e) => format!("{path} – ne s'ouvre pas : {}", super::store_error(e).title),
+    }
+}
+
+/// "activé" or "désactivé".
+fn on_off(on: bool) -> &'static str {
+    if on { "activé" } else { "désactivé" }
+}
+
+/// The body of the request: a place for the problem and the user's contact
+/// details, then the installation's facts.
+pub fn support_body(facts: &SupportFacts) -> String {
+    let (installation_id, workstation_id) = match &facts.installation {
+        Ok(i) => (i.installation_id.to_string(), i.workstation_id.to_string()),
+        Err(_) => ("indisponible".to_owned(), "indisponible".to_owned()),
+    };
+    let mut b = String::new();
+    b.push_str("Bonjour,\n\n");
+    b.push_str(
+        "Décrivez ici votre problème : ce que vous faisiez, le message affiché, \
+         depuis quand.\n\n",
+    );
+    b.push_str("Vos coordonnées : …\n");
+    b.push_str("  Nom et prénom : \n");
+    b.push_str("  Association : \n");
+    b.push_str("  Téléphone : \n");
+    b.push_str("  Adresse e-mail : \n\n");
+    b.push_str("Informations sur l'installation (remplies automatiquement) :\n");
+    let _ = writeln!(b, "  Version du programme : {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(b, "  Nom du poste : {}", facts.host_name);
+    let _ = writeln!(b, "  Identifiant d'installation : {installation_id}");
+    let _ = writeln!(b, "  Identifiant du poste : {workstation_id}");
+    let _ = writeln!(b, "  Base de données : {}", store_line(facts));
+    let _ = writeln!(b, "  État de la connexion : {}", state_line(facts));
+    let _ = writeln!(
+        b,
+        "  Mode assistance : {}",
+        on_off(facts.persisted.assistance)
+    );
+    let _ = writeln!(
+        b,
+        "\nLe rapport technique est joint à ce message ({}).\n",
+        facts.report_name()
+    );
+    b.push_str("Cordialement,\n");
+    b
+}
+
+/// The support report: versions, current state and its recent history, the last
+/// server test, the store (and the diagnosis when it does not open), the
+/// configuration without any secret, and the recent log lines. Plain text,
+/// French headings. The log lines are quoted as they are: the caller masks any
+/// secret that slipped into them.
+pub fn support_report(facts: &SupportFacts) -> String {
+    let mut r = String::new();
+    let _ = writeln!(r, "Rapport de support – Impact emploi association");
+    let _ = writeln!(
+        r,
+        "Date : {}",
+        facts.now.format("%d/%m/%Y à %H:%M:%S (%:z)")
+    );
+    versions_section(&mut r, facts);
+    state_section(&mut r, facts);
+    server_test_section(&mut r, facts);
+    store_section(&mut r, facts);
+    config_section(&mut r, facts);
+    log_section(&mut r, facts);
+    r
+}
+
+fn versions_section(r: &mut String, facts: &SupportFacts) {
+    heading(r, "Versions");
+    let _ = writeln!(
+        r,
+        "Programme : iea-maintenance {}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(r, "Version de base prise en charge : {SCHEMA_VERSION}");
+    let _ = writeln!(r, "Système : {}", facts.operating_system);
+    let _ = writeln!(r, "Nom du poste : {}", facts.host_name);
+    match &facts.installation {
+        Ok(i) => {
+            let _ = writeln!(r, "Identifiant d'installation : {}", i.installation_id);
+            let _ = writeln!(r, "Identifiant du poste : {}", i.workstation_id);
+            let licence = if i.licence_key.trim().is_empty() {
+                "non renseignée"
+            } else {
+                "renseignée (non reproduite ici)"
+            };
+            let _ = writeln!(r, "Clé de licence : {licence}");
+        }
+        Err(e) => {
+            let _ = writeln!(r, "Identifiants d'installation : indisponibles ({e})");
+        }
+    }
+    let _ = writeln!(r, "Dossier de l'application : {}", facts.home_dir.display());
+}
+
+fn state_section(r: &mut String, facts: &SupportFacts) {
+    let p = &facts.persisted;
+    heading(r, "État");
+    let _ = writeln!(r, "Connexion : {}", state_line(facts));
+    let _ = writeln!(r, "Mode assistance : {}", on_off(p.assistance));
+    let _ = writeln!(
+        r,
+        "Échecs d'authentification consécutifs : {}",
+        p.consecutive_failures
+    );
+    let _ = writeln!(
+        r,
+        "État enregistré le : {}",
+        p.updated_at.as_deref().unwrap_or("jamais")
+    );
+    if p.history.is_empty() {
+        let _ = writeln!(r, "Historique : aucun changement d'état enregistré");
+    } else {
+        let _ = writeln!(r, "Historique (du plus ancien au plus récent) :");
+        for event in &p.history {
+            let detail = if event.detail.trim().is_empty() {
+                String::new()
+            } else {
+                format!(" – {}", event.detail.trim())
+            };
+            let _ = writeln!(
+                r,
+                "  {} : {} [{}]{detail}",
+                event.at,
+                support_state_label(&event.state),
+                event.state
+            );
+        }
+    }
+}
+
+fn server_test_section(r: &mut String, facts: &SupportFacts) {
+    heading(r, "Dernier test des serveurs");
+    let Some(test) = &facts.server_test else {
+        let _ = writeln!(r, "Aucun test enregistré.");
+        return;
+    };
+    let _ = writeln!(
+        r,
+        "Le {} (mode {}, {}) : {}",
+        test.at,
+        connection_mode(test.mode),
+        connection_kind(test.kind),
+        super::server_test_summary(test)
+    );
+    for result in &test.results {
+        let _ = writeln!(
+            r,
+            "  {} ({} ms)",
+            super::server_result_line(result),
+            result.elapsed_ms
+        );
+    }
+}
+
+fn store_section(r: &mut String, facts: &SupportFacts) {
+    heading(r, "Base de données");
+    let path = &facts.config().paths.store;
+    let _ = writeln!(r, "Fichier : {}", path.display());
+    let _ = writeln!(
+        r,
+        "Taille : {}",
+        crate::fsutil::human_size(facts.store_size_bytes)
+    );
+    match &facts.store {
+        Ok(s) => {
+            let _ = writeln!(r, "Version de base : {}", s.schema_version);
+            let _ = writeln!(
+                r,
+                "Contenu : {}, {}, {}, {}, {}, {}",
+                count(s.dossiers.len() as u64, "dossier", "dossiers"),
+                count(s.employers, "employeur", "employeurs"),
+                count(s.employees, "salarié", "salariés"),
+                count(s.payslips, "bulletin", "bulletins"),
+                count(s.users, "utilisateur", "utilisateurs"),
+                count(s.workstations, "poste", "postes"),
+            );
+            for d in &s.dossiers {
+                let _ = writeln!(
+                    r,
+                    "  {} ({}{}) : {}, {}, {}, périodes {} à {}",
+                    d.name,
+                    super::dossier_state_label(d.state),
+                    if d.archived { ", archivé" } else { "" },
+                    count(d.employers, "employeur", "employeurs"),
+                    count(d.employees, "salarié", "salariés"),
+                    count(d.payslips, "bulletin", "bulletins"),
+                    d.first_period.as_deref().unwrap_or("–"),
+                    d.last_period.as_deref().unwrap_or("–"),
+                );
+            }
+        }
+        Err(e) => {
+            let x = super::store_error(e);
+            let _ = writeln!(r, "Ne s'ouvre pas : {}", x.title);
+            let _ = writeln!(r, "{}", x.what);
+            if let Some(d) = &facts.diagnosis {
+                let _ = writeln!(
+                    r,
+                    "Conclusion du diagnostic : {}",
+                    super::conclusion(d).title
+                );
+                r.push('\n');
+                r.push_str(&super::diagnosis_report(d));
+            }
+        }
+    }
+}
+
+fn config_section(r: &mut String, facts: &SupportFacts) {
+    heading(r, "Configuration (sans aucun secret)");
+    let _ = writeln!(r, "Fichier : {}", facts.config_file.display());
+    if let Err(e) = &facts.config {
+        let _ = writeln!(
+            r,
+            "Fichier illisible, réglages par défaut utilisés ci-dessous : {}",
+            config_error_summary(e)
+        );
+    }
+    let config = facts.config();
+    let net = &config.connection;
+    let _ = writeln!(r, "Type de connexion : {}", connection_kind(net.kind));
+    let _ = writeln!(r, "Mode de connexion : {}", connection_mode(net.mode));
+    let _ = writeln!(r, "Serveur d'authentification : {}", net.auth_url);
+    let _ = writeln!(r, "Serveur de mise à jour : {}", net.update_url);
+    let _ = writeln!(
+        r,
+        "Authentification Net-entreprises : {}",
+        net.net_entreprises_url
+    );
+    let _ = writeln!(
+        r,
+        "Autorité de certification supplémentaire : {}",
+        net.extra_ca_file
+            .as_ref()
+            .map_or_else(|| "(aucune)".to_owned(), |p| p.display().to_string())
+    );
+    let _ = writeln!(
+        r,
+        "Proxy : {}:{} ; utilisateur : {} ; mot de passe : {}",
+        or_none(&net.proxy.host),
+        net.proxy.port,
+        or_none(&net.proxy.user),
+        secret_state(net.proxy.password_encrypted.as_ref())
+    );
+    let paths = &config.paths;
+    let _ = writeln!(r, "Base de données : {}", paths.store.display());
+    let _ = writeln!(
+        r,
+        "Dossier de préparation des sauvegardes : {}",
+        paths.staging.display()
+    );
+    let _ = writeln!(r, "Dossier des journaux : {}", paths.logs.display());
+    for known in &paths.known_stores {
+        let _ = writeln!(r, "Base connue : {}", known.display());
+    }
+    let mail = &config.mail;
+    let _ = writeln!(
+        r,
+        "Serveur d'envoi des e-mails : {}:{} ({})",
+        or_none(&mail.smtp_host),
+        mail.smtp_port,
+        mail_security(mail.security)
+    );
+    let _ = writeln!(
+        r,
+        "Utilisateur SMTP : {} ; mot de passe : {}",
+        or_none(&mail.user),
+        secret_state(mail.password_encrypted.as_ref())
+    );
+    let _ = writeln!(r, "Expéditeur : {}", or_none(&mail.sender));
+    let _ = writeln!(r, "Adresse de l'assistance : {}", mail.support_address);
+}
+
+fn log_section(r: &mut String, facts: &SupportFacts) {
+    heading(
+        r,
+        &format!("Journal ({REPORT_LOG_LINES} dernières lignes au plus)"),
+    );
+    match &facts.log_lines {
+        Ok(lines) if lines.is_empty() => {
+            let _ = writeln!(r, "Aucune ligne.");
+        }
+        Ok(lines) => {
+            for line in lines {
+                let _ = writeln!(r, "{line}");
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(r, "Journal illisible : {}", io_error(e));
+        }
+    }
+}
+
+fn heading(r: &mut String, title: &str) {
+    let _ = write!(r, "\n== {title} ==\n");
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n <= 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn or_none(s: &str) -> &str {
+    if s.trim().is_empty() { NONE } else { s }
+}
+
+/// Whether a password is stored, never its text.
+fn secret_state(stored: Option<&String>) -> &'static str {
+    if stored.is_some_and(|s| !s.trim().is_empty()) {
+        STORED_SECRET
+    } else {
+        NO_SECRET
+    }
+}
+
+fn connection_kind(k: ConnectionKind) -> &'static str {
+    match k {
+        ConnectionKind::Direct => "connexion directe par réseau local",
+        ConnectionKind::Proxy => "par l'intermédiaire d'un serveur proxy",
+        ConnectionKind::System => "paramètres du système",
+    }
+}
+
+fn connection_mode(m: ConnectionMode) -> &'static str {
+    match m {
+        ConnectionMode::Normal => "Normal",
+        ConnectionMode::Extended => "Étendu",
+        ConnectionMode::Secure => "Sécurisé",
+    }
+}
+
+fn mail_security(s: MailSecurity) -> &'static str {
+    match s {
+        MailSecurity::Starttls => "STARTTLS",
+        MailSecurity::Tls => "TLS",
+        MailSecurity::None => "sans chiffrement",
+    }
+}
+
+/// A configuration error for the report: where, and which key, but not the
+/// parser's text, which may quote the value of the line (a password typed by
+/// hand in the file, say).
+fn config_error_summary(e: &ConfigError) -> String {
+    let path = e.path().display();
+    match e {
+        ConfigError::Read { source, .. } | ConfigError::Write { source, .. } => {
+            format!("{path} : {}", io_error(source))
+        }
+        ConfigError::Syntax { line, .. } => format!("{path}, ligne {line} : erreur d'écriture"),
+        ConfigError::UnknownKey { line, key, .. } => {
+            format!("{path}, ligne {line} : réglage inconnu « {key} »")
+        }
+        ConfigError::Invalid { line, key, .. } => {
+            format!("{path}, ligne {line} : valeur incorrecte pour « {key} »")
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use super::screens;
 use super::state::MenuAction;
 use crate::home::Home;
 
@@ -38,13 +39,13 @@ pub enum ActionError {
 /// The centre screen an entry opens, by its `--screen` name.
 pub fn centre_screen(action: MenuAction) -> Option<&'static str> {
     match action {
-        MenuAction::OpenCentre => Some("accueil"),
-        MenuAction::ConnectionSettings => Some("connexion"),
-        MenuAction::ConfigurePaths => Some("chemins"),
-        MenuAction::RemoteAssistance => Some("support"),
-        MenuAction::EnableAssistance | MenuAction::DisableAssistance => Some("assistance"),
-        MenuAction::ChangeDatabase => Some("base"),
-        MenuAction::About => Some("a-propos"),
+        MenuAction::OpenCentre => Some(screens::ACCUEIL),
+        MenuAction::ConnectionSettings => Some(screens::CONNEXION),
+        MenuAction::ConfigurePaths => Some(screens::CHEMINS),
+        MenuAction::RemoteAssistance => Some(screens::SUPPORT),
+        MenuAction::EnableAssistance | MenuAction::DisableAssistance => Some(screens::ASSISTANCE),
+        MenuAction::ChangeDatabase => Some(screens::BASE),
+        MenuAction::About => Some(screens::A_PROPOS),
         _ => None,
     }
 }
@@ -58,7 +59,7 @@ pub fn perform(home: &Home, action: MenuAction) -> Result<Effect, ActionError> {
     match action {
         MenuAction::ExploreFolder => {
             open_folder(home.root()).map_err(|source| ActionError::Spawn {
-                program: "gestionnaire de fichiers".into(),
+                program: "file manager".into(),
                 source,
             })?;
             Ok(Effect::Done)

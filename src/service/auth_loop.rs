@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::connection::auth::{self, AuthError};
 use crate::home::Home;
 use crate::service::persist::PersistedState;
+use crate::service::screens;
 use crate::service::state::ConnectionState;
 
 /// How often a connected installation authenticates again.
@@ -102,11 +103,11 @@ pub fn delay_after(state: &PersistedState) -> Duration {
 /// The centre screen that helps with a state, for the notification's click.
 pub fn helping_screen(state: &PersistedState) -> &'static str {
     if state.assistance {
-        return "assistance";
+        return screens::ASSISTANCE;
     }
     match state.connection {
-        ConnectionState::Unreachable { .. } => "connexion",
-        _ => "accueil",
+        ConnectionState::Unreachable { .. } => screens::CONNEXION,
+        _ => screens::ACCUEIL,
     }
 }
 

@@ -7,11 +7,45 @@ pub mod persist;
 pub mod scheduler;
 pub mod state;
 
+/// The centre's screens the service opens, by their `--screen` names. The service
+/// names them without the GUI (it never links the centre's code); a test in
+/// `ui` checks that every name here opens a screen.
+pub mod screens {
+    /// "Accueil".
+    pub const ACCUEIL: &str = "accueil";
+    /// "Paramètres de connexion".
+    pub const CONNEXION: &str = "connexion";
+    /// "Configurer les chemins de l'application".
+    pub const CHEMINS: &str = "chemins";
+    /// "Demande d'assistance à distance".
+    pub const SUPPORT: &str = "support";
+    /// "Mode assistance".
+    pub const ASSISTANCE: &str = "assistance";
+    /// "Changer de base de données".
+    pub const BASE: &str = "base";
+    /// "À propos du Tiers de confiance".
+    pub const A_PROPOS: &str = "a-propos";
+    /// "Sauvegarder / Restaurer".
+    pub const SAUVEGARDES: &str = "sauvegardes";
+
+    /// Every screen the service may open.
+    pub const ALL: [&str; 8] = [
+        ACCUEIL,
+        CONNEXION,
+        CHEMINS,
+        SUPPORT,
+        ASSISTANCE,
+        BASE,
+        A_PROPOS,
+        SAUVEGARDES,
+    ];
+}
+
 use crate::config::Config;
 use crate::home::Home;
 use crate::store::Store;
 use persist::PersistedState;
-use state::ServiceInputs;
+use state::{BackupAlarm, ServiceInputs, StoreAlarm};
 
 /// Reads what the tray depends on now: the persisted connection state and
 /// assistance mode, and whether the active store opens. Cheap enough to call every
@@ -19,39 +53,23 @@ use state::ServiceInputs;
 pub fn current_inputs(home: &Home) -> ServiceInputs {
     let persisted = PersistedState::load(home);
     let store_problem = match Config::load(home) {
-        Err(_) => Some("configuration illisible".to_owned()),
+        Err(_) => Some(StoreAlarm::ConfigUnreadable),
         Ok(config) => Store::open_read_only(&config.paths.store)
             .err()
-            .map(|e| short_store_problem(&e).to_owned()),
+            .map(|e| StoreAlarm::DoesNotOpen { fault: e.fault() }),
     };
     let backup_warnings = match crate::backup::book::ScriptBook::load(home) {
-        Ok(book) => crate::backup::run::stale_warnings(&book, &chrono::Local::now()),
-        Err(_) => vec!["Fichier des scripts de sauvegarde illisible".to_owned()],
+        Ok(book) => crate::backup::run::late_scripts(&book, &chrono::Local::now())
+            .into_iter()
+            .map(BackupAlarm::Late)
+            .collect(),
+        Err(_) => vec![BackupAlarm::ScriptsUnreadable],
     };
     ServiceInputs {
         connection: persisted.connection,
         assistance: persisted.assistance,
         store_problem,
         backup_warnings,
-    }
-}
-
-/// A few words for the tray's status line; the centre gives the full explanation.
-fn short_store_problem(e: &crate::store::StoreError) -> &'static str {
-    use crate::store::StoreError as E;
-    match e {
-        E::FolderNotFound { .. } => "chemin introuvable",
-        E::FileNotFound { .. } => "fichier introuvable",
-        E::NotAFile { .. } | E::NotADatabase { .. } | E::NotAStore { .. } => "fichier non reconnu",
-        E::PermissionDenied { .. } => "accès refusé",
-        E::Locked { .. } => "base verrouillée",
-        E::Corrupt { .. } => "base endommagée",
-        E::TooNew { .. } => "base plus récente que le programme",
-        E::ClosingInProgress { .. } => "clôture d'exercice en cours",
-        E::ClosedExercise { .. } => "exercice clôturé",
-        E::AlreadyExists { .. } | E::DiskFull { .. } | E::Sqlite { .. } | E::Io { .. } => {
-            "erreur d'accès"
-        }
     }
 }
 

@@ -64,9 +64,8 @@ impl Scheduler {
         if assistance && !report.skipped_for_assistance.is_empty() {
             if !self.assistance_logged {
                 tracing::warn!(
-                    "ATTENTION en mode assistance, les fichiers de scripts ne seront pas pris en \
-                     compte automatiquement ! Scripts en attente : {}",
-                    report.skipped_for_assistance.join(", ")
+                    "{}",
+                    crate::messages::assistance_skipped(&report.skipped_for_assistance)
                 );
                 self.assistance_logged = true;
             }
@@ -77,7 +76,11 @@ impl Scheduler {
             tracing::info!(
                 script = %r.script,
                 outcome = r.outcome.code(),
-                reason = r.reason.as_deref().unwrap_or(""),
+                reason = r
+                    .reason
+                    .as_ref()
+                    .map(crate::messages::run_reason)
+                    .unwrap_or_default(),
                 "sauvegarde automatique"
             );
         }
@@ -93,16 +96,16 @@ impl Scheduler {
         };
         let now = Local::now();
         let mut late = BTreeSet::new();
-        for entry in &book.entries {
-            if let Some(s) = crate::backup::schedule::staleness(entry, &now) {
-                let name = entry.script.name.clone();
-                if !self.announced_late.contains(&name) {
-                    let line = crate::messages::staleness_line(&name, &s);
-                    tracing::warn!(script = %name, "{line}");
-                    crate::service::notify::backup_late(&line);
-                }
-                late.insert(name);
+        for script in run::late_scripts(&book, &now) {
+            if !self.announced_late.contains(&script.script) {
+                tracing::warn!(
+                    script = %script.script,
+                    "{}",
+                    crate::messages::staleness_line(&script.script, &script.staleness)
+                );
+                crate::service::notify::backup_late(&script);
             }
+            late.insert(script.script);
         }
         self.announced_late = late;
     }

@@ -2,8 +2,15 @@
 //! installation (authentication result, assistance mode, store and backup
 //! problems) to what the tray shows — the icon, the one-line status and which menu
 //! entries can be used. The worst state wins.
+//!
+//! Everything here is facts: the status line and the menu's lines are
+//! [`TrayLine`]s and the entries [`MenuAction`]s, which `messages` says in French
+//! for the tray, the notifications and the centre.
 
 use serde::{Deserialize, Serialize};
+
+use crate::backup::run::LateScript;
+use crate::store::StoreFault;
 
 /// What the last authentication said (PROTOCOL.md, authentication server).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,10 +63,31 @@ pub struct ServiceInputs {
     pub connection: ConnectionState,
     /// Assistance mode on.
     pub assistance: bool,
-    /// The active store cannot be opened (a short French reason).
-    pub store_problem: Option<String>,
-    /// Backup warnings, one short French line each.
-    pub backup_warnings: Vec<String>,
+    /// The active store cannot be used, and why.
+    pub store_problem: Option<StoreAlarm>,
+    /// What needs attention in the backups.
+    pub backup_warnings: Vec<BackupAlarm>,
+}
+
+/// Why the active store cannot be used, as the tray says it in a few words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreAlarm {
+    /// `config.toml` cannot be read, so which store is active is not known.
+    ConfigUnreadable,
+    /// The active store does not open.
+    DoesNotOpen {
+        /// Why.
+        fault: StoreFault,
+    },
+}
+
+/// What needs attention in the backups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackupAlarm {
+    /// A script's backups fall behind.
+    Late(LateScript),
+    /// The scripts file cannot be read.
+    ScriptsUnreadable,
 }
 
 /// Which capabilities this build has; entries of the others are greyed.
@@ -123,24 +151,6 @@ pub enum MenuAction {
 }
 
 impl MenuAction {
-    /// The seed's words for the entry.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::ConnectionSettings => "Paramètres de connexion…",
-            Self::RetryAuthentication => "Relancer l'authentification auprès du serveur",
-            Self::ConfigurePaths => "Configurer les chemins de l'application…",
-            Self::OpenCentre => "Ouvrir le centre de maintenance…",
-            Self::UpdateNow => "Mettre à jour Impact Emploi maintenant…",
-            Self::ExploreFolder => "Explorer le répertoire de l'application…",
-            Self::RemoteAssistance => "Demande d'assistance à distance…",
-            Self::EnableAssistance => "Activer le mode assistance…",
-            Self::DisableAssistance => "Désactiver le mode assistance…",
-            Self::ChangeDatabase => "Changer de base de données…",
-            Self::About => "À propos du Tiers de confiance…",
-            Self::Quit => "Quitter le gestionnaire de services",
-        }
-    }
-
     /// A stable identifier, used as the tray menu item id.
     pub fn id(self) -> &'static str {
         match self {
@@ -181,11 +191,45 @@ impl MenuAction {
     }
 }
 
+/// A submenu of the tray menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Submenu {
+    /// "Demande de support technique" (seed 001).
+    Support,
+}
+
+/// A line of the tray's state: the status line and the disabled lines at the top
+/// of the menu, from the worst to the mildest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrayLine {
+    /// Assistance mode: no call to the production server.
+    Assistance,
+    /// The active store cannot be used.
+    StoreUnusable(StoreAlarm),
+    /// No authentication was made yet.
+    ConnectionUnverified,
+    /// The server did not answer, or not as expected.
+    ConnectionFailed {
+        /// When the next automatic try is due (RFC 3339), if one is planned.
+        next_retry: Option<String>,
+    },
+    /// The authentication server refused.
+    AuthRefused,
+    /// The licence was withdrawn: consultation only.
+    LicenceRefused,
+    /// The same licence on two workstations.
+    LicenceDuplicate,
+    /// Something needs attention in the backups.
+    Backup(BackupAlarm),
+    /// All is well.
+    Connected,
+}
+
 /// One line of the tray menu.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MenuEntry {
     /// A disabled line of text (the status, warnings).
-    Info(String),
+    Info(TrayLine),
     /// A separator.
     Separator,
     /// An action, enabled or greyed.
@@ -197,8 +241,8 @@ pub enum MenuEntry {
     },
     /// A submenu.
     Submenu {
-        /// Its title.
-        label: &'static str,
+        /// Which.
+        submenu: Submenu,
         /// Its entries.
         entries: Vec<MenuEntry>,
     },
@@ -209,14 +253,11 @@ pub enum MenuEntry {
 pub struct TrayView {
     /// The icon.
     pub icon: TrayIconKind,
-    /// The one-line status (the worst problem, or that all is well).
-    pub status_line: String,
+    /// The status (the worst problem, or that all is well).
+    pub status: TrayLine,
     /// The menu, top to bottom.
     pub menu: Vec<MenuEntry>,
 }
-
-/// Title of the support submenu (seed 001).
-pub const SUPPORT_SUBMENU: &str = "Demande de support technique";
 
 /// Computes the tray's look. Pure: same inputs, same view.
 pub fn tray_view(inputs: &ServiceInputs, caps: Capabilities) -> TrayView {
@@ -229,41 +270,31 @@ pub fn tray_view(inputs: &ServiceInputs, caps: Capabilities) -> TrayView {
     };
 
     // Lines from worst to mildest; the first is the status line.
-    let mut lines: Vec<String> = Vec::new();
+    let mut lines: Vec<TrayLine> = Vec::new();
     if inputs.assistance {
-        lines.push("Mode assistance : déconnecté du serveur de production".to_owned());
+        lines.push(TrayLine::Assistance);
     }
     if let Some(problem) = &inputs.store_problem {
-        lines.push(format!("Base de données inaccessible : {problem}"));
+        lines.push(TrayLine::StoreUnusable(problem.clone()));
     }
     if !inputs.assistance {
         let line = match &inputs.connection {
             ConnectionState::Connected => None,
-            ConnectionState::Unknown => Some("Connexion au serveur non vérifiée".to_owned()),
-            ConnectionState::Unreachable { next_retry } => Some(match next_retry {
-                Some(at) => format!(
-                    "Échec de connexion au serveur – nouvel essai à {}",
-                    short_time(at)
-                ),
-                None => "Échec de connexion au serveur".to_owned(),
+            ConnectionState::Unknown => Some(TrayLine::ConnectionUnverified),
+            ConnectionState::Unreachable { next_retry } => Some(TrayLine::ConnectionFailed {
+                next_retry: next_retry.clone(),
             }),
-            ConnectionState::AuthRefused { .. } => {
-                Some("Serveur d'authentification : autorisation refusée".to_owned())
-            }
-            ConnectionState::LicenceRefused { .. } => {
-                Some("Licence non reconnue : consultation seulement".to_owned())
-            }
-            ConnectionState::LicenceDuplicate { .. } => {
-                Some("Licence identique sur 2 postes".to_owned())
-            }
+            ConnectionState::AuthRefused { .. } => Some(TrayLine::AuthRefused),
+            ConnectionState::LicenceRefused { .. } => Some(TrayLine::LicenceRefused),
+            ConnectionState::LicenceDuplicate { .. } => Some(TrayLine::LicenceDuplicate),
         };
         lines.extend(line);
     }
-    lines.extend(inputs.backup_warnings.iter().cloned());
+    lines.extend(inputs.backup_warnings.iter().cloned().map(TrayLine::Backup));
+    let status = lines.first().cloned().unwrap_or(TrayLine::Connected);
     if lines.is_empty() {
-        lines.push("Connecté au serveur Impact emploi".to_owned());
+        lines.push(TrayLine::Connected);
     }
-    let status_line = lines[0].clone();
 
     let act = |action: MenuAction, enabled: bool| MenuEntry::Action { action, enabled };
     let mut menu: Vec<MenuEntry> = lines.into_iter().map(MenuEntry::Info).collect();
@@ -279,7 +310,7 @@ pub fn tray_view(inputs: &ServiceInputs, caps: Capabilities) -> TrayView {
         act(MenuAction::UpdateNow, caps.updates),
         act(MenuAction::ExploreFolder, true),
         MenuEntry::Submenu {
-            label: SUPPORT_SUBMENU,
+            submenu: Submenu::Support,
             entries: vec![
                 act(MenuAction::RemoteAssistance, caps.support),
                 if inputs.assistance {
@@ -294,24 +325,33 @@ pub fn tray_view(inputs: &ServiceInputs, caps: Capabilities) -> TrayView {
         MenuEntry::Separator,
         act(MenuAction::Quit, true),
     ]);
-    TrayView {
-        icon,
-        status_line,
-        menu,
-    }
-}
-
-/// "14:05" from an RFC 3339 time, or the text as given.
-fn short_time(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
-        |_| rfc3339.to_owned(),
-        |t| t.with_timezone(&chrono::Local).format("%H:%M").to_string(),
-    )
+    TrayView { icon, status, menu }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::messages::tray_line;
+
+    /// A script that never had a good backup.
+    fn late() -> BackupAlarm {
+        BackupAlarm::Late(LateScript {
+            script: "Quotidienne".into(),
+            staleness: crate::backup::schedule::Staleness {
+                last_good_at: None,
+                overdue_since: chrono::Utc::now(),
+            },
+        })
+    }
+
+    fn file_not_found() -> StoreAlarm {
+        StoreAlarm::DoesNotOpen {
+            fault: crate::store::StoreError::FileNotFound {
+                path: "/srv/paie/base.iea".into(),
+            }
+            .fault(),
+        }
+    }
 
     fn inputs(connection: ConnectionState) -> ServiceInputs {
         ServiceInputs {
@@ -344,8 +384,8 @@ mod tests {
     fn connected_gives_the_blue_ball() {
         let v = tray_view(&inputs(ConnectionState::Connected), ALL_CAPS);
         assert_eq!(v.icon, TrayIconKind::Ball);
-        assert_eq!(v.status_line, "Connecté au serveur Impact emploi");
-        assert_eq!(v.menu[0], MenuEntry::Info(v.status_line.clone()));
+        assert_eq!(tray_line(&v.status), "Connecté au serveur Impact emploi");
+        assert_eq!(v.menu[0], MenuEntry::Info(v.status.clone()));
     }
 
     #[test]
@@ -367,7 +407,10 @@ mod tests {
         for c in cases {
             let v = tray_view(&inputs(c), ALL_CAPS);
             assert_eq!(v.icon, TrayIconKind::BallHeart);
-            assert!(seen.insert(v.status_line), "status lines must differ");
+            assert!(
+                seen.insert(tray_line(&v.status)),
+                "status lines must differ"
+            );
         }
     }
 
@@ -377,11 +420,11 @@ mod tests {
             message: "x".into(),
         });
         i.assistance = true;
-        i.store_problem = Some("fichier introuvable".into());
-        i.backup_warnings.push("Sauvegarde en retard".into());
+        i.store_problem = Some(file_not_found());
+        i.backup_warnings.push(late());
         let v = tray_view(&i, ALL_CAPS);
         assert_eq!(v.icon, TrayIconKind::Beetle);
-        assert!(v.status_line.starts_with("Mode assistance"));
+        assert!(tray_line(&v.status).starts_with("Mode assistance"));
         let acts = actions(&v.menu);
         assert!(acts.contains(&(MenuAction::DisableAssistance, true)));
         assert!(!acts.iter().any(|(a, _)| *a == MenuAction::EnableAssistance));
@@ -392,13 +435,16 @@ mod tests {
     #[test]
     fn store_problem_beats_a_good_connection_and_backup_warnings() {
         let mut i = inputs(ConnectionState::Connected);
-        i.backup_warnings.push("Sauvegarde en retard".into());
+        i.backup_warnings.push(late());
         assert_eq!(tray_view(&i, ALL_CAPS).icon, TrayIconKind::Ball);
-        assert_eq!(tray_view(&i, ALL_CAPS).status_line, "Sauvegarde en retard");
-        i.store_problem = Some("fichier introuvable".into());
+        assert_eq!(
+            tray_line(&tray_view(&i, ALL_CAPS).status),
+            "Sauvegarde « Quotidienne » en retard : aucune sauvegarde réussie"
+        );
+        i.store_problem = Some(file_not_found());
         let v = tray_view(&i, ALL_CAPS);
         assert_eq!(v.icon, TrayIconKind::BallHeart);
-        assert!(v.status_line.starts_with("Base de données inaccessible"));
+        assert!(tray_line(&v.status).starts_with("Base de données inaccessible"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod audit;
 pub mod catalog;
+mod fault;
 mod migrate;
 pub mod sessions;
 mod summary;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditEntry;
+pub use fault::{StoreFault, StoreFaultKind};
 pub use migrate::{SCHEMA_VERSION, migrate};
 pub use summary::{DossierState, DossierSummary, StoreSummary};
 
@@ -167,6 +169,11 @@ impl StoreError {
             Some(C::CannotOpen) => classify_missing(&path).unwrap_or(Self::Sqlite { path, source }),
             _ => Self::Sqlite { path, source },
         }
+    }
+
+    /// The error as a fact that can be kept and said again later.
+    pub fn fault(&self) -> StoreFault {
+        StoreFault::from(self)
     }
 
     /// The store path the error is about.

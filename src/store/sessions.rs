@@ -31,13 +31,6 @@ pub struct SessionInfo {
     pub active: bool,
 }
 
-impl SessionInfo {
-    /// "Dupont sur POSTE-COMPTA".
-    pub fn who(&self) -> String {
-        format!("{} sur {}", self.user_name, self.hostname)
-    }
-}
-
 /// Every session of the store, with whether it is active at `now`.
 pub fn sessions(conn: &Connection, now: DateTime<Utc>) -> rusqlite::Result<Vec<SessionInfo>> {
     let mut stmt = conn.prepare(
@@ -157,7 +150,10 @@ mod tests {
         assert_eq!(all.len(), 2);
         let live = connected(store.connection(), now).expect("connected");
         assert_eq!(live.len(), 1);
-        assert_eq!(live[0].who(), "Dupont sur POSTE-COMPTA");
+        assert_eq!(
+            crate::messages::session_who(&live[0]),
+            "Dupont sur POSTE-COMPTA"
+        );
         let stale = all.iter().find(|s| !s.active).expect("one left by a crash");
         let closed = disconnect(&store, stale.id, now).expect("disconnect");
         assert_eq!(closed.id, stale.id);

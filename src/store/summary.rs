@@ -34,14 +34,6 @@ impl DossierState {
             _ => None,
         }
     }
-
-    /// The French word shown to users.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Production => "Production",
-            Self::Simulation => "Simulation",
-        }
-    }
 }
 
 /// One dossier and its counts.

@@ -12,6 +12,7 @@ use tray_icon::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem,
 use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
 
 use crate::home::Home;
+use crate::messages;
 use crate::service::actions::{self, Effect};
 use crate::service::auth_loop::{self, AuthLoop};
 use crate::service::state::{self, Capabilities, MenuAction, MenuEntry, TrayIconKind, TrayView};
@@ -138,12 +139,12 @@ pub fn run(home: Home, requests: Receiver<String>) -> Result<(), TrayError> {
         .with_id("iea-maintenance")
         .with_icon(icon(view.icon)?)
         .with_menu(Box::new(build_menu(&view)))
-        .with_tooltip(&view.status_line)
+        .with_tooltip(messages::tray_line(&view.status))
         .with_title("Impact emploi")
         .with_temp_dir_path(icon_dir)
         .build()
         .map_err(|e| TrayError::Icon(e.to_string()))?;
-    tracing::info!(status = %view.status_line, "icône de notification affichée");
+    tracing::info!(status = %messages::tray_line(&view.status), "icône de notification affichée");
     let auth = AuthLoop::start(home.clone(), |state| {
         if auth_loop::needs_user(state) {
             crate::service::notify::state_changed(state);
@@ -208,10 +209,10 @@ fn build_items(entries: &[MenuEntry]) -> Vec<Box<dyn IsMenuItem>> {
     let mut out: Vec<Box<dyn IsMenuItem>> = Vec::new();
     for (n, entry) in entries.iter().enumerate() {
         match entry {
-            MenuEntry::Info(text) => {
+            MenuEntry::Info(line) => {
                 out.push(Box::new(MenuItem::with_id(
                     format!("info-{n}"),
-                    text,
+                    messages::tray_line(line),
                     false,
                     None,
                 )));
@@ -219,14 +220,15 @@ fn build_items(entries: &[MenuEntry]) -> Vec<Box<dyn IsMenuItem>> {
             MenuEntry::Separator => out.push(Box::new(PredefinedMenuItem::separator())),
             MenuEntry::Action { action, enabled } => out.push(Box::new(MenuItem::with_id(
                 action.id(),
-                action.label(),
+                messages::menu_label(*action),
                 *enabled,
                 None,
             ))),
-            MenuEntry::Submenu { label, entries } => {
+            MenuEntry::Submenu { submenu, entries } => {
                 let items = build_items(entries);
                 let refs: Vec<&dyn IsMenuItem> = items.iter().map(AsRef::as_ref).collect();
-                if let Ok(sub) = Submenu::with_items(*label, true, &refs) {
+                if let Ok(sub) = Submenu::with_items(messages::submenu_label(*submenu), true, &refs)
+                {
                     out.push(Box::new(sub));
                 }
             }
@@ -265,8 +267,9 @@ fn refresh() {
         if view.menu != state.view.menu {
             state.tray.set_menu(Some(Box::new(build_menu(&view))));
         }
-        let _ = state.tray.set_tooltip(Some(&view.status_line));
-        tracing::info!(status = %view.status_line, "état du gestionnaire de services");
+        let status = messages::tray_line(&view.status);
+        let _ = state.tray.set_tooltip(Some(&status));
+        tracing::info!(status = %status, "état du gestionnaire de services");
         state.view = view;
     });
 }
@@ -281,7 +284,7 @@ fn on_menu(id: &str) {
             .map(|s| (s.home.clone(), s.auth.clone()))
     });
     let Some((home, auth)) = handles else { return };
-    tracing::info!(entry = action.label(), "menu de l'icône");
+    tracing::info!(entry = messages::menu_label(action), "menu de l'icône");
     match actions::perform(&home, action) {
         Ok(Effect::Quit) => quit(),
         Ok(Effect::RetryAuthentication) => auth.retry_now(),
@@ -292,7 +295,9 @@ fn on_menu(id: &str) {
 
 /// A later start of the service asked for something: today, to open the centre.
 fn on_request(request: &str) {
-    let screen = request.strip_prefix("centre ").unwrap_or("accueil");
+    let screen = request
+        .strip_prefix("centre ")
+        .unwrap_or(crate::service::screens::ACCUEIL);
     if let Err(e) = actions::spawn_centre(screen) {
         tracing::warn!(error = %e, "ouverture du centre impossible");
     }

@@ -39,9 +39,7 @@ use crate::jobs::{JobError, JobKind};
 use crate::messages::{self, Explanation};
 use crate::secrets::SecretKey;
 use crate::service::persist::PersistedState;
-use crate::service::state::{
-    Capabilities, ConnectionState, SUPPORT_SUBMENU, ServiceInputs, tray_view,
-};
+use crate::service::state::{Capabilities, ConnectionState, ServiceInputs, tray_view};
 use crate::store::catalog::{self, CatalogError};
 use crate::store::sessions::{DisconnectError, SessionInfo};
 use crate::store::{Store, StoreError};
@@ -526,7 +524,7 @@ impl AppCtx {
             store_problem: None,
             backup_warnings: Vec::new(),
         };
-        tray_view(&inputs, Capabilities::CURRENT).status_line
+        messages::tray_line(&tray_view(&inputs, Capabilities::CURRENT).status)
     }
 
     fn set_outcome(&mut self, action: Action, outcome: Outcome) {
@@ -791,7 +789,7 @@ impl CentreApp {
                 ],
             ),
             (
-                Some(SUPPORT_SUBMENU),
+                Some(messages::SUPPORT_SUBMENU),
                 &[ScreenId::Support, ScreenId::Assistance],
             ),
             (None, &[ScreenId::APropos]),

@@ -296,6 +296,16 @@ mod tests {
     }
 
     #[test]
+    fn every_screen_the_service_opens_exists() {
+        // The service names screens without linking the centre: each name must
+        // still open one, and one that is built.
+        for slug in crate::service::screens::ALL {
+            let screen = ScreenId::from_slug(slug);
+            assert!(screen.is_some_and(ScreenId::is_built), "{slug}");
+        }
+    }
+
+    #[test]
     fn built_screens_are_the_eleven_of_this_version() {
         let built: Vec<_> = ScreenId::ALL.into_iter().filter(|s| s.is_built()).collect();
         assert_eq!(

@@ -147,3 +147,46 @@ fn run_due_skips_in_assistance_mode_and_fails_when_a_run_fails() {
         "the waiting archive was delivered"
     );
 }
+
+#[test]
+fn json_gives_the_reason_as_a_code_with_its_parameters_and_its_sentence() {
+    let install = Install::new(100);
+    let away = install.dir.path().join("Partage-absent");
+    install.add_script("Quotidienne", 5, Destination::Folder { path: away.clone() });
+
+    let o = install.cli(&["backup", "run", "Quotidienne", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(json["outcome"], "echec");
+    let reason = &json["reason"];
+    assert_eq!(reason["code"], "kept_in_staging", "{reason}");
+    assert_eq!(reason["params"]["fault"]["code"], "missing", "{reason}");
+    assert_eq!(
+        reason["params"]["fault"]["params"]["what"],
+        away.display().to_string(),
+        "{reason}"
+    );
+    assert_eq!(json["destination"]["code"], "folder", "{json}");
+    assert_eq!(
+        json["destination"]["text"],
+        away.display().to_string(),
+        "{json}"
+    );
+    let sentence = reason["text"].as_str().expect("text");
+    assert!(
+        sentence.starts_with("Emplacement indisponible"),
+        "{sentence}"
+    );
+    assert!(sentence.contains("conservée sur ce poste"), "{sentence}");
+
+    let o = install.cli(&["backup", "list", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let last = &json["scripts"][0]["last_reason"];
+    assert_eq!(last["code"], "kept_in_staging", "{last}");
+    assert_eq!(last["text"], sentence, "{last}");
+
+    // The same sentence in the plain list.
+    let o = install.cli(&["backup", "list"]);
+    assert!(text(&o).contains(sentence), "{}", text(&o));
+}

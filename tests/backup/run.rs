@@ -6,9 +6,11 @@ use chrono::{Duration, Local, Utc};
 use iea_maintenance::backup::archive;
 use iea_maintenance::backup::book::ScriptBook;
 use iea_maintenance::backup::destination::{VolumeSearch, removable};
+use iea_maintenance::backup::reason::RunReason;
 use iea_maintenance::backup::run::{self, Trigger};
 use iea_maintenance::backup::{Destination, RemovableSettings, RunOutcome};
 use iea_maintenance::jobs::{Cancel, JobKind, JobLock, NoProgress};
+use iea_maintenance::messages;
 use iea_maintenance::store::Store;
 
 use crate::{Install, archives, next_second};
@@ -115,7 +117,7 @@ fn only_the_newest_backups_are_kept_and_a_failed_run_removes_none() {
         run::run_script(&ctx, "Hebdo", Trigger::Manuel, &NoProgress, &Cancel::new()).expect("run");
     assert_eq!(failed.outcome, RunOutcome::Echec);
     assert!(failed.kept_in_staging);
-    let reason = failed.reason.clone().expect("reason");
+    let reason = messages::run_reason(failed.reason.as_ref().expect("reason"));
     assert!(reason.contains("Emplacement indisponible"), "{reason}");
     assert!(reason.contains("conservée sur ce poste"), "{reason}");
     let pending = failed.archive.clone().expect("archive kept");
@@ -152,6 +154,74 @@ fn only_the_newest_backups_are_kept_and_a_failed_run_removes_none() {
             .state
             .pending
             .is_empty()
+    );
+}
+
+#[test]
+fn the_journal_keeps_a_reason_as_a_code_and_still_reads_an_old_sentence() {
+    let install = Install::new(100);
+    let away = install.dir.path().join("Partage-absent");
+    install.add_script("Quotidienne", 5, Destination::Folder { path: away });
+    let failed = run::run_script(
+        &install.ctx(),
+        "Quotidienne",
+        Trigger::Manuel,
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("run");
+    assert_eq!(failed.outcome, RunOutcome::Echec, "{failed:?}");
+    let reason = failed.reason.clone().expect("reason");
+    assert!(
+        matches!(reason, RunReason::KeptInStaging { .. }),
+        "{reason:?}"
+    );
+
+    // The columns hold codes and their parameters, not sentences.
+    let (stored, place): (String, String) = Store::open_read_only(&install.store())
+        .expect("open")
+        .connection()
+        .query_row(
+            "SELECT reason, destination FROM backup_runs WHERE script = 'Quotidienne'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("row");
+    let place: serde_json::Value = serde_json::from_str(&place).expect("JSON");
+    assert_eq!(place["code"], "folder", "{place}");
+    let value: serde_json::Value = serde_json::from_str(&stored).expect("JSON");
+    assert_eq!(value["code"], "kept_in_staging", "{stored}");
+    assert_eq!(value["params"]["fault"]["code"], "missing", "{stored}");
+    assert!(!stored.contains("Emplacement indisponible"), "{stored}");
+
+    // A row written by an older version holds a French sentence: shown as written.
+    let old = "Emplacement indisponible : le dossier « /mnt/serveur » est introuvable.";
+    Store::open(&install.store())
+        .expect("open")
+        .connection()
+        .execute(
+            "INSERT INTO backup_runs (script, trigger, started_at, ended_at, destination,
+                 archive, size_bytes, outcome, reason)
+             VALUES ('Quotidienne', 'automatique', '2020-01-01T23:00:00+00:00',
+                 '2020-01-01T23:00:05+00:00', '/mnt/serveur', NULL, NULL, 'echec', ?1)",
+            [old],
+        )
+        .expect("old row");
+
+    let store = Store::open_read_only(&install.store()).expect("open");
+    let runs = run::journaled_runs(&store, "Quotidienne").expect("journal");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(runs[0].reason, Some(RunReason::Legacy { text: old.into() }));
+    assert_eq!(
+        messages::run_reason(runs[0].reason.as_ref().expect("old reason")),
+        old
+    );
+    assert_eq!(runs[1].reason.as_ref(), Some(&reason));
+    assert_eq!(runs[1].outcome, Some(RunOutcome::Echec));
+    assert_eq!(
+        messages::run_reason(&reason),
+        messages::run_reason(runs[1].reason.as_ref().expect("reason")),
+        "the sentence is made again from the stored facts"
     );
 }
 

@@ -12,6 +12,7 @@ use chrono::{DateTime, Local, NaiveDate, NaiveTime, TimeZone, Utc};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use iea_maintenance::backup::book::ScriptBook;
+use iea_maintenance::backup::reason::RunReason;
 use iea_maintenance::backup::{BackupScript, Destination, Frequency, FrequencyUnit, RunOutcome};
 use iea_maintenance::service::persist::PersistedState;
 use iea_maintenance::ui::{CentreApp, ScreenId};
@@ -422,13 +423,14 @@ fn scripts_in_every_state(ws: &Workstation) {
         let bad = book.state_mut("Mensuelle serveur")?;
         bad.last_run_at = Some(at(1, 23));
         bad.last_outcome = Some(RunOutcome::Echec);
-        bad.last_reason = Some(
-            "Emplacement indisponible : le dossier « /mnt/serveur/Sauvegardes » est introuvable \
-             (renommé, déplacé, ou le partage réseau n'est pas connecté). La sauvegarde vérifiée \
-             est conservée sur ce poste et sera déposée dès que l'emplacement sera de nouveau \
-             disponible."
+        // A reason as an older version wrote it: shown as written.
+        bad.last_reason = Some(RunReason::Legacy {
+            text: "Emplacement indisponible : le dossier « /mnt/serveur/Sauvegardes » est \
+                   introuvable (renommé, déplacé, ou le partage réseau n'est pas connecté). La \
+                   sauvegarde vérifiée est conservée sur ce poste et sera déposée dès que \
+                   l'emplacement sera de nouveau disponible."
                 .to_owned(),
-        );
+        });
         bad.pending = vec!["Mensuelle serveur-20261101-230004.iea.zip".to_owned()];
         Ok(())
     })

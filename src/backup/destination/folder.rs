@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::{DestinationError, Location, PARTIAL_PREFIX, StoredBackup, parse_archive_name};
+use super::{DestinationError, Location, PARTIAL_PREFIX, Place, StoredBackup, parse_archive_name};
 use crate::fsutil;
 use crate::jobs::Cancel;
 
@@ -146,8 +146,10 @@ impl FolderLocation {
 }
 
 impl Location for FolderLocation {
-    fn describe(&self) -> String {
-        self.what()
+    fn place(&self) -> Place {
+        Place::Folder {
+            path: self.folder.clone(),
+        }
     }
 
     fn put(
@@ -343,7 +345,10 @@ mod tests {
         let folder = dir.path().join("sauvegardes");
         fs::create_dir(&folder).expect("folder");
         let mut location = FolderLocation::new(folder.clone());
-        assert_eq!(location.describe(), folder.display().to_string());
+        assert_eq!(
+            crate::messages::place(&location.place()),
+            folder.display().to_string()
+        );
 
         let later = archive_name("Hebdo", at(12, 23));
         let earlier = archive_name("Hebdo", at(5, 23));

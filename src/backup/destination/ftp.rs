@@ -39,7 +39,10 @@ use suppaftp::{
     FtpError, FtpResult, ImplFtpStream, Mode, Status, TlsConnector, TlsStream, TransferStream,
 };
 
-use super::{Access, DestinationError, Location, PARTIAL_PREFIX, StoredBackup, parse_archive_name};
+use super::{
+    Access, DestinationError, Location, PARTIAL_PREFIX, Place, SiteUnreachable, StoredBackup,
+    parse_archive_name,
+};
 use crate::backup::script::{Destination, FtpSecurity, FtpSettings};
 use crate::jobs::Cancel;
 
@@ -61,9 +64,6 @@ const CHUNK_BYTES: usize = 64 * 1024;
 /// no TLS connector).
 type Ftp = ImplFtpStream<FtpsStream>;
 
-/// The unreachable detail of a server that does not answer in time.
-const NO_ANSWER: &str = "pas de réponse du serveur dans le délai";
-
 // ---------------------------------------------------------------------------
 // The destination.
 
@@ -82,7 +82,7 @@ impl std::fmt::Debug for FtpLocation {
     /// Shows the site without the password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FtpLocation")
-            .field("site", &self.describe())
+            .field("site", &self.place())
             .field("security", &self.settings.security)
             .field("passive", &self.settings.passive)
             .field("connected", &self.session.is_some())
@@ -474,8 +474,8 @@ impl FtpLocation {
 }
 
 impl Location for FtpLocation {
-    fn describe(&self) -> String {
-        Destination::Ftp(self.settings.clone()).describe()
+    fn place(&self) -> Place {
+        Destination::Ftp(self.settings.clone()).place()
     }
 
     fn put(
@@ -635,11 +635,11 @@ impl Site {
         format!("{}/{name}", self.folder_url.trim_end_matches('/'))
     }
 
-    fn unreachable(&self, detail: impl Into<String>) -> DestinationError {
+    fn unreachable(&self, cause: SiteUnreachable) -> DestinationError {
         DestinationError::Unreachable {
             host: self.host.clone(),
             port: self.port,
-            detail: detail.into(),
+            cause,
         }
     }
 }
@@ -748,9 +748,9 @@ fn bare_host(host: &str) -> &str {
 fn reach(settings: &FtpSettings, site: &Site) -> Result<(SocketAddr, TcpStream), DestinationError> {
     let addresses: Vec<SocketAddr> = (bare_host(&settings.host), settings.port)
         .to_socket_addrs()
-        .map_err(|_| site.unreachable("nom d'hôte introuvable"))?
+        .map_err(|_| site.unreachable(SiteUnreachable::UnknownHost))?
         .collect();
-    let mut last = site.unreachable("nom d'hôte introuvable");
+    let mut last = site.unreachable(SiteUnreachable::UnknownHost);
     for address in addresses {
         match TcpStream::connect_timeout(&address, CONNECT_TIMEOUT) {
             Ok(stream) => return Ok((address, stream)),
@@ -970,9 +970,9 @@ fn classify_reply(response: &Response, site: &Site, target: Target<'_>) -> Desti
             user: site.user.clone(),
         },
         452 | 552 => DestinationError::Full { what: folder() },
-        421 => site.unreachable(format!("service indisponible ({text})")),
-        425 => site.unreachable(format!("connexion de données impossible ({text})")),
-        426 => site.unreachable(format!("transfert interrompu ({text})")),
+        421 => site.unreachable(SiteUnreachable::ServiceUnavailable { reply: text }),
+        425 => site.unreachable(SiteUnreachable::NoDataConnection { reply: text }),
+        426 => site.unreachable(SiteUnreachable::TransferAborted { reply: text }),
         553 => DestinationError::PermissionDenied { what: folder() },
         550 => match target {
             _ if speaks_of_permission(&text) => {
@@ -1001,17 +1001,21 @@ fn classify_io(e: &io::Error, site: &Site) -> DestinationError {
         };
     }
     match e.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => site.unreachable(NO_ANSWER),
-        io::ErrorKind::ConnectionRefused => site.unreachable("connexion refusée"),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+            site.unreachable(SiteUnreachable::NoAnswer)
+        }
+        io::ErrorKind::ConnectionRefused => site.unreachable(SiteUnreachable::Refused),
         io::ErrorKind::ConnectionReset
         | io::ErrorKind::ConnectionAborted
         | io::ErrorKind::BrokenPipe
         | io::ErrorKind::UnexpectedEof
-        | io::ErrorKind::NotConnected => site.unreachable("connexion coupée par le serveur"),
+        | io::ErrorKind::NotConnected => site.unreachable(SiteUnreachable::Dropped),
         io::ErrorKind::InvalidData => DestinationError::Protocol {
             detail: e.to_string(),
         },
-        _ => site.unreachable(e.to_string()),
+        _ => site.unreachable(SiteUnreachable::System {
+            detail: e.to_string(),
+        }),
     }
 }
 
@@ -1147,7 +1151,11 @@ mod tests {
         let timeout = io::Error::from(io::ErrorKind::WouldBlock);
         assert!(matches!(
             classify_io(&timeout, &s),
-            DestinationError::Unreachable { detail, port: 21, .. } if detail.contains("pas de réponse")
+            DestinationError::Unreachable {
+                cause: SiteUnreachable::NoAnswer,
+                port: 21,
+                ..
+            }
         ));
         let tls = io::Error::new(
             io::ErrorKind::InvalidData,

@@ -16,9 +16,11 @@ pub mod removable;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::script::Destination;
 use crate::config::ConnectionSettings;
+use crate::diagnostics::SystemError;
 use crate::secrets::SecretKey;
 
 /// The ending of every backup archive's name.
@@ -91,14 +93,14 @@ pub enum DestinationError {
         detail: String,
     },
     /// FTP: the host could not be resolved, reached, or did not answer in time.
-    #[error("ftp server {host}:{port} unreachable: {detail}")]
+    #[error("ftp server {host}:{port} unreachable: {cause}")]
     Unreachable {
         /// Host.
         host: String,
         /// Port.
         port: u16,
-        /// The system's words.
-        detail: String,
+        /// How it failed.
+        cause: SiteUnreachable,
     },
     /// FTP: the user name or password was refused (530).
     #[error("ftp login refused for {user}")]
@@ -135,6 +137,56 @@ pub enum DestinationError {
     Cancelled,
 }
 
+/// How an FTP site could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum SiteUnreachable {
+    /// The host name does not resolve.
+    UnknownHost,
+    /// No answer within the time limits.
+    NoAnswer,
+    /// Nothing accepts connections on that port.
+    Refused,
+    /// The server cut the connection.
+    Dropped,
+    /// 421: the service is not available.
+    ServiceUnavailable {
+        /// The server's reply.
+        reply: String,
+    },
+    /// 425: the data connection could not be opened.
+    NoDataConnection {
+        /// The server's reply.
+        reply: String,
+    },
+    /// 426: the transfer was aborted.
+    TransferAborted {
+        /// The server's reply.
+        reply: String,
+    },
+    /// Another system error.
+    System {
+        /// The system's words.
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for SiteUnreachable {
+    /// The technical words (in English, as the other technical messages).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownHost => f.write_str("host name not found"),
+            Self::NoAnswer => f.write_str("no answer in time"),
+            Self::Refused => f.write_str("connection refused"),
+            Self::Dropped => f.write_str("connection dropped by the server"),
+            Self::ServiceUnavailable { reply } => write!(f, "service unavailable ({reply})"),
+            Self::NoDataConnection { reply } => write!(f, "no data connection ({reply})"),
+            Self::TransferAborted { reply } => write!(f, "transfer aborted ({reply})"),
+            Self::System { detail } => f.write_str(detail),
+        }
+    }
+}
+
 impl DestinationError {
     /// Whether this is "Emplacement indisponible" (the destination may come back:
     /// the verified archive waits in staging).
@@ -150,10 +202,178 @@ impl DestinationError {
     }
 }
 
+impl DestinationError {
+    /// The error as a fact that can be kept and said again later.
+    pub fn fault(&self) -> DestinationFault {
+        use DestinationFaultKind as K;
+        let kind = match self {
+            Self::Missing { what } => K::Missing { what: what.clone() },
+            Self::VolumeAbsent { label } => K::VolumeAbsent {
+                label: label.clone(),
+            },
+            Self::PermissionDenied { what } => K::PermissionDenied { what: what.clone() },
+            Self::Full { what } => K::Full { what: what.clone() },
+            Self::Mismatch { what, detail } => K::Mismatch {
+                what: what.clone(),
+                detail: detail.clone(),
+            },
+            Self::Unreachable { host, port, cause } => K::Unreachable {
+                host: host.clone(),
+                port: *port,
+                cause: cause.clone(),
+            },
+            Self::LoginRefused { user } => K::LoginRefused { user: user.clone() },
+            Self::Tls { detail } => K::Tls {
+                detail: detail.clone(),
+            },
+            Self::Protocol { detail } => K::Protocol {
+                detail: detail.clone(),
+            },
+            Self::Secret => K::Secret,
+            Self::Io { what, source } => K::Io {
+                what: what.clone(),
+                system: SystemError::of(source),
+            },
+            Self::Cancelled => K::Cancelled,
+        };
+        DestinationFault {
+            kind,
+            technical: self.to_string(),
+        }
+    }
+}
+
+/// A [`DestinationError`] kept as facts (in a backup run's reason and warnings, a
+/// verification's result): the same cases with the system error classified, and
+/// the program's own message as text for the technical details. It carries no
+/// password, as the error carries none. `messages` says it in French.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestinationFault {
+    /// What went wrong, with its parameters.
+    #[serde(flatten)]
+    pub kind: DestinationFaultKind,
+    /// The program's own message (in English), for the technical details.
+    pub technical: String,
+}
+
+/// The cases of [`DestinationError`], each with what its French needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum DestinationFaultKind {
+    /// [`DestinationError::Missing`].
+    Missing {
+        /// The folder or site, as shown to users.
+        what: String,
+    },
+    /// [`DestinationError::VolumeAbsent`].
+    VolumeAbsent {
+        /// The volume's label.
+        label: String,
+    },
+    /// [`DestinationError::PermissionDenied`].
+    PermissionDenied {
+        /// The folder or site.
+        what: String,
+    },
+    /// [`DestinationError::Full`].
+    Full {
+        /// The folder or site.
+        what: String,
+    },
+    /// [`DestinationError::Mismatch`].
+    Mismatch {
+        /// The folder or site.
+        what: String,
+        /// Which check failed.
+        detail: String,
+    },
+    /// [`DestinationError::Unreachable`].
+    Unreachable {
+        /// Host.
+        host: String,
+        /// Port.
+        port: u16,
+        /// How it failed.
+        cause: SiteUnreachable,
+    },
+    /// [`DestinationError::LoginRefused`].
+    LoginRefused {
+        /// The user.
+        user: String,
+    },
+    /// [`DestinationError::Tls`].
+    Tls {
+        /// What failed.
+        detail: String,
+    },
+    /// [`DestinationError::Protocol`].
+    Protocol {
+        /// The server's reply or what was wrong.
+        detail: String,
+    },
+    /// [`DestinationError::Secret`].
+    Secret,
+    /// [`DestinationError::Io`].
+    Io {
+        /// The file or folder.
+        what: String,
+        /// The system error, classified.
+        system: SystemError,
+    },
+    /// [`DestinationError::Cancelled`].
+    Cancelled,
+}
+
+impl DestinationFaultKind {
+    /// Whether this is "Emplacement indisponible" (see
+    /// [`DestinationError::is_unavailable`]).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::Missing { .. }
+                | Self::VolumeAbsent { .. }
+                | Self::PermissionDenied { .. }
+                | Self::Full { .. }
+                | Self::Unreachable { .. }
+        )
+    }
+}
+
+/// Where a script's backups go, as users know it (`messages::place` says it on
+/// one line). Never holds a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum Place {
+    /// A folder.
+    Folder {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A removable disk, as the script names it.
+    Removable {
+        /// The volume's label.
+        label: String,
+        /// The backup folder on the volume (empty for its root).
+        folder: PathBuf,
+    },
+    /// A removable disk, found plugged in.
+    RemovableFound {
+        /// The volume's label.
+        label: String,
+        /// Where its backup folder was found.
+        at: PathBuf,
+    },
+    /// An FTP site: `ftp://user@host:port/folder` (`ftps://` for implicit FTPS).
+    Ftp {
+        /// The site's address, without password.
+        url: String,
+    },
+}
+
 /// One destination, opened for a run (an FTP session stays open across calls).
 pub trait Location {
-    /// The destination in one line for messages (no password).
-    fn describe(&self) -> String;
+    /// Where it is (no password).
+    fn place(&self) -> Place;
 
     /// Delivers the local archive `local` as `final_name`: writes it under a
     /// temporary name ([`PARTIAL_PREFIX`]), flushes it to stable storage, reads it

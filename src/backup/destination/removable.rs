@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::folder::{FolderLocation, classify_io};
-use super::{DestinationError, Location, StoredBackup, VolumeSearch};
+use super::{DestinationError, Location, Place, StoredBackup, VolumeSearch};
 use crate::backup::script::RemovableSettings;
 use crate::fsutil;
 use crate::jobs::Cancel;
@@ -296,12 +296,11 @@ impl RemovableLocation {
 }
 
 impl Location for RemovableLocation {
-    fn describe(&self) -> String {
-        format!(
-            "support amovible « {} » (trouvé dans {})",
-            self.label,
-            self.inner.folder().display()
-        )
+    fn place(&self) -> Place {
+        Place::RemovableFound {
+            label: self.label.clone(),
+            at: self.inner.folder().to_path_buf(),
+        }
     }
 
     fn put(
@@ -545,11 +544,8 @@ mod tests {
 
         let mut found = locate(&settings, &search(&[&root_a])).expect("found");
         assert_eq!(found.folder(), folder);
-        assert!(
-            found.describe().contains("CLE-PAIE"),
-            "{}",
-            found.describe()
-        );
+        let said = crate::messages::place(&found.place());
+        assert!(said.contains("CLE-PAIE"), "{said}");
         let local = dir.join("local.iea.zip");
         fs::write(&local, b"archive").expect("local");
         let sha = sha256_file(&local).expect("hash");

@@ -232,7 +232,12 @@ fn backups_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
                 )),
                 None => Err("Aucune sauvegarde réussie".to_owned()),
             };
-            (line, run::stale_warnings(book, &now))
+            let late = run::late_scripts(book, &now);
+            let stale = late
+                .iter()
+                .map(|l| messages::staleness_line(&l.script, &l.staleness))
+                .collect::<Vec<_>>();
+            (line, stale)
         }
     };
     ui.horizontal_wrapped(|ui| {
@@ -326,7 +331,7 @@ fn dossiers_ui(ui: &mut egui::Ui, s: &StoreSummary) {
             ui.end_row();
             for d in &s.dossiers {
                 ui.label(d.name.as_str());
-                ui.label(d.state.label());
+                ui.label(messages::dossier_state_label(d.state));
                 ui.label(if d.archived { "Oui" } else { "Non" });
                 ui.label(format!(
                     "{} / {}",

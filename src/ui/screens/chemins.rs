@@ -299,16 +299,13 @@ impl Chemins {
             Validity::Invalid(messages::value_problem(&ValueProblem::EmptyPath))
         } else {
             let path = widgets::typed_path(&ctx.home, text);
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_dir() => Validity::Valid(Some("Dossier trouvé.".to_owned())),
-                Ok(_) => {
-                    Validity::Invalid("Ce chemin désigne un fichier, pas un dossier.".to_owned())
+            let found = crate::fsutil::examine(&path);
+            match messages::path_problem(found, messages::Expected::Folder) {
+                None => Validity::Valid(Some(messages::FOLDER_FOUND.to_owned())),
+                Some(_) if found == crate::fsutil::PathFound::Missing => {
+                    Validity::MissingFolder(path)
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Validity::MissingFolder(path),
-                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                    Validity::Invalid("L'accès à ce dossier est refusé.".to_owned())
-                }
-                Err(e) => Validity::Invalid(format!("Ce dossier ne peut pas être lu ({e}).")),
+                Some(problem) => Validity::Invalid(problem),
             }
         };
         self.folder_checks.insert(

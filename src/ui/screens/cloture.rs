@@ -431,13 +431,14 @@ impl Cloture {
                 widgets::mark_ui(ui, mark);
                 ui.label(RichText::new(messages::prerequisite_label(item.kind)).strong());
             });
-            if !item.detail.is_empty() {
+            let detail = messages::prerequisite_detail(item);
+            if !detail.is_empty() {
                 let color = if item.met {
                     ui.visuals().text_color()
                 } else {
                     widgets::error_color(ui)
                 };
-                ui.label(RichText::new(item.detail.as_str()).color(color));
+                ui.label(RichText::new(detail).color(color));
             }
             if !item.met {
                 ui.label(RichText::new(messages::prerequisite_todo(item.kind)).weak());
@@ -887,18 +888,18 @@ fn sessions_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, sessions: &[SessionInfo]) {
                 widgets::mark_ui(ui, widgets::Mark::Failed);
                 ui.label(format!(
                     "{} : connecté. Demandez-lui de fermer Impact emploi.",
-                    session.who()
+                    messages::session_who(session)
                 ));
             } else {
                 widgets::mark_ui(ui, widgets::Mark::Warning);
                 ui.label(format!(
                     "{} : session interrompue (dernier signe de vie le {}).",
-                    session.who(),
+                    messages::session_who(session),
                     date_time_fr(&session.heartbeat_at)
                 ));
                 let disconnect = ui
                     .add_enabled(!busy, egui::Button::new("Déconnecter"))
-                    .accessible_name(format!("Déconnecter {}", session.who()));
+                    .accessible_name(format!("Déconnecter {}", messages::session_who(session)));
                 if disconnect.clicked() {
                     ctx.push(Command::DisconnectSession { id: session.id });
                 }

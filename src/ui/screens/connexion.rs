@@ -154,18 +154,10 @@ impl Checked {
             Ok(None)
         } else {
             let path = widgets::typed_path(&ctx.home, ca);
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_file() => Ok(Some(path)),
-                Ok(_) => {
-                    Err("Ce chemin désigne un dossier, pas un fichier de certificat.".to_owned())
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    Err("Ce fichier est introuvable.".to_owned())
-                }
-                Err(e) => Err(format!(
-                    "Ce fichier ne peut pas être lu ({}).",
-                    messages::io_error(&e)
-                )),
+            let found = crate::fsutil::examine(&path);
+            match messages::path_problem(found, messages::Expected::CertificateFile) {
+                None => Ok(Some(path)),
+                Some(problem) => Err(problem),
             }
         };
         Self {
@@ -402,8 +394,8 @@ impl Connexion {
         let decided = widgets::confirm_modal_ui(
             ui,
             "connexion-abandonner",
-            "Abandonner les modifications ?",
-            "Abandonner les modifications",
+            messages::DISCARD_CHANGES_TITLE,
+            messages::DISCARD_CHANGES,
             |ui| {
                 ui.label(
                     "Les paramètres de connexion modifiés n'ont pas été enregistrés. Si vous \

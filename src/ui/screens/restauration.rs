@@ -314,8 +314,9 @@ impl Restauration {
 
     /// Asks to confirm the restore of the file at `path`, once it is a file.
     fn ask_for_file(&mut self, path: &Path) {
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => {
+        let found = crate::fsutil::examine(path);
+        match messages::path_problem(found, messages::Expected::BackupFile) {
+            None => {
                 self.file_problem = None;
                 self.origin = Origin::File;
                 self.asked = Some(Asked {
@@ -323,19 +324,7 @@ impl Restauration {
                     subject: messages::restore_file_subject(path, file_taken_at(path)),
                 });
             }
-            Ok(_) => {
-                self.file_problem =
-                    Some("Ce chemin désigne un dossier, pas un fichier de sauvegarde.".to_owned());
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.file_problem = Some("Ce fichier est introuvable.".to_owned());
-            }
-            Err(e) => {
-                self.file_problem = Some(format!(
-                    "Ce fichier ne peut pas être lu ({}).",
-                    messages::io_error(&e)
-                ));
-            }
+            Some(problem) => self.file_problem = Some(problem),
         }
     }
 

@@ -175,7 +175,7 @@ impl Sauvegardes {
         widgets::title_ui(ui, "Module de sauvegardes");
         if ctx.persisted.assistance {
             ui.label(
-                RichText::new(messages::ASSISTANCE_SCRIPTS_WARNING)
+                RichText::new(messages::ASSISTANCE_WARNING)
                     .strong()
                     .color(widgets::error_color(ui)),
             );
@@ -399,7 +399,7 @@ impl Sauvegardes {
             .scripts()
             .ok()
             .and_then(|b| b.get(&name))
-            .map(|e| e.script.destination.describe())
+            .map(|e| messages::place(&e.script.destination.place()))
             .unwrap_or_default();
         let decided = widgets::confirm_modal_ui(
             ui,
@@ -453,8 +453,8 @@ impl Sauvegardes {
             let decided = widgets::confirm_modal_ui(
                 ui,
                 "script-abandonner",
-                "Abandonner les modifications ?",
-                "Abandonner les modifications",
+                messages::DISCARD_CHANGES_TITLE,
+                messages::DISCARD_CHANGES,
                 |ui| {
                     ui.label(
                         "Le script modifié n'a pas été enregistré. Si vous quittez maintenant, \
@@ -491,8 +491,8 @@ fn facts_ui(
     ui.label(messages::schedule_line(script));
     ui.label(format!(
         "Destination : {} — {}",
-        script.destination.kind().label(),
-        script.destination.describe()
+        messages::destination_kind_label(script.destination.kind()),
+        messages::place(&script.destination.place())
     ));
     if let Some(until) = state.postponed_until
         && until > now.to_utc()
@@ -614,7 +614,7 @@ fn last_run_ui(ui: &mut egui::Ui, entry: &ScriptEntry) {
         ui.label(RichText::new(line).color(color));
     });
     if let Some(reason) = &state.last_reason {
-        ui.label(RichText::new(reason).color(color));
+        ui.label(RichText::new(messages::run_reason(reason)).color(color));
     }
 }
 
@@ -641,10 +641,14 @@ fn form_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, editor: &mut Editor) -> bool {
                 ui.add(egui::TextEdit::singleline(&mut editor.draft.every).desired_width(50.0))
                     .labelled_by(label.id);
                 egui::ComboBox::from_id_salt("script-unite")
-                    .selected_text(editor.draft.unit.label())
+                    .selected_text(messages::frequency_unit_label(editor.draft.unit))
                     .show_ui(ui, |ui| {
                         for unit in FrequencyUnit::ALL {
-                            ui.selectable_value(&mut editor.draft.unit, unit, unit.label());
+                            ui.selectable_value(
+                                &mut editor.draft.unit,
+                                unit,
+                                messages::frequency_unit_label(unit),
+                            );
                         }
                     })
                     .response
@@ -691,7 +695,11 @@ fn form_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, editor: &mut Editor) -> bool {
         ui.set_width(ui.available_width());
         ui.label(RichText::new("Destination").strong());
         for kind in DestinationKind::ALL {
-            ui.radio_value(&mut editor.draft.kind, kind, kind.label());
+            ui.radio_value(
+                &mut editor.draft.kind,
+                kind,
+                messages::destination_kind_label(kind),
+            );
         }
         ui.add_space(6.0);
         match editor.draft.kind {
@@ -901,7 +909,11 @@ fn ftp_ui(ui: &mut egui::Ui, editor: &mut Editor) {
             ui.label("Sécurité");
             ui.vertical(|ui| {
                 for security in FtpSecurity::ALL {
-                    ui.radio_value(&mut editor.draft.ftp_security, security, security.label());
+                    ui.radio_value(
+                        &mut editor.draft.ftp_security,
+                        security,
+                        messages::ftp_security_label(security),
+                    );
                 }
                 if editor.draft.ftp_security == FtpSecurity::Plain {
                     ui.label(
