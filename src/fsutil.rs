@@ -3,11 +3,66 @@
 //! The rule of the house: a write that matters goes to a temporary file in the
 //! target folder, is flushed to disk, renamed over the target, and the folder is
 //! flushed too. A crash at any instant leaves the old or the new content, never a mix.
+//!
+//! It also keeps the mark of the thread that draws the window ([`mark_ui_thread`]):
+//! a disk or a network share can take seconds to answer, or never answer, and the
+//! window must keep drawing meanwhile. The functions that reach the disk or the
+//! network call [`debug_assert_not_ui_thread`], so that a screen test fails the
+//! day a screen calls one of them while it draws.
 
+use std::cell::Cell;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+thread_local! {
+    /// How many marks the current thread holds (marks may nest).
+    static UI_THREAD_MARKS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The mark of the thread drawing the window, held while it draws a frame.
+/// Dropping it lifts the mark. It stays on the thread that took it.
+#[derive(Debug)]
+#[must_use = "the thread is marked only while the mark is held"]
+pub struct UiThreadMark {
+    /// Not `Send`: the mark belongs to the thread that took it.
+    _thread: PhantomData<*const ()>,
+}
+
+impl Drop for UiThreadMark {
+    fn drop(&mut self) {
+        UI_THREAD_MARKS.with(|marks| marks.set(marks.get().saturating_sub(1)));
+    }
+}
+
+/// Marks the current thread as the one that draws the window, until the mark
+/// is dropped. The window's shell takes it at the start of every frame.
+pub fn mark_ui_thread() -> UiThreadMark {
+    UI_THREAD_MARKS.with(|marks| marks.set(marks.get() + 1));
+    UiThreadMark {
+        _thread: PhantomData,
+    }
+}
+
+/// Whether the current thread holds the mark of [`mark_ui_thread`].
+pub fn is_ui_thread() -> bool {
+    UI_THREAD_MARKS.with(|marks| marks.get() > 0)
+}
+
+/// Fails (in debug builds: tests, development) when called on the thread that
+/// draws the window: `what` reaches the disk or the network, and may wait on a
+/// dead network share for as long as the system lets it. Such work belongs on a
+/// worker thread.
+#[track_caller]
+pub fn debug_assert_not_ui_thread(what: &str) {
+    debug_assert!(
+        !is_ui_thread(),
+        "{what} called on the UI thread: the window would freeze while the disk or \
+         the network answers; run it on a worker thread"
+    );
+}
 
 /// Replaces `path` with `bytes` atomically (temporary file, fsync, rename, fsync
 /// of the folder). The parent folder must exist.
@@ -22,6 +77,7 @@ pub fn write_atomic_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn write_atomic_with(path: &Path, bytes: &[u8], private: bool) -> io::Result<()> {
+    debug_assert_not_ui_thread("fsutil::write_atomic");
     let (tmp, mut file) = temp_beside(path, private)?;
     let result = (|| {
         file.write_all(bytes)?;
@@ -39,6 +95,7 @@ fn write_atomic_with(path: &Path, bytes: &[u8], private: bool) -> io::Result<()>
 /// an existing file (mode 0600 when `private`). Returns `false` when a file was
 /// already there; it is left untouched.
 pub fn create_new_whole(path: &Path, bytes: &[u8], private: bool) -> io::Result<bool> {
+    debug_assert_not_ui_thread("fsutil::create_new_whole");
     let (tmp, mut file) = temp_beside(path, private)?;
     let result = (|| {
         file.write_all(bytes)?;
@@ -91,12 +148,14 @@ fn temp_beside(path: &Path, private: bool) -> io::Result<(PathBuf, File)> {
 /// Renames `from` to `to` and flushes the folder of `to`, so that the rename
 /// survives a power cut.
 pub fn rename_durable(from: &Path, to: &Path) -> io::Result<()> {
+    debug_assert_not_ui_thread("fsutil::rename_durable");
     fs::rename(from, to)?;
     sync_dir(parent_dir(to))
 }
 
 /// Flushes a folder's entries to disk (no-op where the platform cannot).
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    debug_assert_not_ui_thread("fsutil::sync_dir");
     #[cfg(unix)]
     {
         File::open(dir)?.sync_all()
@@ -147,6 +206,29 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names.len(), 1, "leftovers: {names:?}");
+    }
+
+    #[test]
+    fn the_ui_thread_mark_holds_while_held_and_stays_on_its_thread() {
+        assert!(!is_ui_thread());
+        let outer = mark_ui_thread();
+        let inner = mark_ui_thread();
+        assert!(is_ui_thread());
+        let elsewhere = std::thread::spawn(is_ui_thread).join().expect("thread");
+        assert!(!elsewhere, "a worker thread is never marked");
+        drop(inner);
+        assert!(is_ui_thread(), "marks nest");
+        drop(outer);
+        assert!(!is_ui_thread());
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "called on the UI thread")]
+    fn writing_a_file_on_the_ui_thread_fails_in_debug_builds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let _mark = mark_ui_thread();
+        let _ = write_atomic(&dir.path().join("f"), b"x");
     }
 
     #[test]
