@@ -17,6 +17,8 @@ use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::diagnostics::SystemError;
+
 thread_local! {
     /// How many marks the current thread holds (marks may nest).
     static UI_THREAD_MARKS: Cell<usize> = const { Cell::new(0) };
@@ -175,6 +177,45 @@ pub fn parent_dir(path: &Path) -> &Path {
     }
 }
 
+/// What a path typed by the user must name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A file (a certificate, a backup to restore).
+    File,
+    /// A folder (the backups in preparation, the logs).
+    Folder,
+}
+
+/// Why a path does not name what it must; `messages::entry_problem` says it in
+/// French.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryProblem {
+    /// Nothing is there.
+    Missing,
+    /// The other kind is there: a folder where a file is expected, or the reverse.
+    WrongKind,
+    /// The system refuses to look (the user's rights).
+    Denied,
+    /// The system could not tell (a network share that does not answer, a bad
+    /// name…).
+    System(SystemError),
+}
+
+/// Checks that `path` names an entry of `kind`. It asks the system, which may
+/// wait for a network share: never on the UI thread.
+pub fn check_entry(path: &Path, kind: EntryKind) -> Result<(), EntryProblem> {
+    debug_assert_not_ui_thread("fsutil::check_entry");
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() == (kind == EntryKind::Folder) => Ok(()),
+        Ok(_) => Err(EntryProblem::WrongKind),
+        Err(e) => Err(match SystemError::of(&e) {
+            SystemError::NotFound => EntryProblem::Missing,
+            SystemError::PermissionDenied => EntryProblem::Denied,
+            other => EntryProblem::System(other),
+        }),
+    }
+}
+
 /// A human size in French units ("12,4 Mo").
 pub fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["octets", "Ko", "Mo", "Go", "To"];
@@ -229,6 +270,33 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let _mark = mark_ui_thread();
         let _ = write_atomic(&dir.path().join("f"), b"x");
+    }
+
+    #[test]
+    fn an_entry_is_checked_against_the_kind_it_must_be() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("ca.pem");
+        fs::write(&file, b"x").expect("write");
+        assert_eq!(check_entry(&file, EntryKind::File), Ok(()));
+        assert_eq!(check_entry(dir.path(), EntryKind::Folder), Ok(()));
+        assert_eq!(
+            check_entry(&file, EntryKind::Folder),
+            Err(EntryProblem::WrongKind)
+        );
+        assert_eq!(
+            check_entry(dir.path(), EntryKind::File),
+            Err(EntryProblem::WrongKind)
+        );
+        let missing = dir.path().join("absent");
+        assert_eq!(
+            check_entry(&missing, EntryKind::Folder),
+            Err(EntryProblem::Missing)
+        );
+        // A file standing where a folder of the path is expected.
+        assert_eq!(
+            check_entry(&file.join("dessous"), EntryKind::File),
+            Err(EntryProblem::System(SystemError::NotADirectory))
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod backup_run;
 mod backup_script;
 mod closing;
 mod connection;
+mod paths;
 mod sessions;
 mod support;
 
@@ -25,6 +26,7 @@ pub use backup_run::*;
 pub use backup_script::*;
 pub use closing::*;
 pub use connection::*;
+pub use paths::*;
 pub use sessions::*;
 pub use support::*;
 
