@@ -17,12 +17,11 @@ use std::time::Duration;
 use chrono::{DateTime, Local};
 use eframe::egui;
 
-use super::job::{Job, JobProgress};
-use super::request::Request;
 use super::screens::{
     APropos, Accueil, AssistanceScreen, BaseScreen, Chemins, Cloture, ConfigErrorScreen, Connexion,
     Inaccessible, Journal, Restauration, Sauvegardes, SupportScreen,
 };
+use super::task::{JobProgress, Task};
 use super::{ScreenId, widgets};
 use crate::assistance::{self, AssistanceError, AssistanceOutcome};
 use crate::backup::book::{BookError, ScriptBook};
@@ -598,12 +597,12 @@ pub struct CentreApp {
     ctx: AppCtx,
     screen: ScreenId,
     screens: Screens,
-    opening: Request<Result<Store, StoreError>>,
-    store_job: Request<JobResult>,
-    tasks: HashMap<Action, Request<TaskResult>>,
-    backup_job: Job<BackupResult>,
-    restore_job: Job<Result<RestoreReport, Explanation>>,
-    closing_job: Job<ClosingResult>,
+    opening: Task<Result<Store, StoreError>>,
+    store_job: Task<JobResult>,
+    tasks: HashMap<Action, Task<TaskResult>>,
+    backup_job: Task<BackupResult>,
+    restore_job: Task<Result<RestoreReport, Explanation>>,
+    closing_job: Task<ClosingResult>,
     requests: Option<Receiver<ScreenId>>,
     last_refresh: Option<f64>,
     started: bool,
@@ -622,12 +621,12 @@ impl CentreApp {
                 ScreenId::Accueil
             },
             screens: Screens::default(),
-            opening: Request::default(),
-            store_job: Request::default(),
+            opening: Task::default(),
+            store_job: Task::default(),
             tasks: HashMap::new(),
-            backup_job: Job::default(),
-            restore_job: Job::default(),
-            closing_job: Job::default(),
+            backup_job: Task::default(),
+            restore_job: Task::default(),
+            closing_job: Task::default(),
             requests: None,
             last_refresh: None,
             started: false,
@@ -668,10 +667,10 @@ impl CentreApp {
         !self.started
             || self.opening.is_pending()
             || self.store_job.is_pending()
-            || self.tasks.values().any(Request::is_pending)
-            || self.backup_job.is_running()
-            || self.restore_job.is_running()
-            || self.closing_job.is_running()
+            || self.tasks.values().any(Task::is_pending)
+            || self.backup_job.is_pending()
+            || self.restore_job.is_pending()
+            || self.closing_job.is_pending()
             || self.screens.cloture.is_busy()
             || self.screens.accueil.is_busy()
             || self.screens.sauvegardes.is_busy()
@@ -898,8 +897,8 @@ impl CentreApp {
         let stopped = !self.opening.is_pending() && self.opening.failure().is_some();
         if arrived || stopped {
             // Move the result out: the request only keeps it until now.
-            let taken = std::mem::take(&mut self.opening);
-            self.ctx.store = match taken.into_latest() {
+            let mut taken = std::mem::take(&mut self.opening);
+            self.ctx.store = match taken.take() {
                 Some(Ok(store)) => {
                     self.ctx.store_size = Some(crate::store::size_on_disk(store.path()));
                     StoreState::Open(store)
@@ -920,12 +919,12 @@ impl CentreApp {
             self.ctx.store_generation += 1;
         }
         if self.store_job.poll() {
-            let taken = std::mem::take(&mut self.store_job);
-            if let Some((action, result)) = taken.into_latest() {
+            let mut taken = std::mem::take(&mut self.store_job);
+            if let Some((action, result)) = taken.take() {
                 self.finish_store_job(egui_ctx, action, result);
             }
         } else if !self.store_job.is_pending() && self.store_job.failure().is_some() {
-            self.store_job = Request::default();
+            self.store_job = Task::default();
             for action in [
                 Action::SwitchStore,
                 Action::CreateStore,
@@ -964,7 +963,7 @@ impl CentreApp {
             }
         }
         for action in finished {
-            let result = self.tasks.remove(&action).and_then(Request::into_latest);
+            let result = self.tasks.remove(&action).and_then(|mut t| t.take());
             if let Some(result) = result {
                 self.finish_task(action, result);
             }
@@ -1509,7 +1508,7 @@ impl CentreApp {
     /// "Exécuter": runs the script as a job on a worker thread. A second run
     /// while one is under way is refused as the domain would refuse it.
     fn start_backup(&mut self, egui_ctx: &egui::Context, name: String) {
-        if self.backup_job.is_running() {
+        if self.backup_job.is_pending() {
             let refused = JobError::AlreadyRunning {
                 kind: JobKind::Backup,
                 holder_pid: Some(std::process::id()),
@@ -1522,7 +1521,7 @@ impl CentreApp {
         let home = self.ctx.home.clone();
         let script = name.clone();
         self.backup_job
-            .start(egui_ctx, "centre-sauvegarde", move |progress, cancel| {
+            .start_job(egui_ctx, "centre-sauvegarde", move |progress, cancel| {
                 let ctx = BackupContext::load(&home).map_err(|e| messages::run_error(&e))?;
                 run::run_script(&ctx, &script, Trigger::Manuel, progress, cancel)
                     .map_err(|e| messages::run_error(&e))
@@ -1538,7 +1537,7 @@ impl CentreApp {
     /// "Restaurer": closes the store (the restore replaces its file), then
     /// restores as a job on a worker thread; the store is opened again at the end.
     fn start_restore(&mut self, egui_ctx: &egui::Context, source: RestoreSource) {
-        if self.restore_job.is_running() || self.opening.is_pending() {
+        if self.restore_job.is_pending() || self.opening.is_pending() {
             return;
         }
         let subject = match &source {
@@ -1552,7 +1551,7 @@ impl CentreApp {
         }
         let home = self.ctx.home.clone();
         self.restore_job
-            .start(egui_ctx, "centre-restauration", move |progress, cancel| {
+            .start_job(egui_ctx, "centre-restauration", move |progress, cancel| {
                 let ctx = BackupContext::load(&home).map_err(|e| messages::run_error(&e))?;
                 restore::restore(&ctx, &source, progress, cancel)
                     .map_err(|e| messages::restore_error(&e))
@@ -1571,9 +1570,9 @@ impl CentreApp {
     fn start_closing(&mut self, egui_ctx: &egui::Context, req: CloseRequest, dossier: &str) {
         // A second closing, or one during a restore, is refused as the domain
         // would refuse it; while the store is being opened the button is greyed.
-        let busy = if self.closing_job.is_running() {
+        let busy = if self.closing_job.is_pending() {
             Some(JobKind::Closing)
-        } else if self.restore_job.is_running() {
+        } else if self.restore_job.is_pending() {
             Some(JobKind::Restore)
         } else {
             None
@@ -1603,7 +1602,7 @@ impl CentreApp {
         let home = self.ctx.home.clone();
         let subject = format!("exercice {} du dossier « {dossier} »", req.year);
         self.closing_job
-            .start(egui_ctx, "centre-cloture", move |progress, cancel| {
+            .start_job(egui_ctx, "centre-cloture", move |progress, cancel| {
                 closing::close_year(&home, &store_path, &req, true, progress, cancel)
                     .map_err(|e| messages::closing_error(&e))
             });
@@ -1627,7 +1626,7 @@ impl CentreApp {
             }
             self.ctx.backup_results.insert(running.subject, result);
             self.ctx.reload_scripts();
-        } else if !self.backup_job.is_running()
+        } else if !self.backup_job.is_pending()
             && let Some(running) = self.ctx.running_backup.take()
         {
             self.backup_job.clear();
@@ -1651,7 +1650,7 @@ impl CentreApp {
             };
             self.ctx.set_outcome(Action::Restore, outcome);
             self.open_store(egui_ctx);
-        } else if !self.restore_job.is_running() && self.ctx.running_restore.is_some() {
+        } else if !self.restore_job.is_pending() && self.ctx.running_restore.is_some() {
             self.restore_job.clear();
             self.ctx.running_restore = None;
             self.ctx
@@ -1678,7 +1677,7 @@ impl CentreApp {
             }
             self.ctx.closing_result = Some(result);
             self.open_store(egui_ctx);
-        } else if !self.closing_job.is_running() && self.ctx.running_closing.is_some() {
+        } else if !self.closing_job.is_pending() && self.ctx.running_closing.is_some() {
             self.closing_job.clear();
             self.ctx.running_closing = None;
             self.ctx.closing_result = Some(Err(interrupted()));

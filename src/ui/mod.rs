@@ -12,8 +12,7 @@
 pub mod screens;
 
 mod app;
-mod job;
-mod request;
+mod task;
 mod widgets;
 
 use std::sync::mpsc::{self, Receiver};
@@ -24,7 +23,7 @@ pub use app::{
     Action, AppCtx, BackupResult, CentreApp, Command, Outcome, PasswordChange, RunningJob, Secret,
     StoreState,
 };
-pub use job::JobProgress;
+pub use task::JobProgress;
 
 use crate::home::Home;
 

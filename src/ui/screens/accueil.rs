@@ -21,14 +21,14 @@ use crate::service::state::{ConnectionState, TrayIconKind};
 use crate::store::{Store, StoreError, StoreSummary};
 use crate::ui::ScreenId;
 use crate::ui::app::{Action, AppCtx, Command, StoreState};
-use crate::ui::request::Request;
 use crate::ui::screens::sauvegardes;
+use crate::ui::task::{Task, TaskState};
 use crate::ui::widgets;
 
 /// The Accueil screen.
 #[derive(Debug, Default)]
 pub struct Accueil {
-    summary: Request<Result<StoreSummary, StoreError>>,
+    summary: Task<Result<StoreSummary, StoreError>>,
     /// The store generation the last read was started for.
     read_for: Option<u64>,
     /// The pass the screen was last drawn in.
@@ -265,7 +265,7 @@ fn backups_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
 
 /// Reads the summary of the store at `path` on a worker thread.
 fn start_reading(
-    summary: &mut Request<Result<StoreSummary, StoreError>>,
+    summary: &mut Task<Result<StoreSummary, StoreError>>,
     egui_ctx: &egui::Context,
     path: PathBuf,
 ) {
@@ -277,7 +277,7 @@ fn start_reading(
 /// "Actualiser" and the state of the reading next to it.
 fn refresh_ui(
     ui: &mut egui::Ui,
-    summary: &mut Request<Result<StoreSummary, StoreError>>,
+    summary: &mut Task<Result<StoreSummary, StoreError>>,
     path: Option<&PathBuf>,
 ) {
     ui.horizontal_wrapped(|ui| {
@@ -290,15 +290,19 @@ fn refresh_ui(
         {
             start_reading(summary, ui.ctx(), path.clone());
         }
-        if summary.is_pending() {
-            widgets::pending_ui(ui, "Lecture de la base…");
-        } else if let Some(failure) = summary.failure() {
-            widgets::failed_ui(
+        match (summary.state(), summary.failure(), summary.latest()) {
+            (TaskState::Pending, _, _) => widgets::pending_ui(ui, "Lecture de la base…"),
+            (TaskState::Failed, Some(failure), _) => widgets::failed_ui(
                 ui,
-                &format!("La lecture de la base s'est arrêtée ({failure})."),
-            );
-        } else if let Some(Err(e)) = summary.latest() {
-            widgets::failed_ui(ui, &messages::store_error(e).what);
+                &format!(
+                    "La lecture de la base s'est arrêtée ({}).",
+                    failure.reason()
+                ),
+            ),
+            (TaskState::Done, _, Some(Err(e))) => {
+                widgets::failed_ui(ui, &messages::store_error(e).what);
+            }
+            _ => {}
         }
     });
 }

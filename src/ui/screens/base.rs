@@ -15,7 +15,7 @@ use crate::messages::{self, Explanation};
 use crate::store::StoreError;
 use crate::store::catalog::{self, ProbedStore};
 use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::widgets;
 
 /// Width of the path fields, in points.
@@ -32,7 +32,7 @@ enum SwitchOrigin {
 /// The "Changer de base de données" screen.
 #[derive(Debug, Default)]
 pub struct BaseScreen {
-    probes: Request<Vec<ProbedStore>>,
+    probes: Task<Vec<ProbedStore>>,
     probed_for: Option<(u64, u64)>,
     last_pass: Option<u64>,
     selected: Option<PathBuf>,
@@ -143,7 +143,10 @@ impl BaseScreen {
             if self.probes.is_pending() {
                 widgets::pending_ui(ui, "Vérification des bases…");
             } else if let Some(failure) = self.probes.failure() {
-                widgets::failed_ui(ui, &format!("La vérification s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La vérification s'est arrêtée ({}).", failure.reason()),
+                );
             }
         });
         ui.horizontal_wrapped(|ui| {

@@ -16,7 +16,7 @@ use crate::config::{Config, ValueProblem};
 use crate::messages;
 use crate::store::{Store, StoreError};
 use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::widgets;
 
 /// Width of the path fields, in points.
@@ -79,7 +79,7 @@ pub struct Chemins {
     form: Option<PathsForm>,
     saved: Option<PathsForm>,
     seeded_for: Option<u64>,
-    store_check: Request<StoreCheck>,
+    store_check: Task<StoreCheck>,
     folder_checks: HashMap<Folder, (String, u64, Validity)>,
     refused: bool,
 }

@@ -32,7 +32,7 @@ use crate::messages::{self, Explanation};
 use crate::store::Store;
 use crate::store::sessions::SessionInfo;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::{ScreenId, widgets};
 
 /// Width of the column of dossiers, in points.
@@ -74,10 +74,10 @@ type CheckKey = (u64, u64, u64, u64);
 #[derive(Debug, Default)]
 pub struct Cloture {
     last_pass: Option<u64>,
-    listing: Request<Result<Listing, Explanation>>,
+    listing: Task<Result<Listing, Explanation>>,
     /// The store generation the listing was read at.
     listed_for: Option<u64>,
-    prerequisites: Request<Result<Prerequisites, Explanation>>,
+    prerequisites: Task<Result<Prerequisites, Explanation>>,
     checked_for: Option<CheckKey>,
     /// The dossier chosen.
     dossier: Option<i64>,
@@ -223,7 +223,10 @@ impl Cloture {
         }
         if let Some(failure) = self.listing.failure() {
             ui.horizontal_wrapped(|ui| {
-                widgets::failed_ui(ui, &format!("La lecture s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La lecture s'est arrêtée ({}).", failure.reason()),
+                );
             });
         }
         let dossiers = match self.listing.latest() {
@@ -399,7 +402,10 @@ impl Cloture {
         }
         if let Some(failure) = self.prerequisites.failure() {
             ui.horizontal_wrapped(|ui| {
-                widgets::failed_ui(ui, &format!("La vérification s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La vérification s'est arrêtée ({}).", failure.reason()),
+                );
             });
         }
         ui.add_space(4.0);

@@ -12,14 +12,14 @@ use eframe::egui::{self, RichText};
 use crate::diagnostics::{self, Diagnosis};
 use crate::messages;
 use crate::ui::app::{AppCtx, Command, StoreState};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::widgets::Mark;
 use crate::ui::{ScreenId, widgets};
 
 /// The "Base de données inaccessible" screen.
 #[derive(Debug, Default)]
 pub struct Inaccessible {
-    diagnosis: Request<Diagnosis>,
+    diagnosis: Task<Diagnosis>,
     copied: bool,
 }
 
@@ -111,7 +111,10 @@ impl Inaccessible {
                     if self.diagnosis.is_pending() {
                         widgets::pending_ui(ui, "Diagnostic en cours…");
                     } else if let Some(failure) = self.diagnosis.failure() {
-                        widgets::failed_ui(ui, &format!("Le diagnostic s'est arrêté ({failure})."));
+                        widgets::failed_ui(
+                            ui,
+                            &format!("Le diagnostic s'est arrêté ({}).", failure.reason()),
+                        );
                     }
                 });
                 if let Some(d) = self.diagnosis.latest() {

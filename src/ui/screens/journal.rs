@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText};
 
 use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::widgets;
 
 /// How many lines are read.
@@ -19,7 +19,7 @@ type Lines = (PathBuf, std::io::Result<Vec<String>>);
 /// The "Journal" screen.
 #[derive(Debug, Default)]
 pub struct Journal {
-    lines: Request<Lines>,
+    lines: Task<Lines>,
     read_for: Option<u64>,
     last_pass: Option<u64>,
     filter: String,
@@ -105,7 +105,10 @@ impl Journal {
             if self.lines.is_pending() {
                 widgets::pending_ui(ui, "Lecture du journal…");
             } else if let Some(failure) = self.lines.failure() {
-                widgets::failed_ui(ui, &format!("La lecture s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La lecture s'est arrêtée ({}).", failure.reason()),
+                );
             } else if let Some((read_dir, Err(e))) = self.lines.latest() {
                 widgets::failed_ui(
                     ui,

@@ -21,7 +21,7 @@ use crate::backup::restore::{self, RestoreSource, SAFETY_LABEL};
 use crate::backup::run::BackupContext;
 use crate::messages::{self, Explanation};
 use crate::ui::app::{Action, AppCtx, Command, Outcome, StoreState};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::widgets;
 
 use super::sauvegardes::running_ui;
@@ -57,14 +57,14 @@ pub struct Restauration {
     has_safety_copies: bool,
     /// The script chosen.
     script: Option<String>,
-    backups: Request<Listing>,
+    backups: Task<Listing>,
     /// The store generation the backups were listed at.
     listed_for: Option<u64>,
     /// The backup chosen (its file name).
     chosen: Option<String>,
     file_path: String,
     file_problem: Option<String>,
-    browse: Request<Option<PathBuf>>,
+    browse: Task<Option<PathBuf>>,
     asked: Option<Asked>,
     origin: Origin,
 }
@@ -187,7 +187,10 @@ impl Restauration {
             ui.horizontal(|ui| widgets::pending_ui(ui, "Recherche des sauvegardes…"));
         } else if let Some(failure) = self.backups.failure() {
             ui.horizontal_wrapped(|ui| {
-                widgets::failed_ui(ui, &format!("La recherche s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La recherche s'est arrêtée ({}).", failure.reason()),
+                );
             });
         }
         let listed = match self.backups.latest() {

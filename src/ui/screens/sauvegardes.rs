@@ -32,7 +32,7 @@ use crate::messages::{self, Explanation};
 use crate::secrets::SecretKey;
 use crate::ui::JobProgress;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::{ScreenId, widgets};
 
 /// Width of the path fields, in points.
@@ -95,7 +95,7 @@ struct Editor {
     /// "Quitter" with unsaved changes asks first.
     confirm_quit: bool,
     /// A folder dialog ("Parcourir…") open on a worker thread, and its field.
-    browse: Request<Option<PathBuf>>,
+    browse: Task<Option<PathBuf>>,
     browse_field: ScriptField,
 }
 
@@ -110,7 +110,7 @@ impl Editor {
             failure: None,
             saving: false,
             confirm_quit: false,
-            browse: Request::default(),
+            browse: Task::default(),
             browse_field: ScriptField::Folder,
         }
     }

@@ -13,7 +13,7 @@ use crate::fsutil;
 use crate::messages;
 use crate::support::{self, SupportError, SupportRequest};
 use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::widgets;
 
 /// Width of the subject and message fields, in points.
@@ -29,7 +29,7 @@ enum Copied {
 /// The "Demande d'assistance à distance" screen.
 #[derive(Debug, Default)]
 pub struct SupportScreen {
-    composed: Request<Result<SupportRequest, SupportError>>,
+    composed: Task<Result<SupportRequest, SupportError>>,
     /// The request as the user edits it.
     draft: Option<SupportRequest>,
     last_pass: Option<u64>,
@@ -92,7 +92,10 @@ impl SupportScreen {
                 } else if let Some(failure) = self.composed.failure() {
                     widgets::failed_ui(
                         ui,
-                        &format!("La préparation du rapport s'est arrêtée ({failure})."),
+                        &format!(
+                            "La préparation du rapport s'est arrêtée ({}).",
+                            failure.reason()
+                        ),
                     );
                 }
             });
