@@ -17,12 +17,10 @@ use std::time::Duration;
 use chrono::{DateTime, Local};
 use eframe::egui;
 
-use super::screens::{
-    APropos, Accueil, AssistanceScreen, BaseScreen, Chemins, Cloture, ConfigErrorScreen, Connexion,
-    Inaccessible, Journal, Restauration, Sauvegardes, SupportScreen,
-};
+use super::screen::{Entry, Screen, ScreenId};
+use super::screens::{self, ConfigErrorScreen, Inaccessible};
 use super::task::{JobProgress, Task};
-use super::{ScreenId, widgets};
+use super::widgets;
 use crate::assistance::{self, AssistanceError, AssistanceOutcome};
 use crate::backup::book::{BookError, ScriptBook};
 use crate::backup::restore::{self, RestoreReport, RestoreSource};
@@ -38,9 +36,7 @@ use crate::jobs::{JobError, JobKind};
 use crate::messages::{self, Explanation};
 use crate::secrets::SecretKey;
 use crate::service::persist::PersistedState;
-use crate::service::state::{
-    Capabilities, ConnectionState, SUPPORT_SUBMENU, ServiceInputs, tray_view,
-};
+use crate::service::state::{Capabilities, ConnectionState, ServiceInputs, tray_view};
 use crate::store::catalog::{self, CatalogError};
 use crate::store::sessions::{DisconnectError, SessionInfo};
 use crate::store::{Store, StoreError};
@@ -565,24 +561,6 @@ fn io_failure(title: &str, what: String, source: &std::io::Error) -> Explanation
     }
 }
 
-/// The screens' own state, kept while the user moves between them.
-#[derive(Debug, Default)]
-struct Screens {
-    accueil: Accueil,
-    connexion: Connexion,
-    assistance: AssistanceScreen,
-    support: SupportScreen,
-    chemins: Chemins,
-    base: BaseScreen,
-    journal: Journal,
-    a_propos: APropos,
-    sauvegardes: Sauvegardes,
-    restauration: Restauration,
-    cloture: Cloture,
-    inaccessible: Inaccessible,
-    config_error: ConfigErrorScreen,
-}
-
 /// Which screen fills the central panel this frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shown {
@@ -596,7 +574,11 @@ enum Shown {
 pub struct CentreApp {
     ctx: AppCtx,
     screen: ScreenId,
-    screens: Screens,
+    /// The entries of the navigation panel, each screen with its own state,
+    /// kept while the user moves between them.
+    screens: Vec<Entry>,
+    config_error: ConfigErrorScreen,
+    inaccessible: Inaccessible,
     opening: Task<Result<Store, StoreError>>,
     store_job: Task<JobResult>,
     tasks: HashMap<Action, Task<TaskResult>>,
@@ -620,7 +602,9 @@ impl CentreApp {
             } else {
                 ScreenId::Accueil
             },
-            screens: Screens::default(),
+            screens: screens::registry(),
+            config_error: ConfigErrorScreen::default(),
+            inaccessible: Inaccessible::default(),
             opening: Task::default(),
             store_job: Task::default(),
             tasks: HashMap::new(),
@@ -671,15 +655,8 @@ impl CentreApp {
             || self.backup_job.is_pending()
             || self.restore_job.is_pending()
             || self.closing_job.is_pending()
-            || self.screens.cloture.is_busy()
-            || self.screens.accueil.is_busy()
-            || self.screens.sauvegardes.is_busy()
-            || self.screens.restauration.is_busy()
-            || self.screens.support.is_busy()
-            || self.screens.chemins.is_busy()
-            || self.screens.base.is_busy()
-            || self.screens.journal.is_busy()
-            || self.screens.inaccessible.is_busy()
+            || self.inaccessible.is_busy()
+            || self.built_screens().any(Screen::is_busy)
     }
 
     /// Shows `screen` and brings the window forward (a later start asked for it).
@@ -738,25 +715,30 @@ impl CentreApp {
         }
     }
 
+    /// The screens of this version.
+    fn built_screens(&self) -> impl Iterator<Item = &dyn Screen> {
+        self.screens.iter().filter_map(|e| match e {
+            Entry::Built(s) => Some(s.as_ref()),
+            Entry::Planned(_) => None,
+        })
+    }
+
     fn screen_ui(&mut self, ui: &mut egui::Ui) {
         let shown = self.shown();
         let ctx = &mut self.ctx;
-        let s = &mut self.screens;
         match shown {
-            Shown::ConfigError => s.config_error.ui(ui, ctx),
-            Shown::Inaccessible => s.inaccessible.ui(ui, ctx),
-            Shown::Screen(ScreenId::Connexion) => s.connexion.ui(ui, ctx),
-            Shown::Screen(ScreenId::Assistance) => s.assistance.ui(ui, ctx),
-            Shown::Screen(ScreenId::Support) => s.support.ui(ui, ctx),
-            Shown::Screen(ScreenId::Chemins) => s.chemins.ui(ui, ctx),
-            Shown::Screen(ScreenId::Base) => s.base.ui(ui, ctx),
-            Shown::Screen(ScreenId::Journal) => s.journal.ui(ui, ctx),
-            Shown::Screen(ScreenId::APropos) => s.a_propos.ui(ui, ctx),
-            Shown::Screen(ScreenId::Sauvegardes) => s.sauvegardes.ui(ui, ctx),
-            Shown::Screen(ScreenId::Restauration) => s.restauration.ui(ui, ctx),
-            Shown::Screen(ScreenId::Cloture) => s.cloture.ui(ui, ctx),
-            // Every other screen is not built: the navigation never selects one.
-            Shown::Screen(_) => s.accueil.ui(ui, ctx),
+            Shown::ConfigError => self.config_error.ui(ui, ctx),
+            Shown::Inaccessible => self.inaccessible.ui(ui, ctx),
+            Shown::Screen(id) => {
+                // The navigation never selects a screen this version does not have.
+                let screen = self.screens.iter_mut().find_map(|e| match e {
+                    Entry::Built(s) if s.id() == id => Some(s),
+                    _ => None,
+                });
+                if let Some(screen) = screen {
+                    screen.ui(ui, ctx);
+                }
+            }
         }
     }
 
@@ -764,54 +746,26 @@ impl CentreApp {
         ui.add_space(8.0);
         ui.heading("Centre de maintenance");
         ui.add_space(8.0);
-        let groups: [(Option<&str>, &[ScreenId]); 7] = [
-            (None, &[ScreenId::Accueil]),
-            (
-                Some("Administrer"),
-                &[ScreenId::ComptesUtilisateurs, ScreenId::Licences],
-            ),
-            (
-                Some("Maintenir"),
-                &[
-                    ScreenId::Sauvegardes,
-                    ScreenId::Restauration,
-                    ScreenId::MisesAJour,
-                    ScreenId::Transfert,
-                ],
-            ),
-            (None, &[ScreenId::Cloture]),
-            (
-                None,
-                &[
-                    ScreenId::Connexion,
-                    ScreenId::Chemins,
-                    ScreenId::Base,
-                    ScreenId::Journal,
-                ],
-            ),
-            (
-                Some(SUPPORT_SUBMENU),
-                &[ScreenId::Support, ScreenId::Assistance],
-            ),
-            (None, &[ScreenId::APropos]),
-        ];
-        for (group, screens) in groups {
-            if let Some(group) = group {
+        let infos: Vec<_> = self.screens.iter().map(Entry::info).collect();
+        // Consecutive entries of one group form a block: under its heading, or
+        // set apart by a little space when it has none.
+        for block in infos.chunk_by(|a, b| a.group == b.group) {
+            let heading = block.first().and_then(|i| i.group.heading());
+            if let Some(heading) = heading {
                 ui.add_space(6.0);
-                ui.label(egui::RichText::new(group).strong());
+                ui.label(egui::RichText::new(heading).strong());
             }
-            for &screen in screens {
-                let indent = if group.is_some() { 14.0 } else { 0.0 };
+            for info in block {
+                let indent = if heading.is_some() { 14.0 } else { 0.0 };
                 ui.horizontal(|ui| {
                     ui.add_space(indent);
-                    let button =
-                        egui::Button::selectable(self.screen == screen, screen.nav_label());
-                    if ui.add_enabled(screen.is_built(), button).clicked() {
-                        self.ctx.push(Command::Navigate(screen));
+                    let button = egui::Button::selectable(self.screen == info.id, info.nav_label);
+                    if ui.add_enabled(info.built, button).clicked() {
+                        self.ctx.push(Command::Navigate(info.id));
                     }
                 });
             }
-            if group.is_none() && screens.len() > 1 {
+            if heading.is_none() && block.len() > 1 {
                 ui.add_space(4.0);
             }
         }
@@ -882,15 +836,12 @@ impl CentreApp {
     }
 
     fn poll_background(&mut self, egui_ctx: &egui::Context) {
-        self.screens.accueil.poll();
-        self.screens.support.poll();
-        self.screens.chemins.poll();
-        self.screens.base.poll();
-        self.screens.journal.poll();
-        self.screens.inaccessible.poll();
-        self.screens.sauvegardes.poll();
-        self.screens.restauration.poll();
-        self.screens.cloture.poll();
+        for entry in &mut self.screens {
+            if let Entry::Built(screen) = entry {
+                screen.poll(&mut self.ctx);
+            }
+        }
+        self.inaccessible.poll();
         self.poll_tasks();
         self.poll_jobs(egui_ctx);
         let arrived = self.opening.poll();

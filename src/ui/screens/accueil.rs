@@ -19,8 +19,8 @@ use crate::fsutil;
 use crate::messages;
 use crate::service::state::{ConnectionState, TrayIconKind};
 use crate::store::{Store, StoreError, StoreSummary};
-use crate::ui::ScreenId;
 use crate::ui::app::{Action, AppCtx, Command, StoreState};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::screens::sauvegardes;
 use crate::ui::task::{Task, TaskState};
 use crate::ui::widgets;
@@ -36,52 +36,8 @@ pub struct Accueil {
 }
 
 impl Accueil {
-    /// Whether the summary is being read.
-    pub fn is_busy(&self) -> bool {
-        self.summary.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.summary.poll();
-    }
-
     fn start_reading(&mut self, egui_ctx: &egui::Context, path: PathBuf) {
         start_reading(&mut self.summary, egui_ctx, path);
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.summary.poll();
-        widgets::title_ui(ui, "Accueil");
-
-        let path = ctx.store_path().map(std::path::Path::to_path_buf);
-        if matches!(ctx.store, StoreState::Opening | StoreState::Retrying(_)) {
-            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
-            return;
-        }
-        let entered = widgets::entered(&mut self.last_pass, ui);
-        if let Some(path) = &path
-            && (entered || self.read_for != Some(ctx.store_generation()))
-            && !self.summary.is_pending()
-        {
-            self.read_for = Some(ctx.store_generation());
-            // Figures of another store must not stay on screen.
-            if self
-                .summary
-                .latest()
-                .and_then(|r| r.as_ref().ok())
-                .is_some_and(|s| &s.path != path)
-            {
-                self.summary.clear();
-            }
-            self.start_reading(ui.ctx(), path.clone());
-        }
-
-        egui::ScrollArea::both()
-            .auto_shrink(false)
-            .show(ui, |ui| self.content_ui(ui, ctx, path.as_ref()));
     }
 
     fn content_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx, path: Option<&PathBuf>) {
@@ -131,6 +87,64 @@ impl Accueil {
             }
             Some(s) => dossiers_ui(ui, s),
         }
+    }
+}
+
+impl Screen for Accueil {
+    fn id(&self) -> ScreenId {
+        ScreenId::Accueil
+    }
+
+    fn title(&self) -> &'static str {
+        "Accueil"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Home
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.summary.poll();
+        widgets::title_ui(ui, "Accueil");
+
+        let path = ctx.store_path().map(std::path::Path::to_path_buf);
+        if matches!(ctx.store, StoreState::Opening | StoreState::Retrying(_)) {
+            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
+            return;
+        }
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        if let Some(path) = &path
+            && (entered || self.read_for != Some(ctx.store_generation()))
+            && !self.summary.is_pending()
+        {
+            self.read_for = Some(ctx.store_generation());
+            // Figures of another store must not stay on screen.
+            if self
+                .summary
+                .latest()
+                .and_then(|r| r.as_ref().ok())
+                .is_some_and(|s| &s.path != path)
+            {
+                self.summary.clear();
+            }
+            self.start_reading(ui.ctx(), path.clone());
+        }
+
+        egui::ScrollArea::both()
+            .auto_shrink(false)
+            .show(ui, |ui| self.content_ui(ui, ctx, path.as_ref()));
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.summary.poll();
+    }
+
+    /// Whether the summary is being read.
+    fn is_busy(&self) -> bool {
+        self.summary.is_pending()
     }
 }
 

@@ -15,6 +15,7 @@ use crate::messages::{self, Explanation};
 use crate::store::StoreError;
 use crate::store::catalog::{self, ProbedStore};
 use crate::ui::app::{Action, AppCtx, Command};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
 
@@ -44,53 +45,11 @@ pub struct BaseScreen {
 }
 
 impl BaseScreen {
-    /// Whether the stores are being probed.
-    pub fn is_busy(&self) -> bool {
-        self.probes.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.probes.poll();
-    }
-
     fn start_probing(&mut self, egui_ctx: &egui::Context, config: Config) {
         self.probes
             .start(egui_ctx, "centre-verification-bases", move || {
                 catalog::probe_all(&config)
             });
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.probes.poll();
-        widgets::title_ui(ui, "Changer de base de données");
-        let Some(config) = ctx.config().cloned() else {
-            return;
-        };
-        let key = (ctx.config_generation(), ctx.store_generation());
-        let entered = widgets::entered(&mut self.last_pass, ui);
-        if entered || self.probed_for != Some(key) {
-            self.probed_for = Some(key);
-            self.start_probing(ui.ctx(), config.clone());
-        }
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                ui.label(
-                    "La base active est celle sur laquelle Impact emploi travaille. Choisissez \
-                     une base dans la liste, ouvrez-en une autre ou créez une base vide.",
-                );
-                widgets::section_ui(ui, "Bases connues");
-                self.list_ui(ui, ctx, &config);
-                widgets::section_ui(ui, "Ouvrir une autre base");
-                self.other_ui(ui, ctx);
-                widgets::section_ui(ui, "Créer une nouvelle base vide");
-                self.create_ui(ui, ctx);
-            });
-        self.confirm_ui(ui, ctx, &config);
     }
 
     fn list_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx, config: &Config) {
@@ -324,6 +283,66 @@ impl BaseScreen {
             Some(false) => self.confirm_create = None,
             None => {}
         }
+    }
+}
+
+impl Screen for BaseScreen {
+    fn id(&self) -> ScreenId {
+        ScreenId::Base
+    }
+
+    fn title(&self) -> &'static str {
+        "Changer de base de données"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Settings
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.probes.poll();
+        widgets::title_ui(ui, "Changer de base de données");
+        let Some(config) = ctx.config().cloned() else {
+            return;
+        };
+        let key = (ctx.config_generation(), ctx.store_generation());
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        if entered || self.probed_for != Some(key) {
+            self.probed_for = Some(key);
+            self.start_probing(ui.ctx(), config.clone());
+        }
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.label(
+                    "La base active est celle sur laquelle Impact emploi travaille. Choisissez \
+                     une base dans la liste, ouvrez-en une autre ou créez une base vide.",
+                );
+                widgets::section_ui(ui, "Bases connues");
+                self.list_ui(ui, ctx, &config);
+                widgets::section_ui(ui, "Ouvrir une autre base");
+                self.other_ui(ui, ctx);
+                widgets::section_ui(ui, "Créer une nouvelle base vide");
+                self.create_ui(ui, ctx);
+            });
+        self.confirm_ui(ui, ctx, &config);
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.probes.poll();
+    }
+
+    /// Whether the stores are being probed.
+    fn is_busy(&self) -> bool {
+        self.probes.is_pending()
     }
 }
 

@@ -16,6 +16,7 @@ use crate::config::{Config, ValueProblem};
 use crate::messages;
 use crate::store::{Store, StoreError};
 use crate::ui::app::{Action, AppCtx, Command};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
 
@@ -85,51 +86,6 @@ pub struct Chemins {
 }
 
 impl Chemins {
-    /// Whether a store path is being checked.
-    pub fn is_busy(&self) -> bool {
-        self.store_check.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.store_check.poll();
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.store_check.poll();
-        widgets::title_ui(ui, "Configurer les chemins de l'application");
-        let Some(config) = ctx.config().cloned() else {
-            return;
-        };
-        // Fill the form from the configuration when it changed, unless the user
-        // has edits of their own.
-        if self.seeded_for != Some(ctx.config_generation()) {
-            let saved = PathsForm::from_config(&config, crate::autostart::is_enabled());
-            if self.form.is_none() || self.form == self.saved {
-                self.form = Some(saved.clone());
-            }
-            self.saved = Some(saved);
-            self.seeded_for = Some(ctx.config_generation());
-        }
-        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
-            return;
-        };
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                self.form_ui(ui, ctx, &mut form, &saved, &config);
-            });
-        if self.form.as_ref() != Some(&form) {
-            self.refused = false;
-            ctx.clear_outcome(Action::SaveConfig);
-            ctx.clear_outcome(Action::Autostart);
-        }
-        self.form = Some(form);
-    }
-
     fn form_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -316,6 +272,73 @@ impl Chemins {
             (text.to_owned(), ctx.fs_generation(), validity.clone()),
         );
         validity
+    }
+}
+
+impl Screen for Chemins {
+    fn id(&self) -> ScreenId {
+        ScreenId::Chemins
+    }
+
+    fn title(&self) -> &'static str {
+        "Configurer les chemins de l'application"
+    }
+
+    fn nav_label(&self) -> &'static str {
+        "Configurer les chemins"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Settings
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.store_check.poll();
+        widgets::title_ui(ui, "Configurer les chemins de l'application");
+        let Some(config) = ctx.config().cloned() else {
+            return;
+        };
+        // Fill the form from the configuration when it changed, unless the user
+        // has edits of their own.
+        if self.seeded_for != Some(ctx.config_generation()) {
+            let saved = PathsForm::from_config(&config, crate::autostart::is_enabled());
+            if self.form.is_none() || self.form == self.saved {
+                self.form = Some(saved.clone());
+            }
+            self.saved = Some(saved);
+            self.seeded_for = Some(ctx.config_generation());
+        }
+        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
+            return;
+        };
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                self.form_ui(ui, ctx, &mut form, &saved, &config);
+            });
+        if self.form.as_ref() != Some(&form) {
+            self.refused = false;
+            ctx.clear_outcome(Action::SaveConfig);
+            ctx.clear_outcome(Action::Autostart);
+        }
+        self.form = Some(form);
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.store_check.poll();
+    }
+
+    /// Whether a store path is being checked.
+    fn is_busy(&self) -> bool {
+        self.store_check.is_pending()
     }
 }
 

@@ -32,8 +32,9 @@ use crate::messages::{self, Explanation};
 use crate::store::Store;
 use crate::store::sessions::SessionInfo;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
-use crate::ui::{ScreenId, widgets};
+use crate::ui::widgets;
 
 /// Width of the column of dossiers, in points.
 const DOSSIERS_WIDTH: f32 = 220.0;
@@ -94,18 +95,6 @@ pub struct Cloture {
 }
 
 impl Cloture {
-    /// Whether the dossiers or the prerequisites are being read.
-    pub fn is_busy(&self) -> bool {
-        self.listing.is_pending() || self.prerequisites.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.listing.poll();
-        self.prerequisites.poll();
-    }
-
     fn start_listing(&mut self, egui_ctx: &egui::Context, ctx: &AppCtx, path: PathBuf) {
         self.listed_for = Some(ctx.store_generation());
         self.listing
@@ -140,72 +129,6 @@ impl Cloture {
             .start(egui_ctx, "centre-cloture-prerequis", move || {
                 closing::prerequisites(&home, &path, now).map_err(|e| messages::store_error(&e))
             });
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.poll();
-        widgets::title_ui(ui, ScreenId::Cloture.title());
-        let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
-            return;
-        };
-        let entered = widgets::entered(&mut self.last_pass, ui);
-
-        if let Some(running) = ctx.running_closing().cloned() {
-            egui::ScrollArea::vertical()
-                .auto_shrink(false)
-                .show(ui, |ui| self.running_ui(ui, ctx, &running));
-            return;
-        }
-        if ctx.closing_result().is_some() {
-            egui::ScrollArea::vertical()
-                .auto_shrink(false)
-                .show(ui, |ui| Self::result_ui(ui, ctx));
-            return;
-        }
-        if !matches!(ctx.store, crate::ui::StoreState::Open(_)) {
-            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
-            return;
-        }
-
-        if (entered || self.listed_for != Some(ctx.store_generation()))
-            && !self.listing.is_pending()
-        {
-            self.start_listing(ui.ctx(), ctx, store_path.clone());
-        }
-        if entered || self.checked_for != Some(Self::check_key(ctx)) {
-            self.start_check(ui.ctx(), ctx, store_path.clone());
-        }
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                ui.label(
-                    "La clôture d'exercice transfère les bulletins et les déclarations d'une \
-                     année d'un dossier vers les tables des exercices clôturés : ils restent \
-                     consultables, mais ne sont plus modifiables, et le calcul des bulletins \
-                     et des déclarations est plus rapide.",
-                );
-                ui.add_space(8.0);
-                ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.set_width(DOSSIERS_WIDTH);
-                        self.dossiers_ui(ui);
-                        ui.add_space(16.0);
-                        warning_ui(ui);
-                    });
-                    ui.separator();
-                    ui.vertical(|ui| {
-                        self.years_ui(ui);
-                        ui.add_space(8.0);
-                        self.close_button_ui(ui, ctx);
-                        widgets::section_ui(ui, "Prérequis à la clôture d'exercice");
-                        self.prerequisites_ui(ui, ctx, &store_path);
-                    });
-                });
-                self.closed_years_ui(ui);
-            });
-        self.confirm_ui(ui, ctx);
     }
 
     // -----------------------------------------------------------------------
@@ -822,6 +745,98 @@ impl Cloture {
             }
             widgets::outcome_ui(ui, ctx.outcome(Action::ScheduleScripts), "Enregistrement…");
         });
+    }
+}
+
+impl Screen for Cloture {
+    fn id(&self) -> ScreenId {
+        ScreenId::Cloture
+    }
+
+    fn title(&self) -> &'static str {
+        "Clôturer un exercice"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Closing
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        Screen::poll(self, ctx);
+        widgets::title_ui(ui, ScreenId::Cloture.title());
+        let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
+            return;
+        };
+        let entered = widgets::entered(&mut self.last_pass, ui);
+
+        if let Some(running) = ctx.running_closing().cloned() {
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| self.running_ui(ui, ctx, &running));
+            return;
+        }
+        if ctx.closing_result().is_some() {
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| Self::result_ui(ui, ctx));
+            return;
+        }
+        if !matches!(ctx.store, crate::ui::StoreState::Open(_)) {
+            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
+            return;
+        }
+
+        if (entered || self.listed_for != Some(ctx.store_generation()))
+            && !self.listing.is_pending()
+        {
+            self.start_listing(ui.ctx(), ctx, store_path.clone());
+        }
+        if entered || self.checked_for != Some(Self::check_key(ctx)) {
+            self.start_check(ui.ctx(), ctx, store_path.clone());
+        }
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.label(
+                    "La clôture d'exercice transfère les bulletins et les déclarations d'une \
+                     année d'un dossier vers les tables des exercices clôturés : ils restent \
+                     consultables, mais ne sont plus modifiables, et le calcul des bulletins \
+                     et des déclarations est plus rapide.",
+                );
+                ui.add_space(8.0);
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.set_width(DOSSIERS_WIDTH);
+                        self.dossiers_ui(ui);
+                        ui.add_space(16.0);
+                        warning_ui(ui);
+                    });
+                    ui.separator();
+                    ui.vertical(|ui| {
+                        self.years_ui(ui);
+                        ui.add_space(8.0);
+                        self.close_button_ui(ui, ctx);
+                        widgets::section_ui(ui, "Prérequis à la clôture d'exercice");
+                        self.prerequisites_ui(ui, ctx, &store_path);
+                    });
+                });
+                self.closed_years_ui(ui);
+            });
+        self.confirm_ui(ui, ctx);
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.listing.poll();
+        self.prerequisites.poll();
+    }
+
+    /// Whether the dossiers or the prerequisites are being read.
+    fn is_busy(&self) -> bool {
+        self.listing.is_pending() || self.prerequisites.is_pending()
     }
 }
 

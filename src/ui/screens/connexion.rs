@@ -22,8 +22,8 @@ use crate::config::{self, Config, ConnectionKind, ConnectionMode, ConnectionSett
 use crate::connection::client;
 use crate::connection::servers::{ServerName, ServerResult, ServerTestReport};
 use crate::messages;
-use crate::ui::ScreenId;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, PasswordChange, Secret};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::widgets;
 
 /// Width of the address fields, in points.
@@ -230,43 +230,6 @@ pub struct Connexion {
 }
 
 impl Connexion {
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        widgets::title_ui(ui, "Paramètres de connexion");
-        let Some(config) = ctx.config().cloned() else {
-            return;
-        };
-        // Fill the form from the configuration when it changed, unless the user
-        // has edits of their own that were not just saved.
-        if self.seeded_for != Some(ctx.config_generation()) {
-            let saved = ConnectionForm::from_settings(&config.connection);
-            if self.form.is_none()
-                || self.form == self.saved
-                || (self.form.is_some() && self.form == self.saving)
-            {
-                self.form = Some(saved.clone());
-            }
-            self.saved = Some(saved);
-            self.saving = None;
-            self.seeded_for = Some(ctx.config_generation());
-        }
-        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
-            return;
-        };
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                self.form_ui(ui, ctx, &mut form, &saved, &config);
-            });
-        self.quit_modal_ui(ui, ctx, &mut form, &saved);
-        if self.form.as_ref() != Some(&form) {
-            self.refused = false;
-            ctx.clear_outcome(Action::SaveConnection);
-        }
-        self.form = Some(form);
-    }
-
     fn form_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -422,6 +385,61 @@ impl Connexion {
             Some(false) => self.confirm_quit = false,
             None => {}
         }
+    }
+}
+
+impl Screen for Connexion {
+    fn id(&self) -> ScreenId {
+        ScreenId::Connexion
+    }
+
+    fn title(&self) -> &'static str {
+        "Paramètres de connexion"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Settings
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        widgets::title_ui(ui, "Paramètres de connexion");
+        let Some(config) = ctx.config().cloned() else {
+            return;
+        };
+        // Fill the form from the configuration when it changed, unless the user
+        // has edits of their own that were not just saved.
+        if self.seeded_for != Some(ctx.config_generation()) {
+            let saved = ConnectionForm::from_settings(&config.connection);
+            if self.form.is_none()
+                || self.form == self.saved
+                || (self.form.is_some() && self.form == self.saving)
+            {
+                self.form = Some(saved.clone());
+            }
+            self.saved = Some(saved);
+            self.saving = None;
+            self.seeded_for = Some(ctx.config_generation());
+        }
+        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
+            return;
+        };
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                self.form_ui(ui, ctx, &mut form, &saved, &config);
+            });
+        self.quit_modal_ui(ui, ctx, &mut form, &saved);
+        if self.form.as_ref() != Some(&form) {
+            self.refused = false;
+            ctx.clear_outcome(Action::SaveConnection);
+        }
+        self.form = Some(form);
     }
 }
 

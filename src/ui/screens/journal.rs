@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText};
 
 use crate::ui::app::{Action, AppCtx, Command};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
 
@@ -27,17 +28,6 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Whether the logs are being read.
-    pub fn is_busy(&self) -> bool {
-        self.lines.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.lines.poll();
-    }
-
     fn start_reading(&mut self, egui_ctx: &egui::Context, dir: PathBuf) {
         self.copied = false;
         self.lines
@@ -46,9 +36,31 @@ impl Journal {
                 (dir, lines)
             });
     }
+}
+
+impl Screen for Journal {
+    fn id(&self) -> ScreenId {
+        ScreenId::Journal
+    }
+
+    fn title(&self) -> &'static str {
+        "Journal"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Settings
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    fn works_without_config(&self) -> bool {
+        true
+    }
 
     /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
         self.lines.poll();
         widgets::title_ui(ui, "Journal");
         let dir = ctx.logs_dir();
@@ -159,6 +171,17 @@ impl Journal {
         if refresh {
             self.start_reading(ui.ctx(), dir);
         }
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.lines.poll();
+    }
+
+    /// Whether the logs are being read.
+    fn is_busy(&self) -> bool {
+        self.lines.is_pending()
     }
 }
 

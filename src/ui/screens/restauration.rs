@@ -21,6 +21,7 @@ use crate::backup::restore::{self, RestoreSource, SAFETY_LABEL};
 use crate::backup::run::BackupContext;
 use crate::messages::{self, Explanation};
 use crate::ui::app::{Action, AppCtx, Command, Outcome, StoreState};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
 
@@ -70,24 +71,6 @@ pub struct Restauration {
 }
 
 impl Restauration {
-    /// Whether the backups are being listed.
-    pub fn is_busy(&self) -> bool {
-        self.backups.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.backups.poll();
-        if self.browse.poll()
-            && let Some(Some(picked)) = self.browse.take()
-        {
-            self.file_path = picked.display().to_string();
-            self.file_problem = None;
-            self.ask_for_file(&picked);
-        }
-    }
-
     fn start_listing(&mut self, egui_ctx: &egui::Context, ctx: &AppCtx, script: String) {
         let home = ctx.home.clone();
         self.listed_for = Some(ctx.store_generation());
@@ -101,44 +84,6 @@ impl Restauration {
                     });
                 (script, listed)
             });
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.poll();
-        widgets::title_ui(ui, "Restaurer une sauvegarde");
-        let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
-            return;
-        };
-        let entered = widgets::entered(&mut self.last_pass, ui);
-        if entered || self.safety_checked_for != Some(ctx.store_generation()) {
-            self.safety_checked_for = Some(ctx.store_generation());
-            self.has_safety_copies = !restore::safety_copies(&store_path).is_empty();
-        }
-        // A restore changes the safety copies: list again what is shown.
-        if let Some(script) = self.script.clone()
-            && (entered || self.listed_for != Some(ctx.store_generation()))
-            && ctx.running_restore().is_none()
-        {
-            self.start_listing(ui.ctx(), ctx, script);
-        }
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                ui.label(
-                    "Choisissez le script qui a fait la sauvegarde, puis la sauvegarde à \
-                     restaurer. La base de données actuelle sera remplacée ; une copie en est \
-                     conservée avant.",
-                );
-                widgets::section_ui(ui, "Script de sauvegarde");
-                self.scripts_ui(ui, ctx);
-                widgets::section_ui(ui, "Sauvegardes disponibles");
-                self.backups_ui(ui, ctx);
-                widgets::section_ui(ui, "Restaurer depuis un fichier");
-                self.file_ui(ui, ctx);
-            });
-        self.confirm_ui(ui, ctx, &store_path);
     }
 
     fn scripts_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
@@ -372,6 +317,80 @@ impl Restauration {
             Some(false) => self.asked = None,
             None => {}
         }
+    }
+}
+
+impl Screen for Restauration {
+    fn id(&self) -> ScreenId {
+        ScreenId::Restauration
+    }
+
+    fn title(&self) -> &'static str {
+        "Restaurer une sauvegarde"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Maintain
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        Screen::poll(self, ctx);
+        widgets::title_ui(ui, "Restaurer une sauvegarde");
+        let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
+            return;
+        };
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        if entered || self.safety_checked_for != Some(ctx.store_generation()) {
+            self.safety_checked_for = Some(ctx.store_generation());
+            self.has_safety_copies = !restore::safety_copies(&store_path).is_empty();
+        }
+        // A restore changes the safety copies: list again what is shown.
+        if let Some(script) = self.script.clone()
+            && (entered || self.listed_for != Some(ctx.store_generation()))
+            && ctx.running_restore().is_none()
+        {
+            self.start_listing(ui.ctx(), ctx, script);
+        }
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.label(
+                    "Choisissez le script qui a fait la sauvegarde, puis la sauvegarde à \
+                     restaurer. La base de données actuelle sera remplacée ; une copie en est \
+                     conservée avant.",
+                );
+                widgets::section_ui(ui, "Script de sauvegarde");
+                self.scripts_ui(ui, ctx);
+                widgets::section_ui(ui, "Sauvegardes disponibles");
+                self.backups_ui(ui, ctx);
+                widgets::section_ui(ui, "Restaurer depuis un fichier");
+                self.file_ui(ui, ctx);
+            });
+        self.confirm_ui(ui, ctx, &store_path);
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.backups.poll();
+        if self.browse.poll()
+            && let Some(Some(picked)) = self.browse.take()
+        {
+            self.file_path = picked.display().to_string();
+            self.file_problem = None;
+            self.ask_for_file(&picked);
+        }
+    }
+
+    /// Whether the backups are being listed.
+    fn is_busy(&self) -> bool {
+        self.backups.is_pending()
     }
 }
 

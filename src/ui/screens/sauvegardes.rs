@@ -32,8 +32,9 @@ use crate::messages::{self, Explanation};
 use crate::secrets::SecretKey;
 use crate::ui::JobProgress;
 use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
-use crate::ui::{ScreenId, widgets};
+use crate::ui::widgets;
 
 /// Width of the path fields, in points.
 const PATH_WIDTH: f32 = 380.0;
@@ -148,49 +149,6 @@ fn field_text(draft: &ScriptDraft, field: ScriptField) -> &str {
 }
 
 impl Sauvegardes {
-    /// Whether the screen waits for background work (never: a folder dialog
-    /// waits for the user, and runs are the shell's jobs).
-    pub fn is_busy(&self) -> bool {
-        false
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        if let Some(editor) = &mut self.editor
-            && editor.browse.poll()
-            && let Some(Some(picked)) = editor.browse.take()
-        {
-            let text = picked.display().to_string();
-            match editor.browse_field {
-                ScriptField::RemovableFolder => editor.draft.removable_folder = text,
-                _ => editor.draft.folder = text,
-            }
-        }
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.poll();
-        widgets::title_ui(ui, "Module de sauvegardes");
-        if ctx.persisted.assistance {
-            ui.label(
-                RichText::new(messages::ASSISTANCE_SCRIPTS_WARNING)
-                    .strong()
-                    .color(widgets::error_color(ui)),
-            );
-            ui.add_space(6.0);
-        }
-        if self.editor.is_some() {
-            self.editor_ui(ui, ctx);
-        } else {
-            egui::ScrollArea::vertical()
-                .auto_shrink(false)
-                .show(ui, |ui| self.list_ui(ui, ctx));
-            self.delete_modal_ui(ui, ctx);
-        }
-    }
-
     // -----------------------------------------------------------------------
     // The list of scripts.
 
@@ -473,6 +431,67 @@ impl Sauvegardes {
         } else {
             self.editor = Some(editor);
         }
+    }
+}
+
+impl Screen for Sauvegardes {
+    fn id(&self) -> ScreenId {
+        ScreenId::Sauvegardes
+    }
+
+    fn title(&self) -> &'static str {
+        "Sauvegarder / Restaurer"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Maintain
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        Screen::poll(self, ctx);
+        widgets::title_ui(ui, "Module de sauvegardes");
+        if ctx.persisted.assistance {
+            ui.label(
+                RichText::new(messages::ASSISTANCE_SCRIPTS_WARNING)
+                    .strong()
+                    .color(widgets::error_color(ui)),
+            );
+            ui.add_space(6.0);
+        }
+        if self.editor.is_some() {
+            self.editor_ui(ui, ctx);
+        } else {
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| self.list_ui(ui, ctx));
+            self.delete_modal_ui(ui, ctx);
+        }
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        if let Some(editor) = &mut self.editor
+            && editor.browse.poll()
+            && let Some(Some(picked)) = editor.browse.take()
+        {
+            let text = picked.display().to_string();
+            match editor.browse_field {
+                ScriptField::RemovableFolder => editor.draft.removable_folder = text,
+                _ => editor.draft.folder = text,
+            }
+        }
+    }
+
+    /// Whether the screen waits for background work (never: a folder dialog
+    /// waits for the user, and runs are the shell's jobs).
+    fn is_busy(&self) -> bool {
+        false
     }
 }
 

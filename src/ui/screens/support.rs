@@ -13,6 +13,7 @@ use crate::fsutil;
 use crate::messages;
 use crate::support::{self, SupportError, SupportRequest};
 use crate::ui::app::{Action, AppCtx, Command};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
 
@@ -37,46 +38,6 @@ pub struct SupportScreen {
 }
 
 impl SupportScreen {
-    /// Whether the request is being prepared.
-    pub fn is_busy(&self) -> bool {
-        self.composed.is_pending()
-    }
-
-    /// Takes the prepared request if it is ready (the shell calls this every
-    /// frame, shown or not).
-    pub fn poll(&mut self) {
-        if self.composed.poll()
-            && let Some(Ok(new)) = self.composed.latest()
-        {
-            self.draft = Some(match self.draft.take() {
-                // Keep what the user wrote; take the fresh report.
-                Some(old) => SupportRequest {
-                    subject: old.subject,
-                    body: old.body,
-                    ..new.clone()
-                },
-                None => new.clone(),
-            });
-        }
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.poll();
-        widgets::title_ui(ui, "Demande d'assistance à distance");
-        if widgets::entered(&mut self.last_pass, ui) && !self.composed.is_pending() {
-            let home = ctx.home.clone();
-            self.copied = None;
-            self.composed
-                .start(ui.ctx(), "centre-demande-assistance", move || {
-                    support::compose(&home)
-                });
-        }
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| self.content_ui(ui, ctx));
-    }
-
     fn content_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
         ui.label(
             "Décrivez votre problème à l'assistance d'Impact emploi. Le rapport technique de \
@@ -212,6 +173,68 @@ impl SupportScreen {
             ctx.clear_outcome(Action::SendSupport);
             self.draft = Some(draft);
         }
+    }
+}
+
+impl Screen for SupportScreen {
+    fn id(&self) -> ScreenId {
+        ScreenId::Support
+    }
+
+    fn title(&self) -> &'static str {
+        "Demande d'assistance à distance"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Support
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    fn works_without_config(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        Screen::poll(self, ctx);
+        widgets::title_ui(ui, "Demande d'assistance à distance");
+        if widgets::entered(&mut self.last_pass, ui) && !self.composed.is_pending() {
+            let home = ctx.home.clone();
+            self.copied = None;
+            self.composed
+                .start(ui.ctx(), "centre-demande-assistance", move || {
+                    support::compose(&home)
+                });
+        }
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| self.content_ui(ui, ctx));
+    }
+
+    /// Takes the prepared request if it is ready (the shell calls this every
+    /// frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        if self.composed.poll()
+            && let Some(Ok(new)) = self.composed.latest()
+        {
+            self.draft = Some(match self.draft.take() {
+                // Keep what the user wrote; take the fresh report.
+                Some(old) => SupportRequest {
+                    subject: old.subject,
+                    body: old.body,
+                    ..new.clone()
+                },
+                None => new.clone(),
+            });
+        }
+    }
+
+    /// Whether the request is being prepared.
+    fn is_busy(&self) -> bool {
+        self.composed.is_pending()
     }
 }
 
