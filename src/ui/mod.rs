@@ -12,6 +12,10 @@
 pub mod screens;
 
 mod app;
+mod apply;
+mod background;
+mod command;
+mod ctx;
 mod screen;
 mod task;
 mod widgets;
@@ -20,10 +24,9 @@ use std::sync::mpsc::{self, Receiver};
 
 use eframe::egui;
 
-pub use app::{
-    Action, AppCtx, BackupResult, CentreApp, Command, Outcome, PasswordChange, RunningJob, Secret,
-    StoreState,
-};
+pub use app::CentreApp;
+pub use command::{Action, Command, PasswordChange, Secret};
+pub use ctx::{AppCtx, BackupResult, ClosingResult, Outcome, RunningJob, StoreState};
 pub use screen::{Entry, NavGroup, Planned, Screen, ScreenId, ScreenInfo};
 pub use task::JobProgress;
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::app::Outcome;
+use super::ctx::Outcome;
 use crate::home::Home;
 use crate::messages::Explanation;
 use crate::service::state::TrayIconKind;

@@ -4,9 +4,9 @@
 
 use eframe::egui::{self, RichText};
 
-use crate::ui::app::{AppCtx, Command};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::widgets;
+use crate::ui::{AppCtx, Command};
 
 /// The product's name, as the tray's "À propos" says it.
 pub const PRODUCT_NAME: &str = "Impact emploi – Gestionnaire de services (Tiers de confiance)";

@@ -19,11 +19,11 @@ use crate::fsutil;
 use crate::messages;
 use crate::service::state::{ConnectionState, TrayIconKind};
 use crate::store::{Store, StoreError, StoreSummary};
-use crate::ui::app::{Action, AppCtx, Command, StoreState};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::screens::sauvegardes;
 use crate::ui::task::{Task, TaskState};
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, StoreState};
 
 /// The Accueil screen.
 #[derive(Debug, Default)]

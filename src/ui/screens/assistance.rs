@@ -12,9 +12,9 @@ use eframe::egui::{self, RichText};
 use crate::assistance::{self, AssistanceStatus};
 use crate::messages;
 use crate::service::state::TrayIconKind;
-use crate::ui::app::{Action, AppCtx, Command, Outcome, Secret};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, Secret};
 
 /// The "Mode assistance" screen.
 #[derive(Debug, Default)]

@@ -14,10 +14,10 @@ use crate::fsutil;
 use crate::messages::{self, Explanation};
 use crate::store::StoreError;
 use crate::store::catalog::{self, ProbedStore};
-use crate::ui::app::{Action, AppCtx, Command};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// Width of the path fields, in points.
 const FIELD_WIDTH: f32 = 420.0;

@@ -15,10 +15,10 @@ use eframe::egui::{self, RichText};
 use crate::config::{Config, ValueProblem};
 use crate::messages;
 use crate::store::{Store, StoreError};
-use crate::ui::app::{Action, AppCtx, Command};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// Width of the path fields, in points.
 const FIELD_WIDTH: f32 = 430.0;

@@ -31,10 +31,10 @@ use crate::closing::{
 use crate::messages::{self, Explanation};
 use crate::store::Store;
 use crate::store::sessions::SessionInfo;
-use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, RunningJob};
 
 /// Width of the column of dossiers, in points.
 const DOSSIERS_WIDTH: f32 = 220.0;

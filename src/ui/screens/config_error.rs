@@ -6,8 +6,8 @@
 use eframe::egui::{self, RichText};
 
 use crate::messages;
-use crate::ui::app::{Action, AppCtx, Command};
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// The configuration error screen.
 #[derive(Debug, Default)]
@@ -18,7 +18,7 @@ pub struct ConfigErrorScreen {
 impl ConfigErrorScreen {
     /// Draws the screen.
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        let Err(error) = &ctx.config else {
+        let Some(error) = ctx.config_error() else {
             return;
         };
         let explanation = messages::config_error(error);

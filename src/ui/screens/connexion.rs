@@ -22,9 +22,9 @@ use crate::config::{self, Config, ConnectionKind, ConnectionMode, ConnectionSett
 use crate::connection::client;
 use crate::connection::servers::{ServerName, ServerResult, ServerTestReport};
 use crate::messages;
-use crate::ui::app::{Action, AppCtx, Command, Outcome, PasswordChange, Secret};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, PasswordChange, Secret};
 
 /// Width of the address fields, in points.
 const URL_WIDTH: f32 = 440.0;

@@ -11,9 +11,9 @@ use eframe::egui::{self, RichText};
 
 use crate::diagnostics::{self, Diagnosis};
 use crate::messages;
-use crate::ui::app::{AppCtx, Command, StoreState};
 use crate::ui::task::Task;
 use crate::ui::widgets::Mark;
+use crate::ui::{AppCtx, Command, StoreState};
 use crate::ui::{ScreenId, widgets};
 
 /// The "Base de données inaccessible" screen.

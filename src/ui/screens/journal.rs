@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
-use crate::ui::app::{Action, AppCtx, Command};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// How many lines are read.
 const MAX_LINES: usize = 2000;

@@ -20,10 +20,10 @@ use crate::backup::destination::{ARCHIVE_SUFFIX, StoredBackup};
 use crate::backup::restore::{self, RestoreSource, SAFETY_LABEL};
 use crate::backup::run::BackupContext;
 use crate::messages::{self, Explanation};
-use crate::ui::app::{Action, AppCtx, Command, Outcome, StoreState};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, StoreState};
 
 use super::sauvegardes::running_ui;
 

@@ -31,10 +31,10 @@ use crate::backup::script::{
 use crate::messages::{self, Explanation};
 use crate::secrets::SecretKey;
 use crate::ui::JobProgress;
-use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, RunningJob};
 
 /// Width of the path fields, in points.
 const PATH_WIDTH: f32 = 380.0;

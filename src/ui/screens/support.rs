@@ -12,10 +12,10 @@ use eframe::egui::{self, RichText};
 use crate::fsutil;
 use crate::messages;
 use crate::support::{self, SupportError, SupportRequest};
-use crate::ui::app::{Action, AppCtx, Command};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// Width of the subject and message fields, in points.
 const FIELD_WIDTH: f32 = 560.0;
