@@ -291,3 +291,4 @@ impl eframe::App for CentreApp {
         self.frame_ui(ui);
     }
 }
+

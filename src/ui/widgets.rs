@@ -1,12 +1,16 @@
 //! Small pieces shared by the screens: titles, labelled text fields, the state of a
 //! request next to its button (spinner, green tick, red cross), the tray's state
-//! icons, French numbers and pay periods.
+//! icons, French numbers and pay periods; and the two pieces of background work
+//! every path field needs — its check ([`PathCheck`]) and its "Parcourir…"
+//! dialog ([`FileDialog`]) — so that no field waits on the disk while it draws.
 
 use std::path::{Path, PathBuf};
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::ctx::Outcome;
+use super::ctx::{AppCtx, Outcome};
+use super::task::Task;
+use crate::fsutil::{self, EntryKind, EntryProblem};
 use crate::home::Home;
 use crate::messages::Explanation;
 use crate::service::state::TrayIconKind;
@@ -305,13 +309,177 @@ pub fn typed_path(home: &Home, text: &str) -> PathBuf {
 }
 
 /// The folder a file dialog opens in: the folder of `current` if it exists.
-pub fn dialog_folder(current: &Path) -> Option<PathBuf> {
+/// It asks the system: on the dialog's worker thread only.
+fn dialog_folder(current: &Path) -> Option<PathBuf> {
     let dir = if current.is_dir() {
         current
     } else {
         current.parent()?
     };
     dir.is_dir().then(|| dir.to_path_buf())
+}
+
+/// What a file dialog asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DialogKind {
+    /// An existing file.
+    PickFile,
+    /// An existing folder.
+    PickFolder,
+    /// A file to write.
+    SaveFile,
+}
+
+/// A file dialog ("Parcourir…", "Enregistrer le rapport…"). It runs on a worker
+/// thread: it waits for the user, and finding the folder it opens in may wait
+/// for a network share. Its answer — the path chosen, or `None` — arrives in
+/// the screen's `Task<Option<PathBuf>>`.
+#[derive(Debug, Clone)]
+pub struct FileDialog {
+    title: String,
+    kind: DialogKind,
+    near: Option<PathBuf>,
+    file_name: Option<String>,
+    filters: Vec<(&'static str, &'static [&'static str])>,
+}
+
+impl FileDialog {
+    fn new(title: &str, kind: DialogKind) -> Self {
+        Self {
+            title: title.to_owned(),
+            kind,
+            near: None,
+            file_name: None,
+            filters: Vec::new(),
+        }
+    }
+
+    /// A dialog choosing an existing file.
+    pub fn pick_file(title: &str) -> Self {
+        Self::new(title, DialogKind::PickFile)
+    }
+
+    /// A dialog choosing an existing folder.
+    pub fn pick_folder(title: &str) -> Self {
+        Self::new(title, DialogKind::PickFolder)
+    }
+
+    /// A dialog naming a file to write, `file_name` proposed.
+    pub fn save_file(title: &str, file_name: &str) -> Self {
+        let mut dialog = Self::new(title, DialogKind::SaveFile);
+        dialog.file_name = Some(file_name.to_owned());
+        dialog
+    }
+
+    /// Opens in the folder of `current` (the path in the field), when it exists.
+    pub fn near(mut self, current: PathBuf) -> Self {
+        self.near = Some(current);
+        self
+    }
+
+    /// Offers a filter named `name` for files ending in one of `extensions`.
+    pub fn filter(mut self, name: &'static str, extensions: &'static [&'static str]) -> Self {
+        self.filters.push((name, extensions));
+        self
+    }
+
+    /// Opens the dialog on a worker thread; the answer lands in `task`. A
+    /// dialog still open for `task` is left to the user.
+    pub fn open(self, task: &mut Task<Option<PathBuf>>, egui_ctx: &egui::Context) {
+        if task.is_pending() {
+            return;
+        }
+        task.start(egui_ctx, "centre-choix-fichier", move || self.run());
+    }
+
+    /// Shows the dialog and waits for the user.
+    fn run(self) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new().set_title(&self.title);
+        for (name, extensions) in &self.filters {
+            dialog = dialog.add_filter(*name, extensions);
+        }
+        if let Some(name) = &self.file_name {
+            dialog = dialog.set_file_name(name);
+        }
+        if let Some(dir) = self.near.as_deref().and_then(dialog_folder) {
+            dialog = dialog.set_directory(dir);
+        }
+        match self.kind {
+            DialogKind::PickFile => dialog.pick_file(),
+            DialogKind::PickFolder => dialog.pick_folder(),
+            DialogKind::SaveFile => dialog.save_file(),
+        }
+    }
+}
+
+/// What is known of the path typed in a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathFact {
+    /// Nothing typed.
+    Empty,
+    /// Being checked.
+    Checking,
+    /// It names what it must.
+    Found(PathBuf),
+    /// It does not, and why.
+    Problem(PathBuf, EntryProblem),
+}
+
+/// The check of a path field ([`fsutil::check_entry`]), run on a worker thread
+/// each time the text changes or the centre creates a folder. One check runs
+/// at a time: text typed meanwhile is checked next.
+#[derive(Debug, Default)]
+pub struct PathCheck {
+    /// The text checked, the folder generation it was checked at, the path
+    /// and the answer.
+    task: Task<(String, u64, PathBuf, Result<(), EntryProblem>)>,
+}
+
+impl PathCheck {
+    /// Takes the answer if it arrived.
+    pub fn poll(&mut self) {
+        self.task.poll();
+    }
+
+    /// Whether a check runs.
+    pub fn is_busy(&self) -> bool {
+        self.task.is_pending()
+    }
+
+    /// What is known of `text`, a path that must name a `kind` (a field always
+    /// asks for the same kind); starts its check when it was not checked yet.
+    pub fn fact(
+        &mut self,
+        egui_ctx: &egui::Context,
+        ctx: &AppCtx,
+        kind: EntryKind,
+        text: &str,
+    ) -> PathFact {
+        let text = text.trim();
+        if text.is_empty() {
+            return PathFact::Empty;
+        }
+        let generation = ctx.fs_generation();
+        if let Some((checked, at, path, answer)) = self.task.latest()
+            && checked == text
+            && *at == generation
+        {
+            return match answer {
+                Ok(()) => PathFact::Found(path.clone()),
+                Err(problem) => PathFact::Problem(path.clone(), *problem),
+            };
+        }
+        if !self.task.is_pending() {
+            let key = text.to_owned();
+            let path = typed_path(&ctx.home, text);
+            self.task
+                .start(egui_ctx, "centre-verification-chemin", move || {
+                    let answer = fsutil::check_entry(&path, kind);
+                    (key, generation, path, answer)
+                });
+        }
+        PathFact::Checking
+    }
 }
 
 /// A confirmation dialog before anything that changes data: `body` says what will

@@ -13,6 +13,7 @@ use crate::assistance::{self, AssistanceStatus};
 use crate::messages;
 use crate::service::state::TrayIconKind;
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
 use crate::ui::widgets;
 use crate::ui::{Action, AppCtx, Command, Outcome, Secret};
 
@@ -20,7 +21,9 @@ use crate::ui::{Action, AppCtx, Command, Outcome, Secret};
 #[derive(Debug, Default)]
 pub struct AssistanceScreen {
     code: String,
-    status: Option<AssistanceStatus>,
+    /// Whether the mode is on, and the entry's lock, read on a worker thread
+    /// (the previous reading stays on screen meanwhile).
+    status: Task<AssistanceStatus>,
     /// The state generation and the pass the status was read at.
     read_for: Option<u64>,
     last_pass: Option<u64>,
@@ -210,11 +213,16 @@ impl Screen for AssistanceScreen {
             }
         }
         if entered || answered || self.read_for != Some(ctx.state_generation()) {
-            // A few bytes of two small files: read on the spot.
-            self.status = Some(assistance::status(&ctx.home, Local::now()));
+            let home = ctx.home.clone();
+            self.status
+                .start(ui.ctx(), "centre-etat-assistance", move || {
+                    assistance::status(&home, Local::now())
+                });
             self.read_for = Some(ctx.state_generation());
         }
-        let Some(status) = self.status.clone() else {
+        self.status.poll();
+        let Some(status) = self.status.latest().cloned() else {
+            ui.horizontal(|ui| widgets::pending_ui(ui, "Lecture de l'état du mode assistance…"));
             return;
         };
 
@@ -222,6 +230,15 @@ impl Screen for AssistanceScreen {
             .auto_shrink(false)
             .show(ui, |ui| self.content_ui(ui, ctx, &status));
         self.confirm_ui(ui, ctx);
+    }
+
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.status.poll();
+    }
+
+    /// Whether the state of the mode is being read.
+    fn is_busy(&self) -> bool {
+        self.status.is_pending()
     }
 }
 

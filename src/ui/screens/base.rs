@@ -30,6 +30,14 @@ enum SwitchOrigin {
     Other,
 }
 
+/// Which path field a "Parcourir…" dialog fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum PathField {
+    #[default]
+    Other,
+    New,
+}
+
 /// The "Changer de base de données" screen.
 #[derive(Debug, Default)]
 pub struct BaseScreen {
@@ -39,12 +47,45 @@ pub struct BaseScreen {
     selected: Option<PathBuf>,
     other_path: String,
     new_path: String,
+    /// "Créer la base…": the path is checked (its folder exists, no file is
+    /// there) before the confirmation.
+    new_path_check: Task<(PathBuf, Result<(), StoreError>)>,
     new_path_problem: Option<Explanation>,
     confirm_create: Option<PathBuf>,
     switch_origin: SwitchOrigin,
+    /// A "Parcourir…" dialog open on a worker thread, and its field.
+    browse: Task<Option<PathBuf>>,
+    browse_field: PathField,
 }
 
 impl BaseScreen {
+    /// Takes the answers of the screen's background work that arrived: the
+    /// stores probed, the place of a new store checked (then confirmed), a path
+    /// chosen in a dialog.
+    fn take_answers(&mut self) {
+        self.probes.poll();
+        if self.new_path_check.poll()
+            && let Some((path, checked)) = self.new_path_check.take()
+        {
+            match checked {
+                Ok(()) => self.confirm_create = Some(path),
+                Err(e) => self.new_path_problem = Some(messages::store_error(&e)),
+            }
+        }
+        if self.browse.poll()
+            && let Some(Some(picked)) = self.browse.take()
+        {
+            let text = picked.display().to_string();
+            match self.browse_field {
+                PathField::Other => self.other_path = text,
+                PathField::New => {
+                    self.new_path = text;
+                    self.new_path_problem = None;
+                }
+            }
+        }
+    }
+
     fn start_probing(&mut self, egui_ctx: &egui::Context, config: Config) {
         self.probes
             .start(egui_ctx, "centre-verification-bases", move || {
@@ -157,21 +198,15 @@ impl BaseScreen {
                 ctx.clear_outcome(Action::SwitchStore);
             }
             let browse = ui
-                .add(egui::Button::new("Parcourir…"))
+                .add_enabled(!self.browse.is_pending(), egui::Button::new("Parcourir…"))
                 .accessible_name("Parcourir… : base à ouvrir");
             if browse.clicked() {
-                let mut dialog = rfd::FileDialog::new()
-                    .set_title("Ouvrir une base Impact emploi")
-                    .add_filter("Base Impact emploi", &["iea"])
-                    .add_filter("Tous les fichiers", &["*"]);
-                if let Some(dir) =
-                    widgets::dialog_folder(&widgets::typed_path(&ctx.home, &self.other_path))
-                {
-                    dialog = dialog.set_directory(dir);
-                }
-                if let Some(picked) = dialog.pick_file() {
-                    self.other_path = picked.display().to_string();
-                }
+                self.browse_field = PathField::Other;
+                widgets::FileDialog::pick_file("Ouvrir une base Impact emploi")
+                    .filter("Base Impact emploi", &["iea"])
+                    .filter("Tous les fichiers", &["*"])
+                    .near(widgets::typed_path(&ctx.home, &self.other_path))
+                    .open(&mut self.browse, ui.ctx());
             }
         });
         ui.horizontal_wrapped(|ui| {
@@ -208,40 +243,38 @@ impl BaseScreen {
                 ctx.clear_outcome(Action::CreateStore);
             }
             let browse = ui
-                .add(egui::Button::new("Parcourir…"))
+                .add_enabled(!self.browse.is_pending(), egui::Button::new("Parcourir…"))
                 .accessible_name("Parcourir… : nouvelle base");
             if browse.clicked() {
-                let mut dialog = rfd::FileDialog::new()
-                    .set_title("Créer une nouvelle base vide")
-                    .set_file_name("impact-emploi.iea")
-                    .add_filter("Base Impact emploi", &["iea"]);
-                if let Some(dir) =
-                    widgets::dialog_folder(&widgets::typed_path(&ctx.home, &self.new_path))
-                {
-                    dialog = dialog.set_directory(dir);
-                }
-                if let Some(picked) = dialog.save_file() {
-                    self.new_path = picked.display().to_string();
-                    self.new_path_problem = None;
-                }
+                self.browse_field = PathField::New;
+                widgets::FileDialog::save_file("Créer une nouvelle base vide", "impact-emploi.iea")
+                    .filter("Base Impact emploi", &["iea"])
+                    .near(widgets::typed_path(&ctx.home, &self.new_path))
+                    .open(&mut self.browse, ui.ctx());
             }
         });
         ui.horizontal_wrapped(|ui| {
             let busy = ctx.is_pending(Action::SwitchStore) || ctx.is_pending(Action::CreateStore);
+            let checking = self.new_path_check.is_pending();
             let create = ui.add_enabled(
-                !self.new_path.trim().is_empty() && !busy,
+                !self.new_path.trim().is_empty() && !busy && !checking,
                 egui::Button::new("Créer la base…"),
             );
             if create.clicked() {
                 let path = widgets::typed_path(&ctx.home, &self.new_path);
                 ctx.clear_outcome(Action::CreateStore);
-                match catalog::check_new_store_path(&path) {
-                    Ok(()) => {
-                        self.new_path_problem = None;
-                        self.confirm_create = Some(path);
-                    }
-                    Err(e) => self.new_path_problem = Some(messages::store_error(&e)),
-                }
+                self.new_path_problem = None;
+                self.new_path_check.start(
+                    ui.ctx(),
+                    "centre-verification-nouvelle-base",
+                    move || {
+                        let checked = catalog::check_new_store_path(&path);
+                        (path, checked)
+                    },
+                );
+            }
+            if checking {
+                widgets::pending_ui(ui, "Vérification de l'emplacement…");
             }
             widgets::outcome_ui(ui, ctx.outcome(Action::CreateStore), "Création de la base…");
         });
@@ -305,7 +338,7 @@ impl Screen for BaseScreen {
 
     /// Draws the screen.
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.probes.poll();
+        self.take_answers();
         widgets::title_ui(ui, "Changer de base de données");
         let Some(config) = ctx.config().cloned() else {
             return;
@@ -337,12 +370,12 @@ impl Screen for BaseScreen {
     /// Takes the result of the screen's background work if it is done (the shell
     /// calls this every frame, shown or not).
     fn poll(&mut self, _ctx: &mut AppCtx) {
-        self.probes.poll();
+        self.take_answers();
     }
 
     /// Whether the stores are being probed.
     fn is_busy(&self) -> bool {
-        self.probes.is_pending()
+        self.probes.is_pending() || self.new_path_check.is_pending()
     }
 }
 

@@ -13,11 +13,12 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText};
 
 use crate::config::{Config, ValueProblem};
+use crate::fsutil::{EntryKind, EntryProblem};
 use crate::messages;
 use crate::store::{Store, StoreError};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
-use crate::ui::widgets;
+use crate::ui::widgets::{self, PathCheck, PathFact};
 use crate::ui::{Action, AppCtx, Command};
 
 /// Width of the path fields, in points.
@@ -43,9 +44,11 @@ impl PathsForm {
     }
 }
 
-/// The two folder fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Folder {
+/// The fields of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+enum Field {
+    #[default]
+    Store,
     Staging,
     Logs,
 }
@@ -81,7 +84,10 @@ pub struct Chemins {
     saved: Option<PathsForm>,
     seeded_for: Option<u64>,
     store_check: Task<StoreCheck>,
-    folder_checks: HashMap<Folder, (String, u64, Validity)>,
+    folder_checks: HashMap<Field, PathCheck>,
+    /// A "Parcourir…" dialog open on a worker thread, and its field.
+    browse: Task<Option<PathBuf>>,
+    browse_field: Field,
     refused: bool,
 }
 
@@ -101,41 +107,55 @@ impl Chemins {
         ui.add_space(8.0);
 
         let store_validity = self.store_validity(ui.ctx(), ctx, &form.store);
-        let staging_validity = self.folder_validity(ctx, Folder::Staging, &form.staging);
-        let logs_validity = self.folder_validity(ctx, Folder::Logs, &form.logs);
+        let staging_validity = self.folder_validity(ui.ctx(), ctx, Field::Staging, &form.staging);
+        let logs_validity = self.folder_validity(ui.ctx(), ctx, Field::Logs, &form.logs);
 
+        let mut browse = None;
         egui::Grid::new("chemins-champs")
             .num_columns(2)
             .spacing([12.0, 4.0])
             .show(ui, |ui| {
-                field_row_ui(
-                    ui,
-                    ctx,
-                    "Base de données",
-                    &mut form.store,
-                    &store_validity,
-                    None,
-                    true,
-                );
-                field_row_ui(
-                    ui,
-                    ctx,
-                    "Dossier des sauvegardes",
-                    &mut form.staging,
-                    &staging_validity,
-                    Some("Créer le dossier des sauvegardes"),
-                    false,
-                );
-                field_row_ui(
-                    ui,
-                    ctx,
-                    "Dossier des journaux",
-                    &mut form.logs,
-                    &logs_validity,
-                    Some("Créer le dossier des journaux"),
-                    false,
-                );
+                let rows = [
+                    (
+                        Field::Store,
+                        "Base de données",
+                        &mut form.store,
+                        &store_validity,
+                        None,
+                    ),
+                    (
+                        Field::Staging,
+                        "Dossier des sauvegardes",
+                        &mut form.staging,
+                        &staging_validity,
+                        Some("Créer le dossier des sauvegardes"),
+                    ),
+                    (
+                        Field::Logs,
+                        "Dossier des journaux",
+                        &mut form.logs,
+                        &logs_validity,
+                        Some("Créer le dossier des journaux"),
+                    ),
+                ];
+                for (field, label, text, validity, create_label) in rows {
+                    let browsing = self.browse.is_pending();
+                    if field_row_ui(ui, ctx, label, text, validity, create_label, browsing) {
+                        browse = Some((field, label, text.clone()));
+                    }
+                }
             });
+        if let Some((field, label, text)) = browse {
+            self.browse_field = field;
+            let dialog = if field == Field::Store {
+                widgets::FileDialog::pick_file(label)
+            } else {
+                widgets::FileDialog::pick_folder(label)
+            };
+            dialog
+                .near(widgets::typed_path(&ctx.home, &text))
+                .open(&mut self.browse, ui.ctx());
+        }
         if let Some(crate::ui::Outcome::Failed(_)) = ctx.outcome(Action::CreateFolder) {
             widgets::outcome_ui(ui, ctx.outcome(Action::CreateFolder), "");
         }
@@ -241,37 +261,46 @@ impl Chemins {
         }
     }
 
-    /// A folder field's validity, from a cache refreshed when the text changes or
-    /// the centre created a folder.
-    fn folder_validity(&mut self, ctx: &AppCtx, folder: Folder, text: &str) -> Validity {
-        let text = text.trim();
-        if let Some((checked, generation, validity)) = self.folder_checks.get(&folder)
-            && checked == text
-            && *generation == ctx.fs_generation()
-        {
-            return validity.clone();
-        }
-        let validity = if text.is_empty() {
-            Validity::Invalid(messages::value_problem(&ValueProblem::EmptyPath))
-        } else {
-            let path = widgets::typed_path(&ctx.home, text);
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_dir() => Validity::Valid(Some("Dossier trouvé.".to_owned())),
-                Ok(_) => {
-                    Validity::Invalid("Ce chemin désigne un fichier, pas un dossier.".to_owned())
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Validity::MissingFolder(path),
-                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-                    Validity::Invalid("L'accès à ce dossier est refusé.".to_owned())
-                }
-                Err(e) => Validity::Invalid(format!("Ce dossier ne peut pas être lu ({e}).")),
+    /// A folder field's validity, checked on a worker thread when the text
+    /// changes or the centre created a folder.
+    fn folder_validity(
+        &mut self,
+        egui_ctx: &egui::Context,
+        ctx: &AppCtx,
+        field: Field,
+        text: &str,
+    ) -> Validity {
+        let check = self.folder_checks.entry(field).or_default();
+        match check.fact(egui_ctx, ctx, EntryKind::Folder, text) {
+            PathFact::Empty => Validity::Invalid(messages::value_problem(&ValueProblem::EmptyPath)),
+            PathFact::Checking => Validity::Checking,
+            PathFact::Found(_) => {
+                Validity::Valid(Some(messages::entry_found(EntryKind::Folder).to_owned()))
             }
-        };
-        self.folder_checks.insert(
-            folder,
-            (text.to_owned(), ctx.fs_generation(), validity.clone()),
-        );
-        validity
+            PathFact::Problem(path, EntryProblem::Missing) => Validity::MissingFolder(path),
+            PathFact::Problem(_, problem) => {
+                Validity::Invalid(messages::entry_problem(EntryKind::Folder, problem))
+            }
+        }
+    }
+
+    /// Takes the answers of the screen's background work that arrived.
+    fn take_answers(&mut self) {
+        self.store_check.poll();
+        for check in self.folder_checks.values_mut() {
+            check.poll();
+        }
+        if self.browse.poll()
+            && let Some(Some(picked)) = self.browse.take()
+            && let Some(form) = &mut self.form
+        {
+            let text = picked.display().to_string();
+            match self.browse_field {
+                Field::Store => form.store = text,
+                Field::Staging => form.staging = text,
+                Field::Logs => form.logs = text,
+            }
+        }
     }
 }
 
@@ -298,7 +327,7 @@ impl Screen for Chemins {
 
     /// Draws the screen.
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.store_check.poll();
+        self.take_answers();
         widgets::title_ui(ui, "Configurer les chemins de l'application");
         let Some(config) = ctx.config().cloned() else {
             return;
@@ -306,7 +335,7 @@ impl Screen for Chemins {
         // Fill the form from the configuration when it changed, unless the user
         // has edits of their own.
         if self.seeded_for != Some(ctx.config_generation()) {
-            let saved = PathsForm::from_config(&config, crate::autostart::is_enabled());
+            let saved = PathsForm::from_config(&config, ctx.autostart());
             if self.form.is_none() || self.form == self.saved {
                 self.form = Some(saved.clone());
             }
@@ -333,17 +362,18 @@ impl Screen for Chemins {
     /// Takes the result of the screen's background work if it is done (the shell
     /// calls this every frame, shown or not).
     fn poll(&mut self, _ctx: &mut AppCtx) {
-        self.store_check.poll();
+        self.take_answers();
     }
 
-    /// Whether a store path is being checked.
+    /// Whether a path is being checked (an open dialog waits for the user).
     fn is_busy(&self) -> bool {
-        self.store_check.is_pending()
+        self.store_check.is_pending() || self.folder_checks.values().any(PathCheck::is_busy)
     }
 }
 
-/// One row of the form: the label, the field with "Parcourir…", then the
-/// field's validity below it.
+/// One row of the form: the label, the field with "Parcourir…" (greyed while
+/// a dialog is open), then the field's validity below it. Returns whether
+/// "Parcourir…" was clicked.
 fn field_row_ui(
     ui: &mut egui::Ui,
     ctx: &mut AppCtx,
@@ -351,31 +381,18 @@ fn field_row_ui(
     text: &mut String,
     validity: &Validity,
     create_label: Option<&str>,
-    is_file: bool,
-) {
+    browsing: bool,
+) -> bool {
     let label_response = ui.label(label);
-    ui.horizontal(|ui| {
-        ui.add(egui::TextEdit::singleline(text).desired_width(FIELD_WIDTH))
-            .labelled_by(label_response.id);
-        let browse = ui
-            .add(egui::Button::new("Parcourir…"))
-            .accessible_name(format!("Parcourir… : {label}"));
-        if browse.clicked() {
-            let current = widgets::typed_path(&ctx.home, text);
-            let mut dialog = rfd::FileDialog::new().set_title(label);
-            if let Some(dir) = widgets::dialog_folder(&current) {
-                dialog = dialog.set_directory(dir);
-            }
-            let picked = if is_file {
-                dialog.pick_file()
-            } else {
-                dialog.pick_folder()
-            };
-            if let Some(picked) = picked {
-                *text = picked.display().to_string();
-            }
-        }
-    });
+    let browse = ui
+        .horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(text).desired_width(FIELD_WIDTH))
+                .labelled_by(label_response.id);
+            ui.add_enabled(!browsing, egui::Button::new("Parcourir…"))
+                .accessible_name(format!("Parcourir… : {label}"))
+                .clicked()
+        })
+        .inner;
     ui.end_row();
 
     ui.label("");
@@ -385,7 +402,10 @@ fn field_row_ui(
         Validity::Checking => widgets::pending_ui(ui, "Vérification…"),
         Validity::Invalid(reason) => widgets::failed_ui(ui, reason),
         Validity::MissingFolder(path) => {
-            widgets::failed_ui(ui, "Ce dossier n'existe pas.");
+            widgets::failed_ui(
+                ui,
+                &messages::entry_problem(EntryKind::Folder, EntryProblem::Missing),
+            );
             if let Some(create_label) = create_label
                 && ui.add(egui::Button::new(create_label)).clicked()
             {
@@ -394,4 +414,5 @@ fn field_row_ui(
         }
     });
     ui.end_row();
+    browse
 }

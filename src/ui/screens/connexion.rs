@@ -21,9 +21,11 @@ use url::Url;
 use crate::config::{self, Config, ConnectionKind, ConnectionMode, ConnectionSettings};
 use crate::connection::client;
 use crate::connection::servers::{ServerName, ServerResult, ServerTestReport};
+use crate::fsutil::EntryKind;
 use crate::messages;
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
-use crate::ui::widgets;
+use crate::ui::task::Task;
+use crate::ui::widgets::{self, PathCheck, PathFact};
 use crate::ui::{Action, AppCtx, Command, Outcome, PasswordChange, Secret};
 
 /// Width of the address fields, in points.
@@ -110,13 +112,17 @@ struct Checked {
     proxy_host: Result<String, String>,
     proxy_port: Result<u16, String>,
     extra_ca_file: Result<Option<PathBuf>, String>,
+    /// The certificate authority's file is being checked: the form is not
+    /// valid yet, and nothing is wrong either.
+    ca_checking: bool,
 }
 
 impl Checked {
     /// Checks every field. The proxy's fields are checked when the proxy is
     /// chosen; otherwise they cannot be edited, and a value left wrong there
     /// gives way to the saved one (`saved_proxy`) rather than block the form.
-    fn of(form: &ConnectionForm, ctx: &AppCtx, saved_proxy: &config::ProxySettings) -> Self {
+    /// The certificate authority's file was checked in the background: `ca`.
+    fn of(form: &ConnectionForm, ca: &PathFact, saved_proxy: &config::ProxySettings) -> Self {
         let url = |text: &str| {
             config::check_url(text, form.mode).map_err(|p| messages::value_problem(&p))
         };
@@ -149,23 +155,12 @@ impl Checked {
                 proxy_port = Ok(saved_proxy.port);
             }
         }
-        let ca = form.extra_ca_file.trim();
-        let extra_ca_file = if ca.is_empty() {
-            Ok(None)
-        } else {
-            let path = widgets::typed_path(&ctx.home, ca);
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_file() => Ok(Some(path)),
-                Ok(_) => {
-                    Err("Ce chemin désigne un dossier, pas un fichier de certificat.".to_owned())
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    Err("Ce fichier est introuvable.".to_owned())
-                }
-                Err(e) => Err(format!(
-                    "Ce fichier ne peut pas être lu ({}).",
-                    messages::io_error(&e)
-                )),
+        let extra_ca_file = match ca {
+            PathFact::Empty => Ok(None),
+            PathFact::Found(path) => Ok(Some(path.clone())),
+            PathFact::Checking => Err(String::new()),
+            PathFact::Problem(_, problem) => {
+                Err(messages::entry_problem(EntryKind::File, *problem))
             }
         };
         Self {
@@ -175,6 +170,7 @@ impl Checked {
             proxy_host,
             proxy_port,
             extra_ca_file,
+            ca_checking: matches!(ca, PathFact::Checking),
         }
     }
 
@@ -227,9 +223,25 @@ pub struct Connexion {
     seeded_for: Option<u64>,
     refused: bool,
     confirm_quit: bool,
+    /// The certificate authority's file, checked on a worker thread.
+    ca_check: PathCheck,
+    /// Its "Parcourir…" dialog, open on a worker thread.
+    browse: Task<Option<PathBuf>>,
 }
 
 impl Connexion {
+    /// Takes the answers of the screen's background work that arrived: the
+    /// check of the certificate authority's file, the file chosen in a dialog.
+    fn take_answers(&mut self) {
+        self.ca_check.poll();
+        if self.browse.poll()
+            && let Some(Some(picked)) = self.browse.take()
+            && let Some(form) = &mut self.form
+        {
+            form.extra_ca_file = picked.display().to_string();
+        }
+    }
+
     fn form_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -238,7 +250,10 @@ impl Connexion {
         saved: &ConnectionForm,
         config: &Config,
     ) {
-        let checked = Checked::of(form, ctx, &config.connection.proxy);
+        let ca = self
+            .ca_check
+            .fact(ui.ctx(), ctx, EntryKind::File, &form.extra_ca_file);
+        let checked = Checked::of(form, &ca, &config.connection.proxy);
         let stored_password = config.connection.proxy.password_encrypted.as_ref();
 
         kind_ui(ui, form, &checked, stored_password.is_some());
@@ -284,7 +299,13 @@ impl Connexion {
         {
             address_ui(ui, label, text, check, result, testing);
         }
-        ca_file_ui(ui, ctx, &mut form.extra_ca_file, &checked.extra_ca_file);
+        let browsing = self.browse.is_pending();
+        if ca_file_ui(ui, &mut form.extra_ca_file, &checked, browsing) {
+            widgets::FileDialog::pick_file("Autorité de certification supplémentaire")
+                .filter("Certificats (PEM)", &["pem", "crt", "cer"])
+                .near(widgets::typed_path(&ctx.home, &form.extra_ca_file))
+                .open(&mut self.browse, ui.ctx());
+        }
 
         ui.add_space(12.0);
         let settings = checked.settings(form, stored_password);
@@ -336,7 +357,12 @@ impl Connexion {
             ui.horizontal_wrapped(|ui| {
                 widgets::failed_ui(
                     ui,
-                    "Rien n'a été enregistré : corrigez d'abord les champs signalés en rouge.",
+                    if checked.ca_checking {
+                        "Le fichier de l'autorité de certification est encore en cours de \
+                         vérification : rien n'a été enregistré."
+                    } else {
+                        "Rien n'a été enregistré : corrigez d'abord les champs signalés en rouge."
+                    },
                 );
             });
         }
@@ -407,6 +433,7 @@ impl Screen for Connexion {
 
     /// Draws the screen.
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.take_answers();
         widgets::title_ui(ui, "Paramètres de connexion");
         let Some(config) = ctx.config().cloned() else {
             return;
@@ -440,6 +467,15 @@ impl Screen for Connexion {
             ctx.clear_outcome(Action::SaveConnection);
         }
         self.form = Some(form);
+    }
+
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.take_answers();
+    }
+
+    /// Whether the certificate authority's file is being checked.
+    fn is_busy(&self) -> bool {
+        self.ca_check.is_busy()
     }
 }
 
@@ -663,17 +699,13 @@ fn result_text(r: &ServerResult) -> String {
     }
 }
 
-/// "Autorité de certification supplémentaire": an optional PEM file.
-fn ca_file_ui(
-    ui: &mut egui::Ui,
-    ctx: &AppCtx,
-    text: &mut String,
-    check: &Result<Option<PathBuf>, String>,
-) {
+/// "Autorité de certification supplémentaire": an optional PEM file, its
+/// check under it. Returns whether "Parcourir…" was clicked.
+fn ca_file_ui(ui: &mut egui::Ui, text: &mut String, checked: &Checked, browsing: bool) -> bool {
     ui.add_space(4.0);
     let label = "Autorité de certification supplémentaire (facultatif) :";
     let label_response = ui.label(label);
-    ui.horizontal(|ui| {
+    let browse = ui.horizontal(|ui| {
         ui.add(
             egui::TextEdit::singleline(text)
                 .desired_width(URL_WIDTH)
@@ -684,25 +716,16 @@ fn ca_file_ui(
             "Seulement si votre informaticien vous l'a donnée : certains réseaux d'entreprise \
              inspectent les connexions avec leur propre autorité de certification (fichier PEM).",
         );
-        let browse = ui
-            .add(egui::Button::new("Parcourir…"))
-            .accessible_name("Parcourir… : autorité de certification");
-        if browse.clicked() {
-            let current = widgets::typed_path(&ctx.home, text);
-            let mut dialog = rfd::FileDialog::new()
-                .set_title("Autorité de certification supplémentaire")
-                .add_filter("Certificats (PEM)", &["pem", "crt", "cer"]);
-            if let Some(dir) = widgets::dialog_folder(&current) {
-                dialog = dialog.set_directory(dir);
-            }
-            if let Some(picked) = dialog.pick_file() {
-                *text = picked.display().to_string();
-            }
-        }
+        ui.add_enabled(!browsing, egui::Button::new("Parcourir…"))
+            .accessible_name("Parcourir… : autorité de certification")
+            .clicked()
     });
-    if let Err(problem) = check {
+    if checked.ca_checking {
+        ui.horizontal_wrapped(|ui| widgets::pending_ui(ui, "Vérification…"));
+    } else if let Err(problem) = &checked.extra_ca_file {
         ui.horizontal_wrapped(|ui| widgets::failed_ui(ui, problem));
     }
+    browse.inner
 }
 
 /// "Tester l'accès aux serveurs" and the summary of the last test.

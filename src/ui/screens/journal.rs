@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
+use crate::messages;
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
 use crate::ui::widgets;
@@ -125,8 +126,9 @@ impl Screen for Journal {
                 widgets::failed_ui(
                     ui,
                     &format!(
-                        "Le journal n'a pas pu être lu dans {} ({e}).",
-                        read_dir.display()
+                        "Le journal n'a pas pu être lu dans {}. {}",
+                        read_dir.display(),
+                        messages::io_error(e)
                     ),
                 );
             } else if self.lines.has_result() {

@@ -19,6 +19,7 @@ use eframe::egui::{self, RichText};
 use crate::backup::destination::{ARCHIVE_SUFFIX, StoredBackup};
 use crate::backup::restore::{self, RestoreSource, SAFETY_LABEL};
 use crate::backup::run::BackupContext;
+use crate::fsutil::{self, EntryKind, EntryProblem};
 use crate::messages::{self, Explanation};
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
@@ -55,7 +56,9 @@ pub struct Restauration {
     last_pass: Option<u64>,
     /// The store generation the safety copies were looked for at.
     safety_checked_for: Option<u64>,
-    has_safety_copies: bool,
+    /// Whether copies kept by earlier restores ("avant restauration") are
+    /// there, looked for on a worker thread.
+    safety_copies: Task<bool>,
     /// The script chosen.
     script: Option<String>,
     backups: Task<Listing>,
@@ -65,7 +68,11 @@ pub struct Restauration {
     chosen: Option<String>,
     file_path: String,
     file_problem: Option<String>,
+    /// The file to restore, checked on a worker thread before the confirmation.
+    file_check: Task<(PathBuf, Result<(), EntryProblem>)>,
     browse: Task<Option<PathBuf>>,
+    /// A file chosen in the dialog, to check before the confirmation.
+    picked: Option<PathBuf>,
     asked: Option<Asked>,
     origin: Origin,
 }
@@ -96,7 +103,7 @@ impl Restauration {
                 Vec::new()
             }
         };
-        if self.has_safety_copies {
+        if self.safety_copies.latest() == Some(&true) {
             names.push(SAFETY_LABEL.to_owned());
         }
         if names.is_empty() {
@@ -225,31 +232,28 @@ impl Restauration {
         });
         ui.horizontal_wrapped(|ui| {
             let usable = can_restore(ctx);
+            let checking = self.file_check.is_pending();
             let typed = ui.add_enabled(
-                usable && !self.file_path.trim().is_empty(),
+                usable && !checking && !self.file_path.trim().is_empty(),
                 egui::Button::new("Restaurer ce fichier"),
             );
             if typed.clicked() {
                 let path = widgets::typed_path(&ctx.home, &self.file_path);
-                self.ask_for_file(&path);
+                self.ask_for_file(ui.ctx(), path);
             }
             let browse = ui.add_enabled(
-                usable && !self.browse.is_pending(),
+                usable && !checking && !self.browse.is_pending(),
                 egui::Button::new("Restaurer depuis un fichier…"),
             );
             if browse.clicked() {
-                let current = widgets::typed_path(&ctx.home, &self.file_path);
-                self.browse
-                    .start(ui.ctx(), "centre-choix-fichier-sauvegarde", move || {
-                        let mut dialog = rfd::FileDialog::new()
-                            .set_title("Restaurer depuis un fichier")
-                            .add_filter("Sauvegarde Impact emploi (.iea.zip)", &["zip"])
-                            .add_filter("Tous les fichiers", &["*"]);
-                        if let Some(dir) = widgets::dialog_folder(&current) {
-                            dialog = dialog.set_directory(dir);
-                        }
-                        dialog.pick_file()
-                    });
+                widgets::FileDialog::pick_file("Restaurer depuis un fichier")
+                    .filter("Sauvegarde Impact emploi (.iea.zip)", &["zip"])
+                    .filter("Tous les fichiers", &["*"])
+                    .near(widgets::typed_path(&ctx.home, &self.file_path))
+                    .open(&mut self.browse, ui.ctx());
+            }
+            if checking {
+                widgets::pending_ui(ui, "Vérification du fichier…");
             }
         });
         if let Some(problem) = &self.file_problem {
@@ -260,29 +264,31 @@ impl Restauration {
         }
     }
 
-    /// Asks to confirm the restore of the file at `path`, once it is a file.
-    fn ask_for_file(&mut self, path: &Path) {
-        match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => {
+    /// Checks the file at `path` on a worker thread; the confirmation is asked
+    /// once it is known to be a file.
+    fn ask_for_file(&mut self, egui_ctx: &egui::Context, path: PathBuf) {
+        self.file_problem = None;
+        self.file_check
+            .start(egui_ctx, "centre-verification-fichier", move || {
+                let checked = fsutil::check_entry(&path, EntryKind::File);
+                (path, checked)
+            });
+    }
+
+    /// Asks to confirm the restore of the file at `path` when it is one, or
+    /// says why not under the field.
+    fn file_checked(&mut self, path: PathBuf, checked: Result<(), EntryProblem>) {
+        match checked {
+            Ok(()) => {
                 self.file_problem = None;
                 self.origin = Origin::File;
                 self.asked = Some(Asked {
-                    source: RestoreSource::File(path.to_path_buf()),
-                    subject: messages::restore_file_subject(path, file_taken_at(path)),
+                    subject: messages::restore_file_subject(&path, file_taken_at(&path)),
+                    source: RestoreSource::File(path),
                 });
             }
-            Ok(_) => {
-                self.file_problem =
-                    Some("Ce chemin désigne un dossier, pas un fichier de sauvegarde.".to_owned());
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.file_problem = Some("Ce fichier est introuvable.".to_owned());
-            }
-            Err(e) => {
-                self.file_problem = Some(format!(
-                    "Ce fichier ne peut pas être lu ({}).",
-                    messages::io_error(&e)
-                ));
+            Err(problem) => {
+                self.file_problem = Some(messages::entry_problem(EntryKind::File, problem));
             }
         }
     }
@@ -344,10 +350,17 @@ impl Screen for Restauration {
         let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
             return;
         };
+        if let Some(picked) = self.picked.take() {
+            self.ask_for_file(ui.ctx(), picked);
+        }
         let entered = widgets::entered(&mut self.last_pass, ui);
         if entered || self.safety_checked_for != Some(ctx.store_generation()) {
             self.safety_checked_for = Some(ctx.store_generation());
-            self.has_safety_copies = !restore::safety_copies(&store_path).is_empty();
+            let store_path = store_path.clone();
+            self.safety_copies
+                .start(ui.ctx(), "centre-copies-avant-restauration", move || {
+                    !restore::safety_copies(&store_path).is_empty()
+                });
         }
         // A restore changes the safety copies: list again what is shown.
         if let Some(script) = self.script.clone()
@@ -379,18 +392,25 @@ impl Screen for Restauration {
     /// calls this every frame, shown or not).
     fn poll(&mut self, _ctx: &mut AppCtx) {
         self.backups.poll();
+        self.safety_copies.poll();
+        if self.file_check.poll()
+            && let Some((path, checked)) = self.file_check.take()
+        {
+            self.file_checked(path, checked);
+        }
         if self.browse.poll()
             && let Some(Some(picked)) = self.browse.take()
         {
             self.file_path = picked.display().to_string();
             self.file_problem = None;
-            self.ask_for_file(&picked);
+            // Checked when the screen is drawn next (it has the window's context).
+            self.picked = Some(picked);
         }
     }
 
-    /// Whether the backups are being listed.
+    /// Whether the backups, the safety copies or a file are being looked for.
     fn is_busy(&self) -> bool {
-        self.backups.is_pending()
+        self.backups.is_pending() || self.safety_copies.is_pending() || self.file_check.is_pending()
     }
 }
 

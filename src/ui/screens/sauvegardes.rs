@@ -98,7 +98,17 @@ struct Editor {
     /// A folder dialog ("Parcourir…") open on a worker thread, and its field.
     browse: Task<Option<PathBuf>>,
     browse_field: ScriptField,
+    /// "Enregistrer" checks the form on a worker thread: it reads the
+    /// installation's key and may prepare a removable disk.
+    validation: Task<Validation>,
 }
+
+/// What the check of the form found: the fields as they were, and the script
+/// or the fields' problems — or a problem that is not a field's.
+type Validation = (
+    ScriptDraft,
+    Result<Result<BackupScript, Vec<FieldProblem>>, Explanation>,
+);
 
 impl Editor {
     fn new(original: Option<BackupScript>, draft: ScriptDraft) -> Self {
@@ -113,6 +123,7 @@ impl Editor {
             confirm_quit: false,
             browse: Task::default(),
             browse_field: ScriptField::Folder,
+            validation: Task::default(),
         }
     }
 
@@ -401,6 +412,23 @@ impl Sauvegardes {
                 Some(Outcome::Pending) => {}
             }
         }
+        // The form was checked: the script goes to the shell when every field
+        // is good ("saving" from then on), or the problems show.
+        if let Some((validated, result)) = editor.validation.take() {
+            editor.validated = Some(validated);
+            match result {
+                Err(failure) => editor.failure = Some(failure),
+                Ok(Err(problems)) => editor.problems = problems,
+                Ok(Ok(script)) => {
+                    editor.problems.clear();
+                    editor.saving = true;
+                    ctx.push(Command::SaveScript {
+                        script: Box::new(script),
+                        replacing: editor.original.as_ref().map(|o| o.name.clone()),
+                    });
+                }
+            }
+        }
         let mut close = false;
         egui::ScrollArea::vertical()
             .auto_shrink(false)
@@ -476,8 +504,10 @@ impl Screen for Sauvegardes {
     /// Takes the result of the screen's background work if it is done (the shell
     /// calls this every frame, shown or not).
     fn poll(&mut self, _ctx: &mut AppCtx) {
-        if let Some(editor) = &mut self.editor
-            && editor.browse.poll()
+        let Some(editor) = &mut self.editor else {
+            return;
+        };
+        if editor.browse.poll()
             && let Some(Some(picked)) = editor.browse.take()
         {
             let text = picked.display().to_string();
@@ -486,12 +516,16 @@ impl Screen for Sauvegardes {
                 _ => editor.draft.folder = text,
             }
         }
+        // Its answer is taken when the form is drawn (`editor_ui`).
+        editor.validation.poll();
     }
 
-    /// Whether the screen waits for background work (never: a folder dialog
-    /// waits for the user, and runs are the shell's jobs).
+    /// Whether the form is being checked (a folder dialog waits for the user,
+    /// and runs are the shell's jobs).
     fn is_busy(&self) -> bool {
-        false
+        self.editor
+            .as_ref()
+            .is_some_and(|e| e.validation.is_pending())
     }
 }
 
@@ -724,9 +758,16 @@ fn form_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, editor: &mut Editor) -> bool {
     let dirty = editor.is_dirty();
     let mut close = false;
     ui.horizontal_wrapped(|ui| {
-        let save = ui.add_enabled(!editor.saving, egui::Button::new("Enregistrer"));
+        let checking = editor.validation.is_pending();
+        let save = ui.add_enabled(
+            !editor.saving && !checking,
+            egui::Button::new("Enregistrer"),
+        );
         if save.clicked() {
-            validate_and_save(ctx, editor);
+            validate(ui.ctx(), ctx, editor);
+        }
+        if checking {
+            widgets::pending_ui(ui, "Vérification…");
         }
         // Named apart from the navigation panel's "Quitter", which closes the
         // centre: a screen reader says which one it is.
@@ -764,8 +805,9 @@ fn form_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, editor: &mut Editor) -> bool {
     close
 }
 
-/// Validates the form; sends the script to the shell when every field is good.
-fn validate_and_save(ctx: &mut AppCtx, editor: &mut Editor) {
+/// Checks the form on a worker thread; the script goes to the shell when
+/// every field is good (see `editor_ui`).
+fn validate(egui_ctx: &egui::Context, ctx: &mut AppCtx, editor: &mut Editor) {
     editor.failure = None;
     ctx.clear_outcome(Action::SaveScript);
     let book = match ctx.scripts() {
@@ -775,30 +817,21 @@ fn validate_and_save(ctx: &mut AppCtx, editor: &mut Editor) {
             return;
         }
     };
-    let key = match SecretKey::load_or_create(&ctx.home) {
-        Ok(key) => key,
-        Err(e) => {
-            editor.failure = Some(messages::secret_error(&e));
-            return;
-        }
-    };
-    let search = VolumeSearch::from_env();
-    let removable = |p: &std::path::Path| destination::removable::mark(p, &search);
-    let result = editor
-        .draft
-        .validate(&book, editor.original.as_ref(), &key, &removable);
-    editor.validated = Some(editor.draft.clone());
-    match result {
-        Ok(script) => {
-            editor.problems.clear();
-            editor.saving = true;
-            ctx.push(Command::SaveScript {
-                script: Box::new(script),
-                replacing: editor.original.as_ref().map(|o| o.name.clone()),
-            });
-        }
-        Err(problems) => editor.problems = problems,
-    }
+    let draft = editor.draft.clone();
+    let original = editor.original.clone();
+    let home = ctx.home.clone();
+    editor
+        .validation
+        .start(egui_ctx, "centre-verification-script", move || {
+            let result = SecretKey::load_or_create(&home)
+                .map_err(|e| messages::secret_error(&e))
+                .map(|key| {
+                    let search = VolumeSearch::from_env();
+                    let removable = |p: &std::path::Path| destination::removable::mark(p, &search);
+                    draft.validate(&book, original.as_ref(), &key, &removable)
+                });
+            (draft, result)
+        });
 }
 
 /// The problems of `fields` under them, in red, in the grid's second column.
@@ -849,15 +882,9 @@ fn folder_ui(ui: &mut egui::Ui, ctx: &AppCtx, editor: &mut Editor, field: Script
             .accessible_name(format!("Parcourir… : {label}"));
         if browse.clicked() {
             editor.browse_field = field;
-            editor
-                .browse
-                .start(ui.ctx(), "centre-choix-dossier-sauvegarde", move || {
-                    let mut dialog = rfd::FileDialog::new().set_title(title);
-                    if let Some(dir) = widgets::dialog_folder(&current) {
-                        dialog = dialog.set_directory(dir);
-                    }
-                    dialog.pick_folder()
-                });
+            widgets::FileDialog::pick_folder(title)
+                .near(current)
+                .open(&mut editor.browse, ui.ctx());
         }
     });
     if let Some(problem) = editor.problem(field) {

@@ -7,6 +7,8 @@
 //! always works: copy the recipients, copy the content, save the report and send
 //! it from the usual mailbox.
 
+use std::path::PathBuf;
+
 use eframe::egui::{self, RichText};
 
 use crate::fsutil;
@@ -35,6 +37,8 @@ pub struct SupportScreen {
     draft: Option<SupportRequest>,
     last_pass: Option<u64>,
     copied: Option<Copied>,
+    /// "Enregistrer le rapport…": its dialog, open on a worker thread.
+    save_dialog: Task<Option<PathBuf>>,
 }
 
 impl SupportScreen {
@@ -130,19 +134,14 @@ impl SupportScreen {
                 ctx.push(Command::CopyToClipboard(content(&draft)));
                 self.copied = Some(Copied::Content);
             }
-            if ui
-                .add(egui::Button::new("Enregistrer le rapport…"))
-                .clicked()
-                && let Some(path) = rfd::FileDialog::new()
-                    .set_title("Enregistrer le rapport")
-                    .set_file_name(&draft.report_name)
-                    .add_filter("Texte", &["txt"])
-                    .save_file()
-            {
-                ctx.push(Command::SaveSupportReport {
-                    request: Box::new(draft.clone()),
-                    path,
-                });
+            let save = ui.add_enabled(
+                !self.save_dialog.is_pending(),
+                egui::Button::new("Enregistrer le rapport…"),
+            );
+            if save.clicked() {
+                widgets::FileDialog::save_file("Enregistrer le rapport", &draft.report_name)
+                    .filter("Texte", &["txt"])
+                    .open(&mut self.save_dialog, ui.ctx());
             }
             match self.copied {
                 Some(Copied::Recipients) => {
@@ -216,7 +215,17 @@ impl Screen for SupportScreen {
 
     /// Takes the prepared request if it is ready (the shell calls this every
     /// frame, shown or not).
-    fn poll(&mut self, _ctx: &mut AppCtx) {
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        // The report is written as it is when the file was chosen.
+        if self.save_dialog.poll()
+            && let Some(Some(path)) = self.save_dialog.take()
+            && let Some(draft) = &self.draft
+        {
+            ctx.push(Command::SaveSupportReport {
+                request: Box::new(draft.clone()),
+                path,
+            });
+        }
         if self.composed.poll()
             && let Some(Ok(new)) = self.composed.latest()
         {
