@@ -124,6 +124,9 @@ impl CentreApp {
     /// Draws one frame of the whole window into `ui` and applies the commands the
     /// screens pushed.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        // The window's thread never waits on a disk or a network: in debug
+        // builds the file helpers fail when called while the mark is held.
+        let _ui_thread = fsutil::mark_ui_thread();
         let egui_ctx = ui.ctx().clone();
         if !self.started {
             self.started = true;
@@ -292,3 +295,71 @@ impl eframe::App for CentreApp {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ui::NavGroup;
+
+    /// A screen that reads `config.toml` while it draws: what no screen may do.
+    #[derive(Debug)]
+    struct ReadsWhileDrawing;
+
+    impl Screen for ReadsWhileDrawing {
+        fn id(&self) -> ScreenId {
+            ScreenId::Accueil
+        }
+
+        fn title(&self) -> &'static str {
+            "Accueil"
+        }
+
+        fn nav_group(&self) -> NavGroup {
+            NavGroup::Home
+        }
+
+        fn ui(&mut self, _ui: &mut egui::Ui, ctx: &mut AppCtx) {
+            let _ = Config::load(&ctx.home);
+        }
+    }
+
+    /// The centre of a fresh `IEA_HOME` with `screen` as its only screen, its
+    /// configuration already known (so that the screen is shown at once).
+    fn centre_with(home: &Home, screen: impl Screen + 'static) -> CentreApp {
+        let mut app = CentreApp::new(home.clone(), ScreenId::Accueil);
+        app.screens = vec![Entry::built(screen)];
+        app.ctx.config = Some(Ok(Config::defaults(home)));
+        app.started = true;
+        app
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "Config::load called on the UI thread")]
+    fn a_screen_that_reads_a_file_while_it_draws_fails_in_debug_builds() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = centre_with(&Home::at(dir.path()), ReadsWhileDrawing);
+        let mut harness =
+            egui_kittest::Harness::new_ui_state(|ui, app: &mut CentreApp| app.frame_ui(ui), app);
+        harness.step();
+    }
+
+    #[test]
+    fn the_mark_holds_during_a_frame_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::at(dir.path());
+        let mut harness = egui_kittest::Harness::new_ui_state(
+            |ui, state: &mut (CentreApp, bool)| {
+                state.0.frame_ui(ui);
+                // Still inside the test's frame, but after the shell's.
+                state.1 = fsutil::is_ui_thread();
+            },
+            (CentreApp::new(home.clone(), ScreenId::Accueil), true),
+        );
+        harness.step();
+        assert!(!harness.state().1, "the shell lifts its mark at the end");
+        assert!(!fsutil::is_ui_thread());
+        // And the test thread may read the disk between frames.
+        assert!(Config::load(&home).is_ok());
+    }
+}
