@@ -8,6 +8,7 @@
 //! them in `apply.rs`, the background work in `background.rs`; the screens
 //! themselves are listed in `screens/mod.rs`.
 
+use std::path::Path;
 use std::sync::mpsc::Receiver;
 
 use chrono::{DateTime, Local};
@@ -18,7 +19,7 @@ use super::command::Command;
 use super::ctx::{AppCtx, StoreState};
 use super::screen::{Entry, Screen, ScreenId};
 use super::screens::{self, ConfigErrorScreen, Inaccessible};
-use super::widgets;
+use super::widgets::{self, PathDisplay};
 use crate::fsutil;
 use crate::home::Home;
 
@@ -92,6 +93,14 @@ impl CentreApp {
         self.ctx.clock = now;
     }
 
+    /// Writes the paths under `actual` as under `shown`, and takes paths typed
+    /// under `shown` as under `actual`. The screen tests give each run a folder
+    /// of its own and show it as one fixed folder, so that the paths on their
+    /// pictures stay the same from run to run.
+    pub fn show_paths_as(&mut self, actual: &Path, shown: &Path) {
+        self.ctx.paths = PathDisplay::new(actual, shown);
+    }
+
     /// Whether "Quitter" was chosen.
     pub fn quit_requested(&self) -> bool {
         self.quit_requested
@@ -128,6 +137,7 @@ impl CentreApp {
         // builds the file helpers fail when called while the mark is held.
         let _ui_thread = fsutil::mark_ui_thread();
         let egui_ctx = ui.ctx().clone();
+        self.ctx.paths.publish(&egui_ctx);
         if !self.started {
             self.started = true;
             self.load(&egui_ctx);
@@ -239,19 +249,20 @@ impl CentreApp {
             // The connection line says "Mode assistance…" when the mode is on.
             ui.label(self.ctx.connection_line());
             ui.separator();
-            let store = match (&self.ctx.store, self.ctx.store_path()) {
+            let path = self.ctx.store_path().map(|p| self.ctx.path_text(p));
+            let store = match (&self.ctx.store, path) {
                 (_, None) if !self.ctx.config_read() => "Base : lecture des réglages…".to_owned(),
                 (_, None) => "Base : configuration à corriger".to_owned(),
                 (_, Some(p)) if self.ctx.running_closing.is_some() => {
-                    format!("Base : {} – clôture d'exercice en cours", p.display())
+                    format!("Base : {p} – clôture d'exercice en cours")
                 }
-                (StoreState::Failed(_), Some(p)) => format!("Base inaccessible : {}", p.display()),
+                (StoreState::Failed(_), Some(p)) => format!("Base inaccessible : {p}"),
                 (StoreState::Opening | StoreState::Retrying(_), Some(p)) => {
-                    format!("Base : {} – ouverture…", p.display())
+                    format!("Base : {p} – ouverture…")
                 }
                 (_, Some(p)) => match self.ctx.store_size {
-                    Some(size) => format!("Base : {} ({})", p.display(), fsutil::human_size(size)),
-                    None => format!("Base : {}", p.display()),
+                    Some(size) => format!("Base : {p} ({})", fsutil::human_size(size)),
+                    None => format!("Base : {p}"),
                 },
             };
             ui.label(store);
@@ -264,7 +275,7 @@ impl CentreApp {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     widgets::mark_ui(ui, widgets::Mark::Ok);
-                    ui.label(notice.as_str());
+                    ui.label(self.ctx.shown(notice));
                     if ui.add(egui::Button::new("Fermer")).clicked() {
                         close = true;
                     }

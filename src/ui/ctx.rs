@@ -5,6 +5,7 @@
 //! commands and when background work comes back; everything in it is already in
 //! memory, so that a screen reading it never waits.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -12,6 +13,7 @@ use chrono::{DateTime, Local};
 
 use super::command::{Action, Command};
 use super::task::JobProgress;
+use super::widgets::{self, PathDisplay};
 use crate::backup::book::{BookError, ScriptBook};
 use crate::backup::run::RunReport;
 use crate::closing::CloseReport;
@@ -112,6 +114,7 @@ pub struct AppCtx {
     pub(super) running_closing: Option<RunningJob>,
     pub(super) closing_result: Option<ClosingResult>,
     pub(super) sessions_generation: u64,
+    pub(super) paths: PathDisplay,
 }
 
 impl AppCtx {
@@ -143,6 +146,7 @@ impl AppCtx {
             running_closing: None,
             closing_result: None,
             sessions_generation: 0,
+            paths: PathDisplay::default(),
         }
     }
 
@@ -150,6 +154,29 @@ impl AppCtx {
     /// it at (so that the dates shown do not change with the day).
     pub fn now(&self) -> DateTime<Local> {
         self.clock.unwrap_or_else(Local::now)
+    }
+
+    /// `text` (a sentence that may name paths) as the window writes it (see
+    /// [`PathDisplay`]).
+    pub fn shown<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.paths.text(text)
+    }
+
+    /// `path` as the window writes it, in a field or a sentence.
+    pub fn path_text(&self, path: &Path) -> String {
+        self.paths.path(path)
+    }
+
+    /// The text of a path field as it is (see [`PathDisplay`]), for the forms
+    /// that check their paths themselves.
+    pub fn typed_text(&self, text: &str) -> String {
+        self.paths.typed(text)
+    }
+
+    /// The path typed in a field: trimmed, as it is (see [`PathDisplay`]), and
+    /// taken from `IEA_HOME` when relative (as `config.toml` does).
+    pub fn typed_path(&self, text: &str) -> PathBuf {
+        widgets::typed_path(&self.home, &self.paths.typed(text))
     }
 
     /// The backup scripts, or why `sauvegardes.toml` cannot be read.

@@ -4,7 +4,8 @@
 //! every path field needs — its check ([`PathCheck`]) and its "Parcourir…"
 //! dialog ([`FileDialog`]) — so that no field waits on the disk while it draws.
 
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::path::{MAIN_SEPARATOR, Path, PathBuf};
 
 use eframe::egui::{self, Color32, RichText};
 
@@ -218,21 +219,21 @@ pub fn state_icon_ui(ui: &mut egui::Ui, kind: TrayIconKind) -> egui::Response {
 /// A spinner with what is being done.
 pub fn pending_ui(ui: &mut egui::Ui, what: &str) {
     ui.spinner();
-    ui.label(RichText::new(what).italics());
+    ui.label(RichText::new(shown(ui, what)).italics());
 }
 
 /// A green tick and a sentence.
 pub fn done_ui(ui: &mut egui::Ui, text: &str) {
     mark_ui(ui, Mark::Ok);
     if !text.is_empty() {
-        ui.label(RichText::new(text).color(ok_color(ui)));
+        ui.label(RichText::new(shown(ui, text)).color(ok_color(ui)));
     }
 }
 
 /// A red cross and a sentence.
 pub fn failed_ui(ui: &mut egui::Ui, text: &str) {
     mark_ui(ui, Mark::Failed);
-    ui.label(RichText::new(text).color(error_color(ui)));
+    ui.label(RichText::new(shown(ui, text)).color(error_color(ui)));
 }
 
 /// The state of a command next to its button: nothing, a spinner, a green tick or
@@ -246,7 +247,7 @@ pub fn outcome_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>, pending_text: &s
             ui.vertical(|ui| {
                 ui.horizontal_wrapped(|ui| failed_ui(ui, &e.what));
                 if !e.todo.is_empty() {
-                    ui.label(e.todo.as_str());
+                    ui.label(shown(ui, &e.todo));
                 }
             });
         }
@@ -255,14 +256,18 @@ pub fn outcome_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>, pending_text: &s
 
 /// A French explanation: what happened, why it matters, what to do.
 pub fn explanation_ui(ui: &mut egui::Ui, e: &Explanation) {
-    ui.label(RichText::new(&e.what).color(error_color(ui)).strong());
+    ui.label(
+        RichText::new(shown(ui, &e.what))
+            .color(error_color(ui))
+            .strong(),
+    );
     if !e.why.is_empty() {
         ui.add_space(4.0);
-        ui.label(e.why.as_str());
+        ui.label(shown(ui, &e.why));
     }
     if !e.todo.is_empty() {
         ui.add_space(4.0);
-        ui.label(RichText::new(format!("Que faire : {}", e.todo)));
+        ui.label(RichText::new(format!("Que faire : {}", shown(ui, &e.todo))));
     }
 }
 
@@ -295,6 +300,74 @@ pub fn period(stored: &str) -> String {
         Some((year, month)) if year.len() == 4 && month.len() == 2 => format!("{month}/{year}"),
         _ => stored.to_owned(),
     }
+}
+
+/// How the centre writes paths: as they are, unless one folder is to be written
+/// as another. The screen tests give each run a folder of its own and have it
+/// written as one fixed folder, so that the paths on their pictures are the same
+/// from run to run ([`CentreApp::show_paths_as`](super::CentreApp::show_paths_as)).
+/// A path typed under the folder as written means the same path under the folder
+/// as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathDisplay {
+    /// The folder as it is, and as it is written.
+    folder: Option<(String, String)>,
+}
+
+impl PathDisplay {
+    /// Paths under `actual` written as under `shown`.
+    pub fn new(actual: &Path, shown: &Path) -> Self {
+        Self {
+            folder: Some((actual.display().to_string(), shown.display().to_string())),
+        }
+    }
+
+    /// `text` (a path, or a sentence naming paths) as the window writes it.
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match &self.folder {
+            Some((actual, shown)) if text.contains(actual.as_str()) => {
+                Cow::Owned(text.replace(actual.as_str(), shown))
+            }
+            _ => Cow::Borrowed(text),
+        }
+    }
+
+    /// `path` as the window writes it.
+    pub fn path(&self, path: &Path) -> String {
+        self.text(&path.display().to_string()).into_owned()
+    }
+
+    /// A path typed as the window writes it, back to the path as it is.
+    pub fn typed(&self, text: &str) -> String {
+        if let Some((actual, shown)) = &self.folder
+            && let Some(rest) = text.trim().strip_prefix(shown.as_str())
+            && (rest.is_empty() || rest.starts_with(MAIN_SEPARATOR))
+        {
+            return format!("{actual}{rest}");
+        }
+        text.to_owned()
+    }
+
+    fn id() -> egui::Id {
+        egui::Id::unique("iea-ecriture-des-chemins")
+    }
+
+    /// Makes this the way the widgets write paths in the frames of `egui_ctx`.
+    pub fn publish(&self, egui_ctx: &egui::Context) {
+        egui_ctx.data_mut(|d| d.insert_temp(Self::id(), self.clone()));
+    }
+
+    /// The way paths are written in the frame of `ui`.
+    pub fn of(ui: &egui::Ui) -> Self {
+        ui.ctx()
+            .data(|d| d.get_temp::<Self>(Self::id()))
+            .unwrap_or_default()
+    }
+}
+
+/// `text` (a sentence that may name paths) as the window writes it.
+pub fn shown(ui: &egui::Ui, text: &str) -> String {
+    PathDisplay::of(ui).text(text).into_owned()
 }
 
 /// A path typed in a field: trimmed, and taken from `IEA_HOME` when relative
@@ -471,7 +544,7 @@ impl PathCheck {
         }
         if !self.task.is_pending() {
             let key = text.to_owned();
-            let path = typed_path(&ctx.home, text);
+            let path = ctx.typed_path(text);
             self.task
                 .start(egui_ctx, "centre-verification-chemin", move || {
                     let answer = fsutil::check_entry(&path, kind);
@@ -530,6 +603,39 @@ mod tests {
     fn periods_read_month_first() {
         assert_eq!(period("2024-03"), "03/2024");
         assert_eq!(period("bizarre"), "bizarre");
+    }
+
+    #[test]
+    fn a_folder_can_be_shown_as_another_and_typed_back() {
+        let display = PathDisplay::new(
+            Path::new("/tmp/iea-instantanes-Ab12cd"),
+            Path::new("/tmp/iea-instantanes"),
+        );
+        assert_eq!(
+            display.path(Path::new("/tmp/iea-instantanes-Ab12cd/base/paie.iea")),
+            "/tmp/iea-instantanes/base/paie.iea"
+        );
+        assert_eq!(
+            display.text("Le dossier « /tmp/iea-instantanes-Ab12cd/base » est introuvable."),
+            "Le dossier « /tmp/iea-instantanes/base » est introuvable."
+        );
+        assert_eq!(
+            display.typed(" /tmp/iea-instantanes/base/paie.iea "),
+            "/tmp/iea-instantanes-Ab12cd/base/paie.iea"
+        );
+        assert_eq!(
+            display.typed("/tmp/iea-instantanes"),
+            "/tmp/iea-instantanes-Ab12cd"
+        );
+        // Only the folder itself: a sibling whose name begins the same is left.
+        assert_eq!(
+            display.typed("/tmp/iea-instantanes-autre/x"),
+            "/tmp/iea-instantanes-autre/x"
+        );
+        assert_eq!(display.path(Path::new("/mnt/serveur")), "/mnt/serveur");
+        let plain = PathDisplay::default();
+        assert_eq!(plain.typed(" /srv/paie.iea"), " /srv/paie.iea");
+        assert_eq!(plain.text("/srv/paie.iea"), "/srv/paie.iea");
     }
 
     #[test]

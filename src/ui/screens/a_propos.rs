@@ -87,7 +87,7 @@ impl Screen for APropos {
                     .show(ui, |ui| {
                         for (label, value) in &facts {
                             ui.label(RichText::new(*label).strong());
-                            ui.label(value.as_str());
+                            ui.label(ctx.shown(value));
                             ui.end_row();
                         }
                     });

@@ -49,7 +49,7 @@ impl Accueil {
             .spacing([24.0, 6.0])
             .show(ui, |ui| {
                 ui.label("Fichier");
-                ui.label(path.map_or_else(String::new, |p| p.display().to_string()));
+                ui.label(path.map_or_else(String::new, |p| ctx.path_text(p)));
                 ui.end_row();
                 if let Some(s) = summary {
                     ui.label("Taille");

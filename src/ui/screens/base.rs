@@ -62,7 +62,7 @@ impl BaseScreen {
     /// Takes the answers of the screen's background work that arrived: the
     /// stores probed, the place of a new store checked (then confirmed), a path
     /// chosen in a dialog.
-    fn take_answers(&mut self) {
+    fn take_answers(&mut self, ctx: &AppCtx) {
         self.probes.poll();
         if self.new_path_check.poll()
             && let Some((path, checked)) = self.new_path_check.take()
@@ -75,7 +75,7 @@ impl BaseScreen {
         if self.browse.poll()
             && let Some(Some(picked)) = self.browse.take()
         {
-            let text = picked.display().to_string();
+            let text = ctx.path_text(&picked);
             match self.browse_field {
                 PathField::Other => self.other_path = text,
                 PathField::New => {
@@ -112,14 +112,14 @@ impl BaseScreen {
                         })
                         .show(ui, |ui| {
                             ui.set_width(ui.available_width());
-                            let path_text = p.path.display().to_string();
+                            let path_text = ctx.path_text(&p.path);
                             if ui
                                 .add(egui::Button::selectable(selected, path_text).wrap())
                                 .clicked()
                             {
                                 self.selected = Some(p.path.clone());
                             }
-                            ui.horizontal_wrapped(|ui| store_facts_ui(ui, p));
+                            ui.horizontal_wrapped(|ui| store_facts_ui(ui, ctx, p));
                         });
                 }
             }
@@ -205,7 +205,7 @@ impl BaseScreen {
                 widgets::FileDialog::pick_file("Ouvrir une base Impact emploi")
                     .filter("Base Impact emploi", &["iea"])
                     .filter("Tous les fichiers", &["*"])
-                    .near(widgets::typed_path(&ctx.home, &self.other_path))
+                    .near(ctx.typed_path(&self.other_path))
                     .open(&mut self.browse, ui.ctx());
             }
         });
@@ -217,10 +217,8 @@ impl BaseScreen {
             );
             if open.clicked() {
                 self.switch_origin = SwitchOrigin::Other;
-                ctx.push(Command::SwitchStore(widgets::typed_path(
-                    &ctx.home,
-                    &self.other_path,
-                )));
+                let path = ctx.typed_path(&self.other_path);
+                ctx.push(Command::SwitchStore(path));
             }
             if self.switch_origin == SwitchOrigin::Other {
                 widgets::outcome_ui(
@@ -249,7 +247,7 @@ impl BaseScreen {
                 self.browse_field = PathField::New;
                 widgets::FileDialog::save_file("Créer une nouvelle base vide", "impact-emploi.iea")
                     .filter("Base Impact emploi", &["iea"])
-                    .near(widgets::typed_path(&ctx.home, &self.new_path))
+                    .near(ctx.typed_path(&self.new_path))
                     .open(&mut self.browse, ui.ctx());
             }
         });
@@ -261,7 +259,7 @@ impl BaseScreen {
                 egui::Button::new("Créer la base…"),
             );
             if create.clicked() {
-                let path = widgets::typed_path(&ctx.home, &self.new_path);
+                let path = ctx.typed_path(&self.new_path);
                 ctx.clear_outcome(Action::CreateStore);
                 self.new_path_problem = None;
                 self.new_path_check.start(
@@ -281,7 +279,7 @@ impl BaseScreen {
         if let Some(problem) = &self.new_path_problem {
             ui.horizontal_wrapped(|ui| widgets::failed_ui(ui, &problem.what));
             if !problem.todo.is_empty() {
-                ui.label(problem.todo.as_str());
+                ui.label(ctx.shown(&problem.todo));
             }
             ui.label("Aucune base n'a été créée.");
         }
@@ -299,12 +297,12 @@ impl BaseScreen {
             "Créer la base",
             |ui| {
                 ui.label("Une base de données vide va être créée à cet emplacement :");
-                ui.label(RichText::new(path.display().to_string()).monospace());
+                ui.label(RichText::new(ctx.path_text(&path)).monospace());
                 ui.add_space(6.0);
                 ui.label(format!(
                     "Elle deviendra la base active d'Impact emploi. La base actuelle ({}) n'est ni \
                  modifiée ni supprimée : elle reste dans la liste des bases connues.",
-                    config.paths.store.display()
+                    ctx.path_text(&config.paths.store)
                 ));
             },
         );
@@ -338,7 +336,7 @@ impl Screen for BaseScreen {
 
     /// Draws the screen.
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.take_answers();
+        self.take_answers(ctx);
         widgets::title_ui(ui, "Changer de base de données");
         let Some(config) = ctx.config().cloned() else {
             return;
@@ -369,8 +367,8 @@ impl Screen for BaseScreen {
 
     /// Takes the result of the screen's background work if it is done (the shell
     /// calls this every frame, shown or not).
-    fn poll(&mut self, _ctx: &mut AppCtx) {
-        self.take_answers();
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
     }
 
     /// Whether the stores are being probed.
@@ -381,7 +379,7 @@ impl Screen for BaseScreen {
 
 /// The second line of a store's entry: active or not, whether it opens, its
 /// size, schema version and number of dossiers.
-fn store_facts_ui(ui: &mut egui::Ui, p: &ProbedStore) {
+fn store_facts_ui(ui: &mut egui::Ui, ctx: &AppCtx, p: &ProbedStore) {
     ui.add_space(8.0);
     if p.active {
         ui.label(
@@ -410,7 +408,7 @@ fn store_facts_ui(ui: &mut egui::Ui, p: &ProbedStore) {
             widgets::mark_ui(ui, widgets::Mark::Failed);
             ui.label(RichText::new(state_label(e)).color(widgets::error_color(ui)));
             ui.label("–");
-            ui.label(messages::store_error(e).what);
+            ui.label(ctx.shown(&messages::store_error(e).what));
         }
     }
 }

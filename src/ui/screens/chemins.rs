@@ -34,12 +34,14 @@ struct PathsForm {
 }
 
 impl PathsForm {
-    fn from_config(config: &Config, autostart: bool) -> Self {
+    /// The form of the saved configuration, the paths written as the window
+    /// writes them.
+    fn from_config(config: &Config, ctx: &AppCtx) -> Self {
         Self {
-            store: config.paths.store.display().to_string(),
-            staging: config.paths.staging.display().to_string(),
-            logs: config.paths.logs.display().to_string(),
-            autostart,
+            store: ctx.path_text(&config.paths.store),
+            staging: ctx.path_text(&config.paths.staging),
+            logs: ctx.path_text(&config.paths.logs),
+            autostart: ctx.autostart(),
         }
     }
 }
@@ -153,7 +155,7 @@ impl Chemins {
                 widgets::FileDialog::pick_folder(label)
             };
             dialog
-                .near(widgets::typed_path(&ctx.home, &text))
+                .near(ctx.typed_path(&text))
                 .open(&mut self.browse, ui.ctx());
         }
         if let Some(crate::ui::Outcome::Failed(_)) = ctx.outcome(Action::CreateFolder) {
@@ -223,9 +225,9 @@ impl Chemins {
             (&form.store, &form.staging, &form.logs) != (&saved.store, &saved.staging, &saved.logs);
         if paths_changed {
             let mut new = config.clone();
-            new.set_active_store(&widgets::typed_path(&ctx.home, &form.store));
-            new.paths.staging = widgets::typed_path(&ctx.home, &form.staging);
-            new.paths.logs = widgets::typed_path(&ctx.home, &form.logs);
+            new.set_active_store(&ctx.typed_path(&form.store));
+            new.paths.staging = ctx.typed_path(&form.staging);
+            new.paths.logs = ctx.typed_path(&form.logs);
             ctx.push(Command::SaveConfig(Box::new(new)));
         }
         if form.autostart != saved.autostart {
@@ -249,7 +251,7 @@ impl Chemins {
             _ => {
                 if !self.store_check.is_pending() {
                     let key = text.to_owned();
-                    let path = widgets::typed_path(&ctx.home, text);
+                    let path = ctx.typed_path(text);
                     self.store_check
                         .start(egui_ctx, "centre-verification-base", move || {
                             let result = Store::open_read_only(&path).map(drop);
@@ -285,7 +287,7 @@ impl Chemins {
     }
 
     /// Takes the answers of the screen's background work that arrived.
-    fn take_answers(&mut self) {
+    fn take_answers(&mut self, ctx: &AppCtx) {
         self.store_check.poll();
         for check in self.folder_checks.values_mut() {
             check.poll();
@@ -294,7 +296,7 @@ impl Chemins {
             && let Some(Some(picked)) = self.browse.take()
             && let Some(form) = &mut self.form
         {
-            let text = picked.display().to_string();
+            let text = ctx.path_text(&picked);
             match self.browse_field {
                 Field::Store => form.store = text,
                 Field::Staging => form.staging = text,
@@ -327,7 +329,7 @@ impl Screen for Chemins {
 
     /// Draws the screen.
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.take_answers();
+        self.take_answers(ctx);
         widgets::title_ui(ui, "Configurer les chemins de l'application");
         let Some(config) = ctx.config().cloned() else {
             return;
@@ -335,7 +337,7 @@ impl Screen for Chemins {
         // Fill the form from the configuration when it changed, unless the user
         // has edits of their own.
         if self.seeded_for != Some(ctx.config_generation()) {
-            let saved = PathsForm::from_config(&config, ctx.autostart());
+            let saved = PathsForm::from_config(&config, ctx);
             if self.form.is_none() || self.form == self.saved {
                 self.form = Some(saved.clone());
             }
@@ -361,8 +363,8 @@ impl Screen for Chemins {
 
     /// Takes the result of the screen's background work if it is done (the shell
     /// calls this every frame, shown or not).
-    fn poll(&mut self, _ctx: &mut AppCtx) {
-        self.take_answers();
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
     }
 
     /// Whether a path is being checked (an open dialog waits for the user).

@@ -72,7 +72,9 @@ impl std::fmt::Debug for ConnectionForm {
 }
 
 impl ConnectionForm {
-    fn from_settings(c: &ConnectionSettings) -> Self {
+    /// The form of the saved settings, the certificate authority's path
+    /// written as the window writes it.
+    fn from_settings(c: &ConnectionSettings, ctx: &AppCtx) -> Self {
         Self {
             kind: c.kind,
             mode: c.mode,
@@ -87,7 +89,7 @@ impl ConnectionForm {
             extra_ca_file: c
                 .extra_ca_file
                 .as_ref()
-                .map(|p| p.display().to_string())
+                .map(|p| ctx.path_text(p))
                 .unwrap_or_default(),
         }
     }
@@ -232,13 +234,13 @@ pub struct Connexion {
 impl Connexion {
     /// Takes the answers of the screen's background work that arrived: the
     /// check of the certificate authority's file, the file chosen in a dialog.
-    fn take_answers(&mut self) {
+    fn take_answers(&mut self, ctx: &AppCtx) {
         self.ca_check.poll();
         if self.browse.poll()
             && let Some(Some(picked)) = self.browse.take()
             && let Some(form) = &mut self.form
         {
-            form.extra_ca_file = picked.display().to_string();
+            form.extra_ca_file = ctx.path_text(&picked);
         }
     }
 
@@ -303,7 +305,7 @@ impl Connexion {
         if ca_file_ui(ui, &mut form.extra_ca_file, &checked, browsing) {
             widgets::FileDialog::pick_file("Autorité de certification supplémentaire")
                 .filter("Certificats (PEM)", &["pem", "crt", "cer"])
-                .near(widgets::typed_path(&ctx.home, &form.extra_ca_file))
+                .near(ctx.typed_path(&form.extra_ca_file))
                 .open(&mut self.browse, ui.ctx());
         }
 
@@ -433,7 +435,7 @@ impl Screen for Connexion {
 
     /// Draws the screen.
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.take_answers();
+        self.take_answers(ctx);
         widgets::title_ui(ui, "Paramètres de connexion");
         let Some(config) = ctx.config().cloned() else {
             return;
@@ -441,7 +443,7 @@ impl Screen for Connexion {
         // Fill the form from the configuration when it changed, unless the user
         // has edits of their own that were not just saved.
         if self.seeded_for != Some(ctx.config_generation()) {
-            let saved = ConnectionForm::from_settings(&config.connection);
+            let saved = ConnectionForm::from_settings(&config.connection, ctx);
             if self.form.is_none()
                 || self.form == self.saved
                 || (self.form.is_some() && self.form == self.saving)
@@ -469,8 +471,8 @@ impl Screen for Connexion {
         self.form = Some(form);
     }
 
-    fn poll(&mut self, _ctx: &mut AppCtx) {
-        self.take_answers();
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
     }
 
     /// Whether the certificate authority's file is being checked.

@@ -73,7 +73,7 @@ impl Screen for Journal {
 
         ui.horizontal_wrapped(|ui| {
             ui.label("Dossier des journaux :");
-            ui.label(RichText::new(dir.display().to_string()).monospace());
+            ui.label(RichText::new(ctx.path_text(&dir)).monospace());
         });
         ui.add_space(6.0);
 

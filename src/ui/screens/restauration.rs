@@ -238,7 +238,7 @@ impl Restauration {
                 egui::Button::new("Restaurer ce fichier"),
             );
             if typed.clicked() {
-                let path = widgets::typed_path(&ctx.home, &self.file_path);
+                let path = ctx.typed_path(&self.file_path);
                 self.ask_for_file(ui.ctx(), path);
             }
             let browse = ui.add_enabled(
@@ -249,7 +249,7 @@ impl Restauration {
                 widgets::FileDialog::pick_file("Restaurer depuis un fichier")
                     .filter("Sauvegarde Impact emploi (.iea.zip)", &["zip"])
                     .filter("Tous les fichiers", &["*"])
-                    .near(widgets::typed_path(&ctx.home, &self.file_path))
+                    .near(ctx.typed_path(&self.file_path))
                     .open(&mut self.browse, ui.ctx());
             }
             if checking {
@@ -306,11 +306,12 @@ impl Restauration {
             |ui| {
                 let lines = messages::restore_confirm_text(store_path, &asked.subject);
                 for (i, line) in lines.iter().enumerate() {
+                    let line = ctx.shown(line);
                     if i == 1 {
                         ui.label(RichText::new(line).monospace());
                         ui.add_space(6.0);
                     } else {
-                        ui.label(line.as_str());
+                        ui.label(line);
                     }
                 }
             },
@@ -390,7 +391,7 @@ impl Screen for Restauration {
 
     /// Takes the result of the screen's background work if it is done (the shell
     /// calls this every frame, shown or not).
-    fn poll(&mut self, _ctx: &mut AppCtx) {
+    fn poll(&mut self, ctx: &mut AppCtx) {
         self.backups.poll();
         self.safety_copies.poll();
         if self.file_check.poll()
@@ -401,7 +402,7 @@ impl Screen for Restauration {
         if self.browse.poll()
             && let Some(Some(picked)) = self.browse.take()
         {
-            self.file_path = picked.display().to_string();
+            self.file_path = ctx.path_text(&picked);
             self.file_problem = None;
             // Checked when the screen is drawn next (it has the window's context).
             self.picked = Some(picked);
@@ -444,7 +445,7 @@ fn status_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
                     ui.horizontal_wrapped(|ui| widgets::done_ui(ui, first));
                 }
                 for line in lines {
-                    ui.label(line);
+                    ui.label(widgets::shown(ui, line));
                 }
             });
         }

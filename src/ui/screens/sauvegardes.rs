@@ -270,10 +270,11 @@ impl Sauvegardes {
             {
                 ctx.clear_outcome(Action::SaveScript);
                 self.last_change = None;
-                self.editor = Some(Editor::new(
-                    Some(entry.script.clone()),
-                    ScriptDraft::from_script(&entry.script),
-                ));
+                let mut draft = ScriptDraft::from_script(&entry.script);
+                // The folders written as the window writes paths.
+                draft.folder = ctx.shown(&draft.folder).into_owned();
+                draft.removable_folder = ctx.shown(&draft.removable_folder).into_owned();
+                self.editor = Some(Editor::new(Some(entry.script.clone()), draft));
             }
             let delete = ui.add_enabled(single.is_some(), egui::Button::new("Supprimer"));
             if delete.clicked()
@@ -376,7 +377,7 @@ impl Sauvegardes {
             &format!("Supprimer le script « {name} » ?"),
             "Supprimer le script",
             |ui| {
-                ui.label(messages::delete_script_text(&name, &destination));
+                ui.label(ctx.shown(&messages::delete_script_text(&name, &destination)));
             },
         );
         match decided {
@@ -503,14 +504,14 @@ impl Screen for Sauvegardes {
 
     /// Takes the result of the screen's background work if it is done (the shell
     /// calls this every frame, shown or not).
-    fn poll(&mut self, _ctx: &mut AppCtx) {
+    fn poll(&mut self, ctx: &mut AppCtx) {
         let Some(editor) = &mut self.editor else {
             return;
         };
         if editor.browse.poll()
             && let Some(Some(picked)) = editor.browse.take()
         {
-            let text = picked.display().to_string();
+            let text = ctx.path_text(&picked);
             match editor.browse_field {
                 ScriptField::RemovableFolder => editor.draft.removable_folder = text,
                 _ => editor.draft.folder = text,
@@ -545,7 +546,7 @@ fn facts_ui(
     ui.label(format!(
         "Destination : {} — {}",
         script.destination.kind().label(),
-        script.destination.describe()
+        ctx.shown(&script.destination.describe())
     ));
     if let Some(until) = state.postponed_until
         && until > now.to_utc()
@@ -577,7 +578,7 @@ fn facts_ui(
             }
             Some(Ok(report)) => {
                 if let Some(line) = messages::run_archive_line(report) {
-                    ui.label(line);
+                    ui.label(ctx.shown(&line));
                 }
             }
             None => {}
@@ -817,8 +818,13 @@ fn validate(egui_ctx: &egui::Context, ctx: &mut AppCtx, editor: &mut Editor) {
             return;
         }
     };
-    let draft = editor.draft.clone();
+    let mut draft = editor.draft.clone();
     let original = editor.original.clone();
+    // The folders as they are, for the checks (the fields hold them as the
+    // window writes them); the fields as typed are kept for the problems.
+    let typed = draft.clone();
+    draft.folder = ctx.typed_text(&draft.folder);
+    draft.removable_folder = ctx.typed_text(&draft.removable_folder);
     let home = ctx.home.clone();
     editor
         .validation
@@ -830,7 +836,7 @@ fn validate(egui_ctx: &egui::Context, ctx: &mut AppCtx, editor: &mut Editor) {
                     let removable = |p: &std::path::Path| destination::removable::mark(p, &search);
                     draft.validate(&book, original.as_ref(), &key, &removable)
                 });
-            (draft, result)
+            (typed, result)
         });
 }
 
@@ -876,7 +882,7 @@ fn folder_ui(ui: &mut egui::Ui, ctx: &AppCtx, editor: &mut Editor, field: Script
         };
         ui.add(egui::TextEdit::singleline(text).desired_width(PATH_WIDTH))
             .labelled_by(label_response.id);
-        let current = widgets::typed_path(&ctx.home, text);
+        let current = ctx.typed_path(text);
         let browse = ui
             .add_enabled(!editor.browse.is_pending(), egui::Button::new("Parcourir…"))
             .accessible_name(format!("Parcourir… : {label}"));
