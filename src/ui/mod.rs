@@ -2,12 +2,16 @@
 //! panel lists the screens of the original product, grouped as its users know them
 //! ("Administrer", "Maintenir"…), with a status bar at the bottom.
 //!
-//! The shell ([`CentreApp`]) owns the runtime state ([`AppCtx`]: configuration,
-//! open store, service state) and applies once per frame the [`Command`]s that
-//! screens push; screens never change that state themselves. Work that takes time
-//! (reading a store's summary, probing stores, diagnosing, switching stores) runs on
-//! named threads and shows its state next to the control that started it. This is
-//! the only module, with `tray`, that knows about egui.
+//! The shell ([`CentreApp`], `app.rs`) owns the runtime state ([`AppCtx`],
+//! `ctx.rs`: configuration, open store, service state) and applies once per frame
+//! the [`Command`]s that screens push (`command.rs`, applied in `apply.rs`);
+//! screens never change that state themselves. The screens are listed once, in
+//! `screens/mod.rs`, behind the [`Screen`] trait (`screen.rs`). Nothing here
+//! waits on a disk or a network while the window draws: that work runs as a
+//! `Task` (`task.rs`) on a named thread — the shell's own in `background.rs` —
+//! and shows its state next to the control that started it; in debug builds the
+//! file helpers fail when the UI thread calls them. This is the only module,
+//! with `tray`, that knows about egui.
 
 pub mod screens;
 

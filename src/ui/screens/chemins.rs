@@ -2,10 +2,12 @@
 //! preparation and the logs live, and whether the service starts with the session.
 //!
 //! The form keeps the raw text of each field apart from the validated
-//! configuration. Each field is checked as it is typed and its problem is shown next
-//! to it in red: an empty path, a missing folder (with "Créer le dossier"), a file
-//! that is not an Impact emploi store (opened read-only on a worker thread). Saving
-//! is refused while a field is wrong, so a bad value never reaches `config.toml`.
+//! configuration. Each field is checked as it is typed, on a worker thread (a
+//! folder on a network share may take long to answer), and its problem is shown
+//! next to it in red: an empty path, a missing folder (with "Créer le dossier"), a
+//! file that is not an Impact emploi store (opened read-only). Saving is refused
+//! while a field is wrong or still being checked, so a bad value never reaches
+//! `config.toml`. The dialogs of "Parcourir…" open on worker threads too.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -316,7 +316,7 @@ impl Connexion {
             ui,
             ctx,
             form,
-            settings.as_ref(),
+            settings.as_ref().ok_or(checked.ca_checking),
             report.filter(|_| all_current),
         );
 
@@ -731,13 +731,17 @@ fn ca_file_ui(ui: &mut egui::Ui, text: &mut String, checked: &Checked, browsing:
 }
 
 /// "Tester l'accès aux serveurs" and the summary of the last test.
+/// `settings` are the form's when every field is good; otherwise whether a
+/// field is still being checked (then nothing is wrong yet).
 fn test_ui(
     ui: &mut egui::Ui,
     ctx: &mut AppCtx,
     form: &ConnectionForm,
-    settings: Option<&ConnectionSettings>,
+    settings: Result<&ConnectionSettings, bool>,
     report: Option<&ServerTestReport>,
 ) {
+    let checking = settings == Err(true);
+    let settings = settings.ok();
     let testing = ctx.is_pending(Action::TestServers);
     ui.horizontal_wrapped(|ui| {
         let button = ui.add_enabled(
@@ -760,6 +764,8 @@ fn test_ui(
         }
         if testing {
             widgets::pending_ui(ui, "Test des serveurs en cours…");
+        } else if checking {
+            widgets::pending_ui(ui, "Vérification des champs…");
         } else if settings.is_none() {
             ui.label(
                 RichText::new("Corrigez d'abord les champs signalés en rouge.")
