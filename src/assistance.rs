@@ -264,6 +264,7 @@ impl Attempts {
 
 /// Assistance mode and the state of code entry at `now`.
 pub fn status(home: &Home, now: DateTime<Local>) -> AssistanceStatus {
+    crate::fsutil::debug_assert_not_ui_thread("assistance::status");
     let attempts = Attempts::load(home).at(now);
     AssistanceStatus {
         enabled: PersistedState::load(home).assistance,

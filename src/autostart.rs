@@ -36,11 +36,13 @@ pub fn entry_path() -> Option<PathBuf> {
 
 /// Whether the service starts with the session.
 pub fn is_enabled() -> bool {
+    fsutil::debug_assert_not_ui_thread("autostart::is_enabled");
     entry_path().is_some_and(|p| p.is_file())
 }
 
 /// Makes the service start with the session, running `exe`. Returns the entry's path.
 pub fn enable(exe: &Path) -> Result<PathBuf, AutostartError> {
+    fsutil::debug_assert_not_ui_thread("autostart::enable");
     let path = entry_path().ok_or(AutostartError::NoConfigFolder)?;
     let io = |source| AutostartError::Io {
         path: path.clone(),
@@ -71,6 +73,7 @@ pub fn enable(exe: &Path) -> Result<PathBuf, AutostartError> {
 
 /// Stops starting the service with the session.
 pub fn disable() -> Result<(), AutostartError> {
+    fsutil::debug_assert_not_ui_thread("autostart::disable");
     let path = entry_path().ok_or(AutostartError::NoConfigFolder)?;
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(()),

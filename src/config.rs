@@ -382,6 +382,7 @@ impl Config {
 
     /// Reads `config.toml` of `home`; a missing file gives the defaults.
     pub fn load(home: &Home) -> Result<Self, ConfigError> {
+        crate::fsutil::debug_assert_not_ui_thread("Config::load");
         let path = home.config_file();
         match std::fs::read_to_string(&path) {
             Ok(text) => Self::parse(&text, &path, home),
@@ -603,6 +604,7 @@ impl Config {
     /// use it to set up an installation; a change to a running one goes through
     /// [`Config::modify`].
     pub fn save(&self, home: &Home) -> Result<(), ConfigError> {
+        crate::fsutil::debug_assert_not_ui_thread("Config::save");
         let _lock = ConfigLock::acquire(home)?;
         self.write(home)
     }
@@ -659,6 +661,7 @@ impl Config {
 /// Keeps a dated copy of the current `config.toml` (when there is one) beside it,
 /// then writes the defaults. Returns the copy's path.
 pub fn reset_keeping_copy(home: &Home) -> Result<Option<PathBuf>, ConfigError> {
+    crate::fsutil::debug_assert_not_ui_thread("config::reset_keeping_copy");
     let _lock = ConfigLock::acquire(home)?;
     let path = home.config_file();
     let copy = if path.exists() {

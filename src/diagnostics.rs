@@ -485,6 +485,7 @@ pub enum OtherCause {
 /// Examines the store at `store_path` and says what prevents using it, if
 /// anything. Never creates, modifies or keeps a lock on anything.
 pub fn diagnose(store_path: &Path) -> Diagnosis {
+    crate::fsutil::debug_assert_not_ui_thread("diagnostics::diagnose");
     let store_path = std::path::absolute(store_path).unwrap_or_else(|_| store_path.to_path_buf());
     let mut run = Run {
         path: store_path.clone(),

@@ -161,6 +161,7 @@ pub struct JobLock {
 impl JobLock {
     /// Takes the lock of `kind` in `home`, or says who holds it.
     pub fn acquire(home: &Home, kind: JobKind) -> Result<Self, JobError> {
+        crate::fsutil::debug_assert_not_ui_thread("JobLock::acquire");
         let dir = home.locks_dir();
         let path = dir.join(format!("{}.lock", kind.slug()));
         std::fs::create_dir_all(&dir).map_err(|source| JobError::Lock {

@@ -79,6 +79,7 @@ impl tracing_subscriber::fmt::time::FormatTime for LocalTime {
 /// The last `max` lines of the logs, oldest first, read from the newest files
 /// back. A missing folder gives no line.
 pub fn recent_lines(logs_dir: &Path, max: usize) -> io::Result<Vec<String>> {
+    crate::fsutil::debug_assert_not_ui_thread("logging::recent_lines");
     let files = match log_files(logs_dir) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),

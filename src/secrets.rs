@@ -97,6 +97,7 @@ impl SecretKey {
     /// the log and set back to 0600; a file of the wrong size is an error and is
     /// never replaced.
     pub fn load_or_create(home: &Home) -> Result<Self, SecretError> {
+        crate::fsutil::debug_assert_not_ui_thread("SecretKey::load_or_create");
         let path = home.root().join(KEY_FILE_NAME);
         let key = load_or_create_key_file(&path).map_err(|e| match e {
             KeyFileError::Io(source) => SecretError::Io {

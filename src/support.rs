@@ -218,6 +218,7 @@ pub fn sending_configured(config: &Config) -> bool {
 ///
 /// [`diagnose`]: crate::diagnostics::diagnose
 pub fn compose(home: &Home) -> Result<SupportRequest, SupportError> {
+    crate::fsutil::debug_assert_not_ui_thread("support::compose");
     let facts = SupportFacts::gather(home);
     Ok(SupportRequest {
         to: facts.config().mail.support_address.clone(),
@@ -239,6 +240,7 @@ pub fn report_text(home: &Home) -> String {
 
 /// Writes the request's report to `path`, atomically.
 pub fn save_report(request: &SupportRequest, path: &Path) -> Result<(), SupportError> {
+    crate::fsutil::debug_assert_not_ui_thread("support::save_report");
     fsutil::write_atomic(path, request.report.as_bytes()).map_err(|source| SupportError::Io {
         path: path.to_path_buf(),
         source,
@@ -256,6 +258,7 @@ pub fn save_report(request: &SupportRequest, path: &Path) -> Result<(), SupportE
 /// and never sent over an unencrypted link to another computer. Each network step
 /// gives up after [`SEND_TIMEOUT`].
 pub fn send(home: &Home, request: &SupportRequest) -> Result<(), SupportError> {
+    crate::fsutil::debug_assert_not_ui_thread("support::send");
     crate::connection::install_crypto_provider();
     let config = Config::load(home)?;
     if !sending_configured(&config) {

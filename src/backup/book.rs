@@ -197,6 +197,7 @@ impl ScriptBook {
     /// cannot be understood is an error (with its line when known) and is left
     /// untouched.
     pub fn load(home: &Home) -> Result<Self, BookError> {
+        crate::fsutil::debug_assert_not_ui_thread("ScriptBook::load");
         let path = Self::path(home);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
@@ -256,6 +257,7 @@ impl ScriptBook {
     /// FTP passwords). Prefer [`modify`](Self::modify), which keeps other
     /// programs' changes.
     pub fn save(&self, home: &Home) -> Result<(), BookError> {
+        crate::fsutil::debug_assert_not_ui_thread("ScriptBook::save");
         let path = Self::path(home);
         let write_error = |source| BookError::Write {
             path: path.clone(),

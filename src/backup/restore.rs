@@ -247,6 +247,7 @@ pub fn safety_dir(store_path: &Path) -> PathBuf {
 
 /// The safety copies kept beside the store, oldest first.
 pub fn safety_copies(store_path: &Path) -> Vec<SafetyCopy> {
+    crate::fsutil::debug_assert_not_ui_thread("restore::safety_copies");
     let dir = safety_dir(store_path);
     let Ok(read) = std::fs::read_dir(&dir) else {
         return Vec::new();

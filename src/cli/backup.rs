@@ -15,9 +15,9 @@ use super::output::{self, say};
 use super::progress::Bar;
 use super::{CliError, ensure_home, exit_code, plain};
 use crate::backup::book::ScriptBook;
-use crate::backup::restore::{self, RestoreChoice};
 use crate::backup::destination::Place;
 use crate::backup::reason::RunReason;
+use crate::backup::restore::{self, RestoreChoice};
 use crate::backup::run::{self, BackupContext, RunReport, Trigger};
 use crate::backup::{DestinationKind, Frequency, RunOutcome, ScriptEntry, schedule};
 use crate::fsutil::human_size;
@@ -181,7 +181,11 @@ impl<'a> ScriptJson<'a> {
             due: schedule::is_due(e, now),
             last_run_at: e.state.last_run_at,
             last_outcome: e.state.last_outcome,
-            last_reason: e.state.last_reason.as_ref().map(messages::run_reason_worded),
+            last_reason: e
+                .state
+                .last_reason
+                .as_ref()
+                .map(messages::run_reason_worded),
             last_good_at: e.state.last_good_at,
             postponed_until: e.state.postponed_until,
             pending: &e.state.pending,

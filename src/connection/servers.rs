@@ -242,6 +242,7 @@ pub fn test_servers(
     settings: &ConnectionSettings,
     proxy_password: Option<&str>,
 ) -> ServerTestReport {
+    crate::fsutil::debug_assert_not_ui_thread("servers::test_servers");
     install_crypto_provider();
     let at = chrono::Local::now().to_rfc3339();
     let link = Link::new(settings, proxy_password);

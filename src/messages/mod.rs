@@ -21,6 +21,7 @@ mod backup_run;
 mod backup_script;
 mod closing;
 mod connection;
+mod paths;
 mod sessions;
 mod support;
 mod tray;
@@ -32,6 +33,7 @@ pub use backup_run::*;
 pub use backup_script::*;
 pub use closing::*;
 pub use connection::*;
+pub use paths::*;
 pub use sessions::*;
 pub use support::*;
 pub use tray::*;
@@ -195,47 +197,6 @@ pub(crate) const TITLE_NOT_RECOGNISED: &str = "Fichier non reconnu";
 
 /// The title of a full disk.
 pub(crate) const TITLE_DISK_FULL: &str = "Disque plein";
-
-/// What a form expects at a path the user typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    /// A folder ("Configurer les chemins de l'application").
-    Folder,
-    /// A certificate file (the extra authority of "Paramètres de connexion").
-    CertificateFile,
-    /// A backup file ("Restaurer depuis un fichier…").
-    BackupFile,
-}
-
-/// Shown under a folder field when the folder is there.
-pub const FOLDER_FOUND: &str = "Dossier trouvé.";
-
-/// Why what is at a path does not do for the form, or `None` when it is what
-/// the form expects. Said the same way on every screen that asks for a path.
-pub fn path_problem(found: crate::fsutil::PathFound, expected: Expected) -> Option<String> {
-    use crate::fsutil::PathFound as F;
-    let folder = expected == Expected::Folder;
-    Some(match found {
-        F::Folder if folder => return None,
-        F::File if !folder => return None,
-        F::File => "Ce chemin désigne un fichier, pas un dossier.".to_owned(),
-        F::Folder if expected == Expected::CertificateFile => {
-            "Ce chemin désigne un dossier, pas un fichier de certificat.".to_owned()
-        }
-        F::Folder => "Ce chemin désigne un dossier, pas un fichier de sauvegarde.".to_owned(),
-        F::Missing if folder => "Ce dossier est introuvable.".to_owned(),
-        F::Missing => "Ce fichier est introuvable.".to_owned(),
-        F::Denied if folder => "L'accès à ce dossier est refusé.".to_owned(),
-        F::Denied => format!(
-            "Ce fichier ne peut pas être lu ({}).",
-            system_error(SystemError::PermissionDenied)
-        ),
-        F::Unreadable(e) if folder => {
-            format!("Ce dossier ne peut pas être lu ({}).", system_error(e))
-        }
-        F::Unreadable(e) => format!("Ce fichier ne peut pas être lu ({}).", system_error(e)),
-    })
-}
 
 /// The title of every error of work stopped by the user.
 pub(crate) const TITLE_CANCELLED: &str = "Opération annulée";
@@ -1692,39 +1653,6 @@ mod tests {
             conclusion,
             at: "2024-05-02T14:03:12+02:00".into(),
         }
-    }
-
-    #[test]
-    fn a_path_is_checked_in_the_same_words_on_every_screen() {
-        use crate::fsutil::PathFound as F;
-        assert_eq!(path_problem(F::Folder, Expected::Folder), None);
-        assert_eq!(path_problem(F::File, Expected::BackupFile), None);
-        assert_eq!(path_problem(F::File, Expected::CertificateFile), None);
-        assert_eq!(
-            path_problem(F::Missing, Expected::BackupFile).as_deref(),
-            Some("Ce fichier est introuvable.")
-        );
-        assert_eq!(
-            path_problem(F::Folder, Expected::CertificateFile).as_deref(),
-            Some("Ce chemin désigne un dossier, pas un fichier de certificat.")
-        );
-        assert_eq!(
-            path_problem(F::File, Expected::Folder).as_deref(),
-            Some("Ce chemin désigne un fichier, pas un dossier.")
-        );
-        // A system error is said in French, never in the system's English.
-        assert_eq!(
-            path_problem(F::Unreadable(SystemError::TimedOut), Expected::Folder).as_deref(),
-            Some(
-                "Ce dossier ne peut pas être lu (Le délai d'attente est dépassé : aucune réponse.)."
-            )
-        );
-        let dir = tempfile::tempdir().expect("tempdir");
-        assert_eq!(crate::fsutil::examine(dir.path()), F::Folder);
-        assert_eq!(
-            crate::fsutil::examine(&dir.path().join("absent")),
-            F::Missing
-        );
     }
 
     #[test]

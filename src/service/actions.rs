@@ -83,6 +83,7 @@ pub fn spawn_centre(screen: &str) -> Result<(), ActionError> {
 /// Opens `folder` in the desktop's file manager (the service's menu and the
 /// centre's buttons both use it).
 pub fn open_folder(folder: &Path) -> std::io::Result<()> {
+    crate::fsutil::debug_assert_not_ui_thread("actions::open_folder");
     if !folder.is_dir() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,

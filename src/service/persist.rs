@@ -56,6 +56,7 @@ impl PersistedState {
     /// connection, no assistance): this file is a cache, never the only copy of
     /// anything the user typed.
     pub fn load(home: &Home) -> Self {
+        crate::fsutil::debug_assert_not_ui_thread("PersistedState::load");
         std::fs::read(home.state_file())
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -103,6 +104,7 @@ impl PersistedState {
 
     /// Writes the state atomically, stamping the time.
     pub fn save(&mut self, home: &Home) -> std::io::Result<()> {
+        crate::fsutil::debug_assert_not_ui_thread("PersistedState::save");
         self.updated_at = Some(chrono::Local::now().to_rfc3339());
         let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         std::fs::create_dir_all(home.root())?;

@@ -246,6 +246,14 @@ pub struct Store {
     path: PathBuf,
 }
 
+impl Drop for Store {
+    /// Closing a store writes to it (SQLite folds the WAL back into the file):
+    /// never on the thread that draws the window.
+    fn drop(&mut self) {
+        crate::fsutil::debug_assert_not_ui_thread("closing a Store");
+    }
+}
+
 impl Store {
     /// Opens an existing store for reading and writing, bringing its schema up to
     /// date. Never creates a file.
@@ -259,6 +267,7 @@ impl Store {
     }
 
     fn open_with(path: &Path, read_only: bool) -> Result<Self, StoreError> {
+        crate::fsutil::debug_assert_not_ui_thread("Store::open");
         if let Some(err) = classify_missing(path) {
             return Err(err);
         }
@@ -313,6 +322,7 @@ impl Store {
     /// Creates a new empty store at `path`. The folder must exist and no file may
     /// be there yet; the store appears whole (built beside, then renamed) or not at all.
     pub fn create(path: &Path) -> Result<Self, StoreError> {
+        crate::fsutil::debug_assert_not_ui_thread("Store::create");
         Self::check_new_path(path)?;
         let folder = crate::fsutil::parent_dir(path);
         let tmp = crate::fsutil::parent_dir(path).join(format!(
@@ -350,6 +360,7 @@ impl Store {
     /// Whether a new store may be created at `path`: its folder exists and no file
     /// is there yet. Never creates anything.
     pub fn check_new_path(path: &Path) -> Result<(), StoreError> {
+        crate::fsutil::debug_assert_not_ui_thread("Store::check_new_path");
         let folder = crate::fsutil::parent_dir(path);
         if !folder.is_dir() {
             return Err(StoreError::FolderNotFound {
@@ -474,6 +485,7 @@ pub(crate) fn init_new(conn: &mut Connection) -> rusqlite::Result<()> {
 
 /// The store's size on disk, its WAL included.
 pub fn size_on_disk(path: &Path) -> u64 {
+    crate::fsutil::debug_assert_not_ui_thread("store::size_on_disk");
     let main = std::fs::metadata(path).map_or(0, |m| m.len());
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");

@@ -2,196 +2,42 @@
 //! panel lists the screens of the original product, grouped as its users know them
 //! ("Administrer", "Maintenir"…), with a status bar at the bottom.
 //!
-//! The shell ([`CentreApp`]) owns the runtime state ([`AppCtx`]: configuration,
-//! open store, service state) and applies once per frame the [`Command`]s that
-//! screens push; screens never change that state themselves. Work that takes time
-//! (reading a store's summary, probing stores, diagnosing, switching stores) runs on
-//! named threads and shows its state next to the control that started it. This is
-//! the only module, with `tray`, that knows about egui.
+//! The shell ([`CentreApp`], `app.rs`) owns the runtime state ([`AppCtx`],
+//! `ctx.rs`: configuration, open store, service state) and applies once per frame
+//! the [`Command`]s that screens push (`command.rs`, applied in `apply.rs`);
+//! screens never change that state themselves. The screens are listed once, in
+//! `screens/mod.rs`, behind the [`Screen`] trait (`screen.rs`). Nothing here
+//! waits on a disk or a network while the window draws: that work runs as a
+//! `Task` (`task.rs`) on a named thread — the shell's own in `background.rs` —
+//! and shows its state next to the control that started it; in debug builds the
+//! file helpers fail when the UI thread calls them. This is the only module,
+//! with `tray`, that knows about egui.
 
 pub mod screens;
 
 mod app;
-mod job;
-mod request;
+mod apply;
+mod background;
+mod command;
+mod ctx;
+mod screen;
+mod task;
 mod widgets;
 
 use std::sync::mpsc::{self, Receiver};
 
 use eframe::egui;
 
-pub use app::{
-    Action, AppCtx, BackupResult, CentreApp, Command, Outcome, PasswordChange, RunningJob, Secret,
-    StoreState,
-};
-pub use job::JobProgress;
+pub use app::CentreApp;
+pub use command::{Action, Command, PasswordChange, Secret};
+pub use ctx::{AppCtx, BackupResult, ClosingResult, Outcome, RunningJob, StoreState};
+pub use screen::{Entry, NavGroup, Planned, Screen, ScreenId, ScreenInfo};
+pub use task::JobProgress;
 
 use crate::home::Home;
 
 /// The window's title (with an en dash, like the original product).
 pub const WINDOW_TITLE: &str = "Impact emploi – Centre de maintenance";
-
-/// The screens of the centre, in the order of the navigation panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ScreenId {
-    /// "Accueil": the active store at a glance.
-    Accueil,
-    /// "Paramètres de connexion".
-    Connexion,
-    /// "Administrer" › "Comptes utilisateurs".
-    ComptesUtilisateurs,
-    /// "Administrer" › "Gestionnaire de licences".
-    Licences,
-    /// "Maintenir" › "Sauvegarder / Restaurer": the "Module de sauvegardes".
-    Sauvegardes,
-    /// "Maintenir" › "Restaurer une sauvegarde".
-    Restauration,
-    /// "Maintenir" › "Gérer les mises à jour".
-    MisesAJour,
-    /// "Maintenir" › "Transfert database vers Urssaf".
-    Transfert,
-    /// "Clôturer un exercice".
-    Cloture,
-    /// "Configurer les chemins de l'application".
-    Chemins,
-    /// "Changer de base de données".
-    Base,
-    /// "Journal": the recent log lines.
-    Journal,
-    /// "À propos du Tiers de confiance".
-    APropos,
-    /// "Demande de support technique" › "Mode assistance": turn assistance mode on
-    /// or off with the code of the day.
-    Assistance,
-    /// "Demande de support technique" › "Demande d'assistance à distance": write
-    /// to support with the diagnostic report attached.
-    Support,
-}
-
-impl ScreenId {
-    /// Every screen, in the order of the navigation panel.
-    pub const ALL: [Self; 15] = [
-        Self::Accueil,
-        Self::ComptesUtilisateurs,
-        Self::Licences,
-        Self::Sauvegardes,
-        Self::Restauration,
-        Self::MisesAJour,
-        Self::Transfert,
-        Self::Cloture,
-        Self::Connexion,
-        Self::Chemins,
-        Self::Base,
-        Self::Journal,
-        Self::Support,
-        Self::Assistance,
-        Self::APropos,
-    ];
-
-    /// The name used on the command line (`centre --screen NAME`).
-    pub fn slug(self) -> &'static str {
-        match self {
-            Self::Accueil => "accueil",
-            Self::Connexion => "connexion",
-            Self::ComptesUtilisateurs => "comptes",
-            Self::Licences => "licences",
-            Self::Sauvegardes => "sauvegardes",
-            Self::Restauration => "restaurer",
-            Self::MisesAJour => "mises-a-jour",
-            Self::Transfert => "transfert",
-            Self::Cloture => "cloture",
-            Self::Chemins => "chemins",
-            Self::Base => "base",
-            Self::Journal => "journal",
-            Self::APropos => "a-propos",
-            Self::Assistance => "assistance",
-            Self::Support => "support",
-        }
-    }
-
-    /// The screen whose [`slug`](Self::slug) is `slug`.
-    pub fn from_slug(slug: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.slug() == slug.trim())
-    }
-
-    /// The screen's full French title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Self::Accueil => "Accueil",
-            Self::Connexion => "Paramètres de connexion",
-            Self::ComptesUtilisateurs => "Comptes utilisateurs",
-            Self::Licences => "Gestionnaire de licences",
-            Self::Sauvegardes => "Sauvegarder / Restaurer",
-            Self::Restauration => "Restaurer une sauvegarde",
-            Self::MisesAJour => "Gérer les mises à jour",
-            Self::Transfert => "Transfert database vers Urssaf",
-            Self::Cloture => "Clôturer un exercice",
-            Self::Chemins => "Configurer les chemins de l'application",
-            Self::Base => "Changer de base de données",
-            Self::Journal => "Journal",
-            Self::APropos => "À propos du Tiers de confiance",
-            Self::Assistance => "Mode assistance",
-            Self::Support => "Demande d'assistance à distance",
-        }
-    }
-
-    /// The words of the screen's entry in the navigation panel.
-    pub fn nav_label(self) -> &'static str {
-        match self {
-            Self::Chemins => "Configurer les chemins",
-            Self::APropos => "À propos",
-            other => other.title(),
-        }
-    }
-
-    /// Whether this version has the screen; the others are greyed in the navigation.
-    pub fn is_built(self) -> bool {
-        matches!(
-            self,
-            Self::Accueil
-                | Self::Sauvegardes
-                | Self::Restauration
-                | Self::Cloture
-                | Self::Connexion
-                | Self::Chemins
-                | Self::Base
-                | Self::Journal
-                | Self::Support
-                | Self::Assistance
-                | Self::APropos
-        )
-    }
-
-    /// Whether the screen stays reachable when the store cannot be opened (the
-    /// others give way to "Base de données inaccessible"). Connection settings,
-    /// assistance mode and support requests are what a user needs precisely when
-    /// nothing else works; so is restoring a backup (a damaged store is the first
-    /// reason to restore one), and the backup scripts can be set up before the
-    /// store is there.
-    pub fn works_without_store(self) -> bool {
-        matches!(
-            self,
-            Self::Sauvegardes
-                | Self::Restauration
-                | Self::Connexion
-                | Self::Chemins
-                | Self::Base
-                | Self::Journal
-                | Self::Support
-                | Self::Assistance
-                | Self::APropos
-        )
-    }
-
-    /// Whether the screen stays reachable when `config.toml` is invalid (the
-    /// others give way to "Configuration incorrecte"): those that do not read it.
-    pub fn works_without_config(self) -> bool {
-        matches!(
-            self,
-            Self::Journal | Self::Support | Self::Assistance | Self::APropos
-        )
-    }
-}
 
 /// How the centre starts.
 #[derive(Debug)]
@@ -286,51 +132,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn slugs_round_trip_and_titles_are_distinct() {
-        let mut titles = std::collections::HashSet::new();
-        for s in ScreenId::ALL {
-            assert_eq!(ScreenId::from_slug(s.slug()), Some(s));
-            assert!(titles.insert(s.title()));
-        }
-        assert_eq!(ScreenId::from_slug("inconnu"), None);
-    }
-
-    #[test]
     fn every_screen_the_service_opens_exists() {
         // The service names screens without linking the centre: each name must
         // still open one, and one that is built.
         for slug in crate::service::screens::ALL {
             let screen = ScreenId::from_slug(slug);
             assert!(screen.is_some_and(ScreenId::is_built), "{slug}");
-        }
-    }
-
-    #[test]
-    fn built_screens_are_the_eleven_of_this_version() {
-        let built: Vec<_> = ScreenId::ALL.into_iter().filter(|s| s.is_built()).collect();
-        assert_eq!(
-            built,
-            [
-                ScreenId::Accueil,
-                ScreenId::Sauvegardes,
-                ScreenId::Restauration,
-                ScreenId::Cloture,
-                ScreenId::Connexion,
-                ScreenId::Chemins,
-                ScreenId::Base,
-                ScreenId::Journal,
-                ScreenId::Support,
-                ScreenId::Assistance,
-                ScreenId::APropos
-            ]
-        );
-        for s in [
-            ScreenId::Connexion,
-            ScreenId::Support,
-            ScreenId::Assistance,
-            ScreenId::Restauration,
-        ] {
-            assert!(s.works_without_store(), "{s:?}");
         }
     }
 

@@ -1,12 +1,17 @@
 //! Small pieces shared by the screens: titles, labelled text fields, the state of a
 //! request next to its button (spinner, green tick, red cross), the tray's state
-//! icons, French numbers and pay periods.
+//! icons, French numbers and pay periods; and the two pieces of background work
+//! every path field needs — its check ([`PathCheck`]) and its "Parcourir…"
+//! dialog ([`FileDialog`]) — so that no field waits on the disk while it draws.
 
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::path::{MAIN_SEPARATOR, Path, PathBuf};
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::app::Outcome;
+use super::ctx::{AppCtx, Outcome};
+use super::task::Task;
+use crate::fsutil::{self, EntryKind, EntryProblem};
 use crate::home::Home;
 use crate::messages::Explanation;
 use crate::service::state::TrayIconKind;
@@ -214,21 +219,21 @@ pub fn state_icon_ui(ui: &mut egui::Ui, kind: TrayIconKind) -> egui::Response {
 /// A spinner with what is being done.
 pub fn pending_ui(ui: &mut egui::Ui, what: &str) {
     ui.spinner();
-    ui.label(RichText::new(what).italics());
+    ui.label(RichText::new(shown(ui, what)).italics());
 }
 
 /// A green tick and a sentence.
 pub fn done_ui(ui: &mut egui::Ui, text: &str) {
     mark_ui(ui, Mark::Ok);
     if !text.is_empty() {
-        ui.label(RichText::new(text).color(ok_color(ui)));
+        ui.label(RichText::new(shown(ui, text)).color(ok_color(ui)));
     }
 }
 
 /// A red cross and a sentence.
 pub fn failed_ui(ui: &mut egui::Ui, text: &str) {
     mark_ui(ui, Mark::Failed);
-    ui.label(RichText::new(text).color(error_color(ui)));
+    ui.label(RichText::new(shown(ui, text)).color(error_color(ui)));
 }
 
 /// The state of a command next to its button: nothing, a spinner, a green tick or
@@ -242,7 +247,7 @@ pub fn outcome_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>, pending_text: &s
             ui.vertical(|ui| {
                 ui.horizontal_wrapped(|ui| failed_ui(ui, &e.what));
                 if !e.todo.is_empty() {
-                    ui.label(e.todo.as_str());
+                    ui.label(shown(ui, &e.todo));
                 }
             });
         }
@@ -251,14 +256,18 @@ pub fn outcome_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>, pending_text: &s
 
 /// A French explanation: what happened, why it matters, what to do.
 pub fn explanation_ui(ui: &mut egui::Ui, e: &Explanation) {
-    ui.label(RichText::new(&e.what).color(error_color(ui)).strong());
+    ui.label(
+        RichText::new(shown(ui, &e.what))
+            .color(error_color(ui))
+            .strong(),
+    );
     if !e.why.is_empty() {
         ui.add_space(4.0);
-        ui.label(e.why.as_str());
+        ui.label(shown(ui, &e.why));
     }
     if !e.todo.is_empty() {
         ui.add_space(4.0);
-        ui.label(RichText::new(format!("Que faire : {}", e.todo)));
+        ui.label(RichText::new(format!("Que faire : {}", shown(ui, &e.todo))));
     }
 }
 
@@ -293,6 +302,74 @@ pub fn period(stored: &str) -> String {
     }
 }
 
+/// How the centre writes paths: as they are, unless one folder is to be written
+/// as another. The screen tests give each run a folder of its own and have it
+/// written as one fixed folder, so that the paths on their pictures are the same
+/// from run to run ([`CentreApp::show_paths_as`](super::CentreApp::show_paths_as)).
+/// A path typed under the folder as written means the same path under the folder
+/// as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathDisplay {
+    /// The folder as it is, and as it is written.
+    folder: Option<(String, String)>,
+}
+
+impl PathDisplay {
+    /// Paths under `actual` written as under `shown`.
+    pub fn new(actual: &Path, shown: &Path) -> Self {
+        Self {
+            folder: Some((actual.display().to_string(), shown.display().to_string())),
+        }
+    }
+
+    /// `text` (a path, or a sentence naming paths) as the window writes it.
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        match &self.folder {
+            Some((actual, shown)) if text.contains(actual.as_str()) => {
+                Cow::Owned(text.replace(actual.as_str(), shown))
+            }
+            _ => Cow::Borrowed(text),
+        }
+    }
+
+    /// `path` as the window writes it.
+    pub fn path(&self, path: &Path) -> String {
+        self.text(&path.display().to_string()).into_owned()
+    }
+
+    /// A path typed as the window writes it, back to the path as it is.
+    pub fn typed(&self, text: &str) -> String {
+        if let Some((actual, shown)) = &self.folder
+            && let Some(rest) = text.trim().strip_prefix(shown.as_str())
+            && (rest.is_empty() || rest.starts_with(MAIN_SEPARATOR))
+        {
+            return format!("{actual}{rest}");
+        }
+        text.to_owned()
+    }
+
+    fn id() -> egui::Id {
+        egui::Id::unique("iea-ecriture-des-chemins")
+    }
+
+    /// Makes this the way the widgets write paths in the frames of `egui_ctx`.
+    pub fn publish(&self, egui_ctx: &egui::Context) {
+        egui_ctx.data_mut(|d| d.insert_temp(Self::id(), self.clone()));
+    }
+
+    /// The way paths are written in the frame of `ui`.
+    pub fn of(ui: &egui::Ui) -> Self {
+        ui.ctx()
+            .data(|d| d.get_temp::<Self>(Self::id()))
+            .unwrap_or_default()
+    }
+}
+
+/// `text` (a sentence that may name paths) as the window writes it.
+pub fn shown(ui: &egui::Ui, text: &str) -> String {
+    PathDisplay::of(ui).text(text).into_owned()
+}
+
 /// A path typed in a field: trimmed, and taken from `IEA_HOME` when relative
 /// (as `config.toml` does).
 pub fn typed_path(home: &Home, text: &str) -> PathBuf {
@@ -305,13 +382,177 @@ pub fn typed_path(home: &Home, text: &str) -> PathBuf {
 }
 
 /// The folder a file dialog opens in: the folder of `current` if it exists.
-pub fn dialog_folder(current: &Path) -> Option<PathBuf> {
+/// It asks the system: on the dialog's worker thread only.
+fn dialog_folder(current: &Path) -> Option<PathBuf> {
     let dir = if current.is_dir() {
         current
     } else {
         current.parent()?
     };
     dir.is_dir().then(|| dir.to_path_buf())
+}
+
+/// What a file dialog asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DialogKind {
+    /// An existing file.
+    PickFile,
+    /// An existing folder.
+    PickFolder,
+    /// A file to write.
+    SaveFile,
+}
+
+/// A file dialog ("Parcourir…", "Enregistrer le rapport…"). It runs on a worker
+/// thread: it waits for the user, and finding the folder it opens in may wait
+/// for a network share. Its answer — the path chosen, or `None` — arrives in
+/// the screen's `Task<Option<PathBuf>>`.
+#[derive(Debug, Clone)]
+pub struct FileDialog {
+    title: String,
+    kind: DialogKind,
+    near: Option<PathBuf>,
+    file_name: Option<String>,
+    filters: Vec<(&'static str, &'static [&'static str])>,
+}
+
+impl FileDialog {
+    fn new(title: &str, kind: DialogKind) -> Self {
+        Self {
+            title: title.to_owned(),
+            kind,
+            near: None,
+            file_name: None,
+            filters: Vec::new(),
+        }
+    }
+
+    /// A dialog choosing an existing file.
+    pub fn pick_file(title: &str) -> Self {
+        Self::new(title, DialogKind::PickFile)
+    }
+
+    /// A dialog choosing an existing folder.
+    pub fn pick_folder(title: &str) -> Self {
+        Self::new(title, DialogKind::PickFolder)
+    }
+
+    /// A dialog naming a file to write, `file_name` proposed.
+    pub fn save_file(title: &str, file_name: &str) -> Self {
+        let mut dialog = Self::new(title, DialogKind::SaveFile);
+        dialog.file_name = Some(file_name.to_owned());
+        dialog
+    }
+
+    /// Opens in the folder of `current` (the path in the field), when it exists.
+    pub fn near(mut self, current: PathBuf) -> Self {
+        self.near = Some(current);
+        self
+    }
+
+    /// Offers a filter named `name` for files ending in one of `extensions`.
+    pub fn filter(mut self, name: &'static str, extensions: &'static [&'static str]) -> Self {
+        self.filters.push((name, extensions));
+        self
+    }
+
+    /// Opens the dialog on a worker thread; the answer lands in `task`. A
+    /// dialog still open for `task` is left to the user.
+    pub fn open(self, task: &mut Task<Option<PathBuf>>, egui_ctx: &egui::Context) {
+        if task.is_pending() {
+            return;
+        }
+        task.start(egui_ctx, "centre-choix-fichier", move || self.run());
+    }
+
+    /// Shows the dialog and waits for the user.
+    fn run(self) -> Option<PathBuf> {
+        let mut dialog = rfd::FileDialog::new().set_title(&self.title);
+        for (name, extensions) in &self.filters {
+            dialog = dialog.add_filter(*name, extensions);
+        }
+        if let Some(name) = &self.file_name {
+            dialog = dialog.set_file_name(name);
+        }
+        if let Some(dir) = self.near.as_deref().and_then(dialog_folder) {
+            dialog = dialog.set_directory(dir);
+        }
+        match self.kind {
+            DialogKind::PickFile => dialog.pick_file(),
+            DialogKind::PickFolder => dialog.pick_folder(),
+            DialogKind::SaveFile => dialog.save_file(),
+        }
+    }
+}
+
+/// What is known of the path typed in a field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathFact {
+    /// Nothing typed.
+    Empty,
+    /// Being checked.
+    Checking,
+    /// It names what it must.
+    Found(PathBuf),
+    /// It does not, and why.
+    Problem(PathBuf, EntryProblem),
+}
+
+/// The check of a path field ([`fsutil::check_entry`]), run on a worker thread
+/// each time the text changes or the centre creates a folder. One check runs
+/// at a time: text typed meanwhile is checked next.
+#[derive(Debug, Default)]
+pub struct PathCheck {
+    /// The text checked, the folder generation it was checked at, the path
+    /// and the answer.
+    task: Task<(String, u64, PathBuf, Result<(), EntryProblem>)>,
+}
+
+impl PathCheck {
+    /// Takes the answer if it arrived.
+    pub fn poll(&mut self) {
+        self.task.poll();
+    }
+
+    /// Whether a check runs.
+    pub fn is_busy(&self) -> bool {
+        self.task.is_pending()
+    }
+
+    /// What is known of `text`, a path that must name a `kind` (a field always
+    /// asks for the same kind); starts its check when it was not checked yet.
+    pub fn fact(
+        &mut self,
+        egui_ctx: &egui::Context,
+        ctx: &AppCtx,
+        kind: EntryKind,
+        text: &str,
+    ) -> PathFact {
+        let text = text.trim();
+        if text.is_empty() {
+            return PathFact::Empty;
+        }
+        let generation = ctx.fs_generation();
+        if let Some((checked, at, path, answer)) = self.task.latest()
+            && checked == text
+            && *at == generation
+        {
+            return match answer {
+                Ok(()) => PathFact::Found(path.clone()),
+                Err(problem) => PathFact::Problem(path.clone(), *problem),
+            };
+        }
+        if !self.task.is_pending() {
+            let key = text.to_owned();
+            let path = ctx.typed_path(text);
+            self.task
+                .start(egui_ctx, "centre-verification-chemin", move || {
+                    let answer = fsutil::check_entry(&path, kind);
+                    (key, generation, path, answer)
+                });
+        }
+        PathFact::Checking
+    }
 }
 
 /// A confirmation dialog before anything that changes data: `body` says what will
@@ -362,6 +603,39 @@ mod tests {
     fn periods_read_month_first() {
         assert_eq!(period("2024-03"), "03/2024");
         assert_eq!(period("bizarre"), "bizarre");
+    }
+
+    #[test]
+    fn a_folder_can_be_shown_as_another_and_typed_back() {
+        let display = PathDisplay::new(
+            Path::new("/tmp/iea-instantanes-Ab12cd"),
+            Path::new("/tmp/iea-instantanes"),
+        );
+        assert_eq!(
+            display.path(Path::new("/tmp/iea-instantanes-Ab12cd/base/paie.iea")),
+            "/tmp/iea-instantanes/base/paie.iea"
+        );
+        assert_eq!(
+            display.text("Le dossier « /tmp/iea-instantanes-Ab12cd/base » est introuvable."),
+            "Le dossier « /tmp/iea-instantanes/base » est introuvable."
+        );
+        assert_eq!(
+            display.typed(" /tmp/iea-instantanes/base/paie.iea "),
+            "/tmp/iea-instantanes-Ab12cd/base/paie.iea"
+        );
+        assert_eq!(
+            display.typed("/tmp/iea-instantanes"),
+            "/tmp/iea-instantanes-Ab12cd"
+        );
+        // Only the folder itself: a sibling whose name begins the same is left.
+        assert_eq!(
+            display.typed("/tmp/iea-instantanes-autre/x"),
+            "/tmp/iea-instantanes-autre/x"
+        );
+        assert_eq!(display.path(Path::new("/mnt/serveur")), "/mnt/serveur");
+        let plain = PathDisplay::default();
+        assert_eq!(plain.typed(" /srv/paie.iea"), " /srv/paie.iea");
+        assert_eq!(plain.text("/srv/paie.iea"), "/srv/paie.iea");
     }
 
     #[test]

@@ -161,3 +161,34 @@ fn chemins_snapshot() {
     click(&mut harness, "Enregistrer");
     crate::support::snapshot(&mut harness, "chemins");
 }
+
+#[test]
+fn a_folder_that_cannot_be_read_is_explained_in_french_not_in_the_system_s_words() {
+    // Regression: a folder below a file was shown with the system's English
+    // words ("Not a directory (os error 20)").
+    let ws = workstation();
+    store_with_payroll(&ws);
+    let file = ws.home.root().join("note.txt");
+    std::fs::write(&file, "une note").expect("write");
+    let mut harness = centre(&ws, ScreenId::Chemins);
+    set_field(
+        &mut harness,
+        "Dossier des journaux",
+        &file.join("journaux").display().to_string(),
+    );
+    assert!(shows(
+        &harness,
+        "Ce dossier ne peut pas être lu. Le chemin d'accès contient un fichier là où un \
+         dossier est attendu."
+    ));
+    assert!(!shows_part(&harness, "os error"));
+    set_field(
+        &mut harness,
+        "Dossier des journaux",
+        &file.display().to_string(),
+    );
+    assert!(shows(
+        &harness,
+        "Ce chemin désigne un fichier, pas un dossier."
+    ));
+}

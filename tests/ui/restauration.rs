@@ -192,6 +192,24 @@ fn a_missing_file_is_said_before_any_confirmation() {
 }
 
 #[test]
+fn a_folder_is_not_taken_for_a_backup_file() {
+    let ws = workstation();
+    store_with_payroll(&ws);
+    let mut harness = centre_now(&ws, ScreenId::Restauration);
+    set_field(
+        &mut harness,
+        "Fichier de sauvegarde",
+        &ws.home.root().display().to_string(),
+    );
+    click(&mut harness, "Restaurer ce fichier");
+    assert!(shows(
+        &harness,
+        "Ce chemin désigne un dossier, pas un fichier."
+    ));
+    assert!(!shows(&harness, "Restaurer cette sauvegarde ?"));
+}
+
+#[test]
 fn restauration_snapshot() {
     let ws = fixed_workstation("restauration");
     store_with_payroll(&ws);

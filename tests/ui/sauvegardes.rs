@@ -32,7 +32,7 @@ pub fn now() -> DateTime<Local> {
 
 /// The whole centre showing `screen`, its clock frozen at [`now`], settled.
 pub fn centre_now(ws: &Workstation, screen: ScreenId) -> Harness<'static, CentreApp> {
-    let mut app = CentreApp::new(ws.home.clone(), screen);
+    let mut app = crate::support::centre_app(ws, screen);
     app.set_clock(Some(now()));
     let mut harness = Harness::builder()
         .with_size(WINDOW)

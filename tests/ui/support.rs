@@ -15,18 +15,36 @@ use iea_maintenance::ui::{CentreApp, ScreenId};
 /// The window size of every test, frozen so that snapshots compare.
 pub const WINDOW: [f32; 2] = [1000.0, 700.0];
 
+/// The folder the snapshots show their installations in, the same at every run.
+pub const SHOWN_ROOT: &str = "/tmp/iea-instantanes";
+
 /// A workstation of its own: an `IEA_HOME` removed at the end of the test.
 pub struct Workstation {
-    /// Keeps the folder alive; `None` for the fixed folders of snapshot tests.
-    _dir: Option<tempfile::TempDir>,
+    /// Keeps the folder alive; removed with it.
+    _dir: tempfile::TempDir,
     /// The installation.
     pub home: Home,
+    /// For a snapshot: the run's own folder, and the fixed folder the centre
+    /// shows it as.
+    shown_as: Option<(PathBuf, PathBuf)>,
 }
 
 impl Workstation {
     /// The active store path of the default configuration.
     pub fn store_path(&self) -> PathBuf {
         self.home.default_store_path()
+    }
+
+    /// `path` as the centre shows it (and as a person types it) on this
+    /// workstation: under [`SHOWN_ROOT`] for a snapshot's.
+    pub fn shown(&self, path: &Path) -> String {
+        match &self.shown_as {
+            Some((actual, shown)) => match path.strip_prefix(actual) {
+                Ok(rest) => shown.join(rest).display().to_string(),
+                Err(_) => path.display().to_string(),
+            },
+            None => path.display().to_string(),
+        }
     }
 }
 
@@ -36,20 +54,41 @@ pub fn workstation() -> Workstation {
     let home = Home::at(dir.path());
     home.ensure().expect("ensure");
     Workstation {
-        _dir: Some(dir),
+        _dir: dir,
+        home,
+        shown_as: None,
+    }
+}
+
+/// An `IEA_HOME` for a snapshot, `<run>/<name>`: the run's folder is its own
+/// (`/tmp/iea-instantanes-XXXXXX`, removed at the end), so that two runs on one
+/// machine never meet, and the centre shows it as [`SHOWN_ROOT`], so that the
+/// paths on the pictures are the same at every run. It sits at the same depth
+/// as the folder shown: a diagnosis lists as many parent folders.
+pub fn fixed_workstation(name: &str) -> Workstation {
+    let run = tempfile::Builder::new()
+        .prefix("iea-instantanes-")
+        .tempdir_in("/tmp")
+        .expect("run folder");
+    let root = run.path().join(name);
+    std::fs::create_dir_all(&root).expect("root");
+    let home = Home::at(&root);
+    home.ensure().expect("ensure");
+    Workstation {
+        shown_as: Some((run.path().to_path_buf(), PathBuf::from(SHOWN_ROOT))),
+        _dir: run,
         home,
     }
 }
 
-/// An `IEA_HOME` at a fixed path (emptied first), so that the paths shown in a
-/// snapshot are the same at every run.
-pub fn fixed_workstation(name: &str) -> Workstation {
-    let root = PathBuf::from("/tmp/iea-instantanes").join(name);
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).expect("fixed root");
-    let home = Home::at(&root);
-    home.ensure().expect("ensure");
-    Workstation { _dir: None, home }
+/// The centre of `ws`, showing `screen` first, its paths shown as the
+/// workstation shows them.
+pub fn centre_app(ws: &Workstation, screen: ScreenId) -> CentreApp {
+    let mut app = CentreApp::new(ws.home.clone(), screen);
+    if let Some((actual, shown)) = &ws.shown_as {
+        app.show_paths_as(actual, shown);
+    }
+    app
 }
 
 /// What [`fill_payroll`] wrote.
@@ -131,7 +170,7 @@ pub fn use_store(ws: &Workstation, store: &Path) -> Config {
 /// The whole centre in a harness of the frozen window size, showing `screen`,
 /// already settled.
 pub fn centre(ws: &Workstation, screen: ScreenId) -> Harness<'static, CentreApp> {
-    let app = CentreApp::new(ws.home.clone(), screen);
+    let app = centre_app(ws, screen);
     let mut harness = Harness::builder()
         .with_size(WINDOW)
         .with_theme(eframe::egui::Theme::Light)

@@ -4,8 +4,9 @@
 
 use eframe::egui::{self, RichText};
 
-use crate::ui::app::{AppCtx, Command};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::widgets;
+use crate::ui::{AppCtx, Command};
 
 /// The product's name, as the tray's "À propos" says it.
 pub const PRODUCT_NAME: &str = "Impact emploi – Gestionnaire de services (Tiers de confiance)";
@@ -48,9 +49,33 @@ fn facts(ctx: &AppCtx) -> Vec<(&'static str, String)> {
     ]
 }
 
-impl APropos {
+impl Screen for APropos {
+    fn id(&self) -> ScreenId {
+        ScreenId::APropos
+    }
+
+    fn title(&self) -> &'static str {
+        "À propos du Tiers de confiance"
+    }
+
+    fn nav_label(&self) -> &'static str {
+        "À propos"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::About
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    fn works_without_config(&self) -> bool {
+        true
+    }
+
     /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
         widgets::title_ui(ui, "À propos du Tiers de confiance");
         let facts = facts(ctx);
         egui::ScrollArea::vertical()
@@ -62,7 +87,7 @@ impl APropos {
                     .show(ui, |ui| {
                         for (label, value) in &facts {
                             ui.label(RichText::new(*label).strong());
-                            ui.label(value.as_str());
+                            ui.label(ctx.shown(value));
                             ui.end_row();
                         }
                     });

@@ -19,16 +19,16 @@ use crate::fsutil;
 use crate::messages;
 use crate::service::state::{ConnectionState, TrayIconKind};
 use crate::store::{Store, StoreError, StoreSummary};
-use crate::ui::ScreenId;
-use crate::ui::app::{Action, AppCtx, Command, StoreState};
-use crate::ui::request::Request;
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::screens::sauvegardes;
+use crate::ui::task::{Task, TaskState};
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, StoreState};
 
 /// The Accueil screen.
 #[derive(Debug, Default)]
 pub struct Accueil {
-    summary: Request<Result<StoreSummary, StoreError>>,
+    summary: Task<Result<StoreSummary, StoreError>>,
     /// The store generation the last read was started for.
     read_for: Option<u64>,
     /// The pass the screen was last drawn in.
@@ -36,52 +36,8 @@ pub struct Accueil {
 }
 
 impl Accueil {
-    /// Whether the summary is being read.
-    pub fn is_busy(&self) -> bool {
-        self.summary.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.summary.poll();
-    }
-
     fn start_reading(&mut self, egui_ctx: &egui::Context, path: PathBuf) {
         start_reading(&mut self.summary, egui_ctx, path);
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.summary.poll();
-        widgets::title_ui(ui, "Accueil");
-
-        let path = ctx.store_path().map(std::path::Path::to_path_buf);
-        if matches!(ctx.store, StoreState::Opening | StoreState::Retrying(_)) {
-            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
-            return;
-        }
-        let entered = widgets::entered(&mut self.last_pass, ui);
-        if let Some(path) = &path
-            && (entered || self.read_for != Some(ctx.store_generation()))
-            && !self.summary.is_pending()
-        {
-            self.read_for = Some(ctx.store_generation());
-            // Figures of another store must not stay on screen.
-            if self
-                .summary
-                .latest()
-                .and_then(|r| r.as_ref().ok())
-                .is_some_and(|s| &s.path != path)
-            {
-                self.summary.clear();
-            }
-            self.start_reading(ui.ctx(), path.clone());
-        }
-
-        egui::ScrollArea::both()
-            .auto_shrink(false)
-            .show(ui, |ui| self.content_ui(ui, ctx, path.as_ref()));
     }
 
     fn content_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx, path: Option<&PathBuf>) {
@@ -93,7 +49,7 @@ impl Accueil {
             .spacing([24.0, 6.0])
             .show(ui, |ui| {
                 ui.label("Fichier");
-                ui.label(path.map_or_else(String::new, |p| p.display().to_string()));
+                ui.label(path.map_or_else(String::new, |p| ctx.path_text(p)));
                 ui.end_row();
                 if let Some(s) = summary {
                     ui.label("Taille");
@@ -131,6 +87,64 @@ impl Accueil {
             }
             Some(s) => dossiers_ui(ui, s),
         }
+    }
+}
+
+impl Screen for Accueil {
+    fn id(&self) -> ScreenId {
+        ScreenId::Accueil
+    }
+
+    fn title(&self) -> &'static str {
+        "Accueil"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Home
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.summary.poll();
+        widgets::title_ui(ui, "Accueil");
+
+        let path = ctx.store_path().map(std::path::Path::to_path_buf);
+        if matches!(ctx.store, StoreState::Opening | StoreState::Retrying(_)) {
+            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
+            return;
+        }
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        if let Some(path) = &path
+            && (entered || self.read_for != Some(ctx.store_generation()))
+            && !self.summary.is_pending()
+        {
+            self.read_for = Some(ctx.store_generation());
+            // Figures of another store must not stay on screen.
+            if self
+                .summary
+                .latest()
+                .and_then(|r| r.as_ref().ok())
+                .is_some_and(|s| &s.path != path)
+            {
+                self.summary.clear();
+            }
+            self.start_reading(ui.ctx(), path.clone());
+        }
+
+        egui::ScrollArea::both()
+            .auto_shrink(false)
+            .show(ui, |ui| self.content_ui(ui, ctx, path.as_ref()));
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.summary.poll();
+    }
+
+    /// Whether the summary is being read.
+    fn is_busy(&self) -> bool {
+        self.summary.is_pending()
     }
 }
 
@@ -270,7 +284,7 @@ fn backups_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
 
 /// Reads the summary of the store at `path` on a worker thread.
 fn start_reading(
-    summary: &mut Request<Result<StoreSummary, StoreError>>,
+    summary: &mut Task<Result<StoreSummary, StoreError>>,
     egui_ctx: &egui::Context,
     path: PathBuf,
 ) {
@@ -282,7 +296,7 @@ fn start_reading(
 /// "Actualiser" and the state of the reading next to it.
 fn refresh_ui(
     ui: &mut egui::Ui,
-    summary: &mut Request<Result<StoreSummary, StoreError>>,
+    summary: &mut Task<Result<StoreSummary, StoreError>>,
     path: Option<&PathBuf>,
 ) {
     ui.horizontal_wrapped(|ui| {
@@ -295,15 +309,19 @@ fn refresh_ui(
         {
             start_reading(summary, ui.ctx(), path.clone());
         }
-        if summary.is_pending() {
-            widgets::pending_ui(ui, "Lecture de la base…");
-        } else if let Some(failure) = summary.failure() {
-            widgets::failed_ui(
+        match (summary.state(), summary.failure(), summary.latest()) {
+            (TaskState::Pending, _, _) => widgets::pending_ui(ui, "Lecture de la base…"),
+            (TaskState::Failed, Some(failure), _) => widgets::failed_ui(
                 ui,
-                &format!("La lecture de la base s'est arrêtée ({failure})."),
-            );
-        } else if let Some(Err(e)) = summary.latest() {
-            widgets::failed_ui(ui, &messages::store_error(e).what);
+                &format!(
+                    "La lecture de la base s'est arrêtée ({}).",
+                    failure.reason()
+                ),
+            ),
+            (TaskState::Done, _, Some(Err(e))) => {
+                widgets::failed_ui(ui, &messages::store_error(e).what);
+            }
+            _ => {}
         }
     });
 }

@@ -12,15 +12,18 @@ use eframe::egui::{self, RichText};
 use crate::assistance::{self, AssistanceStatus};
 use crate::messages;
 use crate::service::state::TrayIconKind;
-use crate::ui::ScreenId;
-use crate::ui::app::{Action, AppCtx, Command, Outcome, Secret};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, Secret};
 
 /// The "Mode assistance" screen.
 #[derive(Debug, Default)]
 pub struct AssistanceScreen {
     code: String,
-    status: Option<AssistanceStatus>,
+    /// Whether the mode is on, and the entry's lock, read on a worker thread
+    /// (the previous reading stays on screen meanwhile).
+    status: Task<AssistanceStatus>,
     /// The state generation and the pass the status was read at.
     read_for: Option<u64>,
     last_pass: Option<u64>,
@@ -31,32 +34,6 @@ pub struct AssistanceScreen {
 }
 
 impl AssistanceScreen {
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        widgets::title_ui(ui, "Mode assistance");
-        let entered = widgets::entered(&mut self.last_pass, ui);
-        let answered = self.sent && !ctx.is_pending(Action::Assistance);
-        if answered {
-            self.sent = false;
-            if matches!(ctx.outcome(Action::Assistance), Some(Outcome::Done(_))) {
-                self.code.clear();
-            }
-        }
-        if entered || answered || self.read_for != Some(ctx.state_generation()) {
-            // A few bytes of two small files: read on the spot.
-            self.status = Some(assistance::status(&ctx.home, Local::now()));
-            self.read_for = Some(ctx.state_generation());
-        }
-        let Some(status) = self.status.clone() else {
-            return;
-        };
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| self.content_ui(ui, ctx, &status));
-        self.confirm_ui(ui, ctx);
-    }
-
     fn content_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx, status: &AssistanceStatus) {
         egui::Frame::group(ui.style()).show(ui, |ui| {
             ui.set_width(ui.available_width());
@@ -200,6 +177,68 @@ impl AssistanceScreen {
             Some(false) => self.confirm_enable = false,
             None => {}
         }
+    }
+}
+
+impl Screen for AssistanceScreen {
+    fn id(&self) -> ScreenId {
+        ScreenId::Assistance
+    }
+
+    fn title(&self) -> &'static str {
+        "Mode assistance"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Support
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    fn works_without_config(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        widgets::title_ui(ui, "Mode assistance");
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        let answered = self.sent && !ctx.is_pending(Action::Assistance);
+        if answered {
+            self.sent = false;
+            if matches!(ctx.outcome(Action::Assistance), Some(Outcome::Done(_))) {
+                self.code.clear();
+            }
+        }
+        if entered || answered || self.read_for != Some(ctx.state_generation()) {
+            let home = ctx.home.clone();
+            self.status
+                .start(ui.ctx(), "centre-etat-assistance", move || {
+                    assistance::status(&home, Local::now())
+                });
+            self.read_for = Some(ctx.state_generation());
+        }
+        self.status.poll();
+        let Some(status) = self.status.latest().cloned() else {
+            ui.horizontal(|ui| widgets::pending_ui(ui, "Lecture de l'état du mode assistance…"));
+            return;
+        };
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| self.content_ui(ui, ctx, &status));
+        self.confirm_ui(ui, ctx);
+    }
+
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.status.poll();
+    }
+
+    /// Whether the state of the mode is being read.
+    fn is_busy(&self) -> bool {
+        self.status.is_pending()
     }
 }
 

@@ -14,9 +14,10 @@ use crate::fsutil;
 use crate::messages::{self, Explanation};
 use crate::store::StoreError;
 use crate::store::catalog::{self, ProbedStore};
-use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::request::Request;
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// Width of the path fields, in points.
 const FIELD_WIDTH: f32 = 420.0;
@@ -29,30 +30,60 @@ enum SwitchOrigin {
     Other,
 }
 
+/// Which path field a "Parcourir…" dialog fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum PathField {
+    #[default]
+    Other,
+    New,
+}
+
 /// The "Changer de base de données" screen.
 #[derive(Debug, Default)]
 pub struct BaseScreen {
-    probes: Request<Vec<ProbedStore>>,
+    probes: Task<Vec<ProbedStore>>,
     probed_for: Option<(u64, u64)>,
     last_pass: Option<u64>,
     selected: Option<PathBuf>,
     other_path: String,
     new_path: String,
+    /// "Créer la base…": the path is checked (its folder exists, no file is
+    /// there) before the confirmation.
+    new_path_check: Task<(PathBuf, Result<(), StoreError>)>,
     new_path_problem: Option<Explanation>,
     confirm_create: Option<PathBuf>,
     switch_origin: SwitchOrigin,
+    /// A "Parcourir…" dialog open on a worker thread, and its field.
+    browse: Task<Option<PathBuf>>,
+    browse_field: PathField,
 }
 
 impl BaseScreen {
-    /// Whether the stores are being probed.
-    pub fn is_busy(&self) -> bool {
-        self.probes.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
+    /// Takes the answers of the screen's background work that arrived: the
+    /// stores probed, the place of a new store checked (then confirmed), a path
+    /// chosen in a dialog.
+    fn take_answers(&mut self, ctx: &AppCtx) {
         self.probes.poll();
+        if self.new_path_check.poll()
+            && let Some((path, checked)) = self.new_path_check.take()
+        {
+            match checked {
+                Ok(()) => self.confirm_create = Some(path),
+                Err(e) => self.new_path_problem = Some(messages::store_error(&e)),
+            }
+        }
+        if self.browse.poll()
+            && let Some(Some(picked)) = self.browse.take()
+        {
+            let text = ctx.path_text(&picked);
+            match self.browse_field {
+                PathField::Other => self.other_path = text,
+                PathField::New => {
+                    self.new_path = text;
+                    self.new_path_problem = None;
+                }
+            }
+        }
     }
 
     fn start_probing(&mut self, egui_ctx: &egui::Context, config: Config) {
@@ -60,37 +91,6 @@ impl BaseScreen {
             .start(egui_ctx, "centre-verification-bases", move || {
                 catalog::probe_all(&config)
             });
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.probes.poll();
-        widgets::title_ui(ui, "Changer de base de données");
-        let Some(config) = ctx.config().cloned() else {
-            return;
-        };
-        let key = (ctx.config_generation(), ctx.store_generation());
-        let entered = widgets::entered(&mut self.last_pass, ui);
-        if entered || self.probed_for != Some(key) {
-            self.probed_for = Some(key);
-            self.start_probing(ui.ctx(), config.clone());
-        }
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                ui.label(
-                    "La base active est celle sur laquelle Impact emploi travaille. Choisissez \
-                     une base dans la liste, ouvrez-en une autre ou créez une base vide.",
-                );
-                widgets::section_ui(ui, "Bases connues");
-                self.list_ui(ui, ctx, &config);
-                widgets::section_ui(ui, "Ouvrir une autre base");
-                self.other_ui(ui, ctx);
-                widgets::section_ui(ui, "Créer une nouvelle base vide");
-                self.create_ui(ui, ctx);
-            });
-        self.confirm_ui(ui, ctx, &config);
     }
 
     fn list_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx, config: &Config) {
@@ -112,14 +112,14 @@ impl BaseScreen {
                         })
                         .show(ui, |ui| {
                             ui.set_width(ui.available_width());
-                            let path_text = p.path.display().to_string();
+                            let path_text = ctx.path_text(&p.path);
                             if ui
                                 .add(egui::Button::selectable(selected, path_text).wrap())
                                 .clicked()
                             {
                                 self.selected = Some(p.path.clone());
                             }
-                            ui.horizontal_wrapped(|ui| store_facts_ui(ui, p));
+                            ui.horizontal_wrapped(|ui| store_facts_ui(ui, ctx, p));
                         });
                 }
             }
@@ -143,7 +143,10 @@ impl BaseScreen {
             if self.probes.is_pending() {
                 widgets::pending_ui(ui, "Vérification des bases…");
             } else if let Some(failure) = self.probes.failure() {
-                widgets::failed_ui(ui, &format!("La vérification s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La vérification s'est arrêtée ({}).", failure.reason()),
+                );
             }
         });
         ui.horizontal_wrapped(|ui| {
@@ -195,21 +198,15 @@ impl BaseScreen {
                 ctx.clear_outcome(Action::SwitchStore);
             }
             let browse = ui
-                .add(egui::Button::new("Parcourir…"))
+                .add_enabled(!self.browse.is_pending(), egui::Button::new("Parcourir…"))
                 .accessible_name("Parcourir… : base à ouvrir");
             if browse.clicked() {
-                let mut dialog = rfd::FileDialog::new()
-                    .set_title("Ouvrir une base Impact emploi")
-                    .add_filter("Base Impact emploi", &["iea"])
-                    .add_filter("Tous les fichiers", &["*"]);
-                if let Some(dir) =
-                    widgets::dialog_folder(&widgets::typed_path(&ctx.home, &self.other_path))
-                {
-                    dialog = dialog.set_directory(dir);
-                }
-                if let Some(picked) = dialog.pick_file() {
-                    self.other_path = picked.display().to_string();
-                }
+                self.browse_field = PathField::Other;
+                widgets::FileDialog::pick_file("Ouvrir une base Impact emploi")
+                    .filter("Base Impact emploi", &["iea"])
+                    .filter("Tous les fichiers", &["*"])
+                    .near(ctx.typed_path(&self.other_path))
+                    .open(&mut self.browse, ui.ctx());
             }
         });
         ui.horizontal_wrapped(|ui| {
@@ -220,10 +217,8 @@ impl BaseScreen {
             );
             if open.clicked() {
                 self.switch_origin = SwitchOrigin::Other;
-                ctx.push(Command::SwitchStore(widgets::typed_path(
-                    &ctx.home,
-                    &self.other_path,
-                )));
+                let path = ctx.typed_path(&self.other_path);
+                ctx.push(Command::SwitchStore(path));
             }
             if self.switch_origin == SwitchOrigin::Other {
                 widgets::outcome_ui(
@@ -246,47 +241,45 @@ impl BaseScreen {
                 ctx.clear_outcome(Action::CreateStore);
             }
             let browse = ui
-                .add(egui::Button::new("Parcourir…"))
+                .add_enabled(!self.browse.is_pending(), egui::Button::new("Parcourir…"))
                 .accessible_name("Parcourir… : nouvelle base");
             if browse.clicked() {
-                let mut dialog = rfd::FileDialog::new()
-                    .set_title("Créer une nouvelle base vide")
-                    .set_file_name("impact-emploi.iea")
-                    .add_filter("Base Impact emploi", &["iea"]);
-                if let Some(dir) =
-                    widgets::dialog_folder(&widgets::typed_path(&ctx.home, &self.new_path))
-                {
-                    dialog = dialog.set_directory(dir);
-                }
-                if let Some(picked) = dialog.save_file() {
-                    self.new_path = picked.display().to_string();
-                    self.new_path_problem = None;
-                }
+                self.browse_field = PathField::New;
+                widgets::FileDialog::save_file("Créer une nouvelle base vide", "impact-emploi.iea")
+                    .filter("Base Impact emploi", &["iea"])
+                    .near(ctx.typed_path(&self.new_path))
+                    .open(&mut self.browse, ui.ctx());
             }
         });
         ui.horizontal_wrapped(|ui| {
             let busy = ctx.is_pending(Action::SwitchStore) || ctx.is_pending(Action::CreateStore);
+            let checking = self.new_path_check.is_pending();
             let create = ui.add_enabled(
-                !self.new_path.trim().is_empty() && !busy,
+                !self.new_path.trim().is_empty() && !busy && !checking,
                 egui::Button::new("Créer la base…"),
             );
             if create.clicked() {
-                let path = widgets::typed_path(&ctx.home, &self.new_path);
+                let path = ctx.typed_path(&self.new_path);
                 ctx.clear_outcome(Action::CreateStore);
-                match catalog::check_new_store_path(&path) {
-                    Ok(()) => {
-                        self.new_path_problem = None;
-                        self.confirm_create = Some(path);
-                    }
-                    Err(e) => self.new_path_problem = Some(messages::store_error(&e)),
-                }
+                self.new_path_problem = None;
+                self.new_path_check.start(
+                    ui.ctx(),
+                    "centre-verification-nouvelle-base",
+                    move || {
+                        let checked = catalog::check_new_store_path(&path);
+                        (path, checked)
+                    },
+                );
+            }
+            if checking {
+                widgets::pending_ui(ui, "Vérification de l'emplacement…");
             }
             widgets::outcome_ui(ui, ctx.outcome(Action::CreateStore), "Création de la base…");
         });
         if let Some(problem) = &self.new_path_problem {
             ui.horizontal_wrapped(|ui| widgets::failed_ui(ui, &problem.what));
             if !problem.todo.is_empty() {
-                ui.label(problem.todo.as_str());
+                ui.label(ctx.shown(&problem.todo));
             }
             ui.label("Aucune base n'a été créée.");
         }
@@ -304,12 +297,12 @@ impl BaseScreen {
             "Créer la base",
             |ui| {
                 ui.label("Une base de données vide va être créée à cet emplacement :");
-                ui.label(RichText::new(path.display().to_string()).monospace());
+                ui.label(RichText::new(ctx.path_text(&path)).monospace());
                 ui.add_space(6.0);
                 ui.label(format!(
                     "Elle deviendra la base active d'Impact emploi. La base actuelle ({}) n'est ni \
                  modifiée ni supprimée : elle reste dans la liste des bases connues.",
-                    config.paths.store.display()
+                    ctx.path_text(&config.paths.store)
                 ));
             },
         );
@@ -324,9 +317,69 @@ impl BaseScreen {
     }
 }
 
+impl Screen for BaseScreen {
+    fn id(&self) -> ScreenId {
+        ScreenId::Base
+    }
+
+    fn title(&self) -> &'static str {
+        "Changer de base de données"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Settings
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
+        widgets::title_ui(ui, "Changer de base de données");
+        let Some(config) = ctx.config().cloned() else {
+            return;
+        };
+        let key = (ctx.config_generation(), ctx.store_generation());
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        if entered || self.probed_for != Some(key) {
+            self.probed_for = Some(key);
+            self.start_probing(ui.ctx(), config.clone());
+        }
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.label(
+                    "La base active est celle sur laquelle Impact emploi travaille. Choisissez \
+                     une base dans la liste, ouvrez-en une autre ou créez une base vide.",
+                );
+                widgets::section_ui(ui, "Bases connues");
+                self.list_ui(ui, ctx, &config);
+                widgets::section_ui(ui, "Ouvrir une autre base");
+                self.other_ui(ui, ctx);
+                widgets::section_ui(ui, "Créer une nouvelle base vide");
+                self.create_ui(ui, ctx);
+            });
+        self.confirm_ui(ui, ctx, &config);
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
+    }
+
+    /// Whether the stores are being probed.
+    fn is_busy(&self) -> bool {
+        self.probes.is_pending() || self.new_path_check.is_pending()
+    }
+}
+
 /// The second line of a store's entry: active or not, whether it opens, its
 /// size, schema version and number of dossiers.
-fn store_facts_ui(ui: &mut egui::Ui, p: &ProbedStore) {
+fn store_facts_ui(ui: &mut egui::Ui, ctx: &AppCtx, p: &ProbedStore) {
     ui.add_space(8.0);
     if p.active {
         ui.label(
@@ -355,7 +408,7 @@ fn store_facts_ui(ui: &mut egui::Ui, p: &ProbedStore) {
             widgets::mark_ui(ui, widgets::Mark::Failed);
             ui.label(RichText::new(state_label(e)).color(widgets::error_color(ui)));
             ui.label("–");
-            ui.label(messages::store_error(e).what);
+            ui.label(ctx.shown(&messages::store_error(e).what));
         }
     }
 }

@@ -2,10 +2,12 @@
 //! preparation and the logs live, and whether the service starts with the session.
 //!
 //! The form keeps the raw text of each field apart from the validated
-//! configuration. Each field is checked as it is typed and its problem is shown next
-//! to it in red: an empty path, a missing folder (with "Créer le dossier"), a file
-//! that is not an Impact emploi store (opened read-only on a worker thread). Saving
-//! is refused while a field is wrong, so a bad value never reaches `config.toml`.
+//! configuration. Each field is checked as it is typed, on a worker thread (a
+//! folder on a network share may take long to answer), and its problem is shown
+//! next to it in red: an empty path, a missing folder (with "Créer le dossier"), a
+//! file that is not an Impact emploi store (opened read-only). Saving is refused
+//! while a field is wrong or still being checked, so a bad value never reaches
+//! `config.toml`. The dialogs of "Parcourir…" open on worker threads too.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,11 +15,13 @@ use std::path::PathBuf;
 use eframe::egui::{self, RichText};
 
 use crate::config::{Config, ValueProblem};
+use crate::fsutil::{EntryKind, EntryProblem};
 use crate::messages;
 use crate::store::{Store, StoreError};
-use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::request::Request;
-use crate::ui::widgets;
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
+use crate::ui::widgets::{self, PathCheck, PathFact};
+use crate::ui::{Action, AppCtx, Command};
 
 /// Width of the path fields, in points.
 const FIELD_WIDTH: f32 = 430.0;
@@ -32,19 +36,23 @@ struct PathsForm {
 }
 
 impl PathsForm {
-    fn from_config(config: &Config, autostart: bool) -> Self {
+    /// The form of the saved configuration, the paths written as the window
+    /// writes them.
+    fn from_config(config: &Config, ctx: &AppCtx) -> Self {
         Self {
-            store: config.paths.store.display().to_string(),
-            staging: config.paths.staging.display().to_string(),
-            logs: config.paths.logs.display().to_string(),
-            autostart,
+            store: ctx.path_text(&config.paths.store),
+            staging: ctx.path_text(&config.paths.staging),
+            logs: ctx.path_text(&config.paths.logs),
+            autostart: ctx.autostart(),
         }
     }
 }
 
-/// The two folder fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Folder {
+/// The fields of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+enum Field {
+    #[default]
+    Store,
     Staging,
     Logs,
 }
@@ -79,57 +87,15 @@ pub struct Chemins {
     form: Option<PathsForm>,
     saved: Option<PathsForm>,
     seeded_for: Option<u64>,
-    store_check: Request<StoreCheck>,
-    folder_checks: HashMap<Folder, (String, u64, Validity)>,
+    store_check: Task<StoreCheck>,
+    folder_checks: HashMap<Field, PathCheck>,
+    /// A "Parcourir…" dialog open on a worker thread, and its field.
+    browse: Task<Option<PathBuf>>,
+    browse_field: Field,
     refused: bool,
 }
 
 impl Chemins {
-    /// Whether a store path is being checked.
-    pub fn is_busy(&self) -> bool {
-        self.store_check.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.store_check.poll();
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.store_check.poll();
-        widgets::title_ui(ui, "Configurer les chemins de l'application");
-        let Some(config) = ctx.config().cloned() else {
-            return;
-        };
-        // Fill the form from the configuration when it changed, unless the user
-        // has edits of their own.
-        if self.seeded_for != Some(ctx.config_generation()) {
-            let saved = PathsForm::from_config(&config, crate::autostart::is_enabled());
-            if self.form.is_none() || self.form == self.saved {
-                self.form = Some(saved.clone());
-            }
-            self.saved = Some(saved);
-            self.seeded_for = Some(ctx.config_generation());
-        }
-        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
-            return;
-        };
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                self.form_ui(ui, ctx, &mut form, &saved, &config);
-            });
-        if self.form.as_ref() != Some(&form) {
-            self.refused = false;
-            ctx.clear_outcome(Action::SaveConfig);
-            ctx.clear_outcome(Action::Autostart);
-        }
-        self.form = Some(form);
-    }
-
     fn form_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -145,41 +111,55 @@ impl Chemins {
         ui.add_space(8.0);
 
         let store_validity = self.store_validity(ui.ctx(), ctx, &form.store);
-        let staging_validity = self.folder_validity(ctx, Folder::Staging, &form.staging);
-        let logs_validity = self.folder_validity(ctx, Folder::Logs, &form.logs);
+        let staging_validity = self.folder_validity(ui.ctx(), ctx, Field::Staging, &form.staging);
+        let logs_validity = self.folder_validity(ui.ctx(), ctx, Field::Logs, &form.logs);
 
+        let mut browse = None;
         egui::Grid::new("chemins-champs")
             .num_columns(2)
             .spacing([12.0, 4.0])
             .show(ui, |ui| {
-                field_row_ui(
-                    ui,
-                    ctx,
-                    "Base de données",
-                    &mut form.store,
-                    &store_validity,
-                    None,
-                    true,
-                );
-                field_row_ui(
-                    ui,
-                    ctx,
-                    "Dossier des sauvegardes",
-                    &mut form.staging,
-                    &staging_validity,
-                    Some("Créer le dossier des sauvegardes"),
-                    false,
-                );
-                field_row_ui(
-                    ui,
-                    ctx,
-                    "Dossier des journaux",
-                    &mut form.logs,
-                    &logs_validity,
-                    Some("Créer le dossier des journaux"),
-                    false,
-                );
+                let rows = [
+                    (
+                        Field::Store,
+                        "Base de données",
+                        &mut form.store,
+                        &store_validity,
+                        None,
+                    ),
+                    (
+                        Field::Staging,
+                        "Dossier des sauvegardes",
+                        &mut form.staging,
+                        &staging_validity,
+                        Some("Créer le dossier des sauvegardes"),
+                    ),
+                    (
+                        Field::Logs,
+                        "Dossier des journaux",
+                        &mut form.logs,
+                        &logs_validity,
+                        Some("Créer le dossier des journaux"),
+                    ),
+                ];
+                for (field, label, text, validity, create_label) in rows {
+                    let browsing = self.browse.is_pending();
+                    if field_row_ui(ui, ctx, label, text, validity, create_label, browsing) {
+                        browse = Some((field, label, text.clone()));
+                    }
+                }
             });
+        if let Some((field, label, text)) = browse {
+            self.browse_field = field;
+            let dialog = if field == Field::Store {
+                widgets::FileDialog::pick_file(label)
+            } else {
+                widgets::FileDialog::pick_folder(label)
+            };
+            dialog
+                .near(ctx.typed_path(&text))
+                .open(&mut self.browse, ui.ctx());
+        }
         if let Some(crate::ui::Outcome::Failed(_)) = ctx.outcome(Action::CreateFolder) {
             widgets::outcome_ui(ui, ctx.outcome(Action::CreateFolder), "");
         }
@@ -247,9 +227,9 @@ impl Chemins {
             (&form.store, &form.staging, &form.logs) != (&saved.store, &saved.staging, &saved.logs);
         if paths_changed {
             let mut new = config.clone();
-            new.set_active_store(&widgets::typed_path(&ctx.home, &form.store));
-            new.paths.staging = widgets::typed_path(&ctx.home, &form.staging);
-            new.paths.logs = widgets::typed_path(&ctx.home, &form.logs);
+            new.set_active_store(&ctx.typed_path(&form.store));
+            new.paths.staging = ctx.typed_path(&form.staging);
+            new.paths.logs = ctx.typed_path(&form.logs);
             ctx.push(Command::SaveConfig(Box::new(new)));
         }
         if form.autostart != saved.autostart {
@@ -273,7 +253,7 @@ impl Chemins {
             _ => {
                 if !self.store_check.is_pending() {
                     let key = text.to_owned();
-                    let path = widgets::typed_path(&ctx.home, text);
+                    let path = ctx.typed_path(text);
                     self.store_check
                         .start(egui_ctx, "centre-verification-base", move || {
                             let result = Store::open_read_only(&path).map(drop);
@@ -285,39 +265,119 @@ impl Chemins {
         }
     }
 
-    /// A folder field's validity, from a cache refreshed when the text changes or
-    /// the centre created a folder.
-    fn folder_validity(&mut self, ctx: &AppCtx, folder: Folder, text: &str) -> Validity {
-        let text = text.trim();
-        if let Some((checked, generation, validity)) = self.folder_checks.get(&folder)
-            && checked == text
-            && *generation == ctx.fs_generation()
-        {
-            return validity.clone();
-        }
-        let validity = if text.is_empty() {
-            Validity::Invalid(messages::value_problem(&ValueProblem::EmptyPath))
-        } else {
-            let path = widgets::typed_path(&ctx.home, text);
-            let found = crate::fsutil::examine(&path);
-            match messages::path_problem(found, messages::Expected::Folder) {
-                None => Validity::Valid(Some(messages::FOLDER_FOUND.to_owned())),
-                Some(_) if found == crate::fsutil::PathFound::Missing => {
-                    Validity::MissingFolder(path)
-                }
-                Some(problem) => Validity::Invalid(problem),
+    /// A folder field's validity, checked on a worker thread when the text
+    /// changes or the centre created a folder.
+    fn folder_validity(
+        &mut self,
+        egui_ctx: &egui::Context,
+        ctx: &AppCtx,
+        field: Field,
+        text: &str,
+    ) -> Validity {
+        let check = self.folder_checks.entry(field).or_default();
+        match check.fact(egui_ctx, ctx, EntryKind::Folder, text) {
+            PathFact::Empty => Validity::Invalid(messages::value_problem(&ValueProblem::EmptyPath)),
+            PathFact::Checking => Validity::Checking,
+            PathFact::Found(_) => {
+                Validity::Valid(Some(messages::entry_found(EntryKind::Folder).to_owned()))
             }
-        };
-        self.folder_checks.insert(
-            folder,
-            (text.to_owned(), ctx.fs_generation(), validity.clone()),
-        );
-        validity
+            PathFact::Problem(path, EntryProblem::Missing) => Validity::MissingFolder(path),
+            PathFact::Problem(_, problem) => {
+                Validity::Invalid(messages::entry_problem(EntryKind::Folder, problem))
+            }
+        }
+    }
+
+    /// Takes the answers of the screen's background work that arrived.
+    fn take_answers(&mut self, ctx: &AppCtx) {
+        self.store_check.poll();
+        for check in self.folder_checks.values_mut() {
+            check.poll();
+        }
+        if self.browse.poll()
+            && let Some(Some(picked)) = self.browse.take()
+            && let Some(form) = &mut self.form
+        {
+            let text = ctx.path_text(&picked);
+            match self.browse_field {
+                Field::Store => form.store = text,
+                Field::Staging => form.staging = text,
+                Field::Logs => form.logs = text,
+            }
+        }
     }
 }
 
-/// One row of the form: the label, the field with "Parcourir…", then the
-/// field's validity below it.
+impl Screen for Chemins {
+    fn id(&self) -> ScreenId {
+        ScreenId::Chemins
+    }
+
+    fn title(&self) -> &'static str {
+        "Configurer les chemins de l'application"
+    }
+
+    fn nav_label(&self) -> &'static str {
+        "Configurer les chemins"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Settings
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
+        widgets::title_ui(ui, "Configurer les chemins de l'application");
+        let Some(config) = ctx.config().cloned() else {
+            return;
+        };
+        // Fill the form from the configuration when it changed, unless the user
+        // has edits of their own.
+        if self.seeded_for != Some(ctx.config_generation()) {
+            let saved = PathsForm::from_config(&config, ctx);
+            if self.form.is_none() || self.form == self.saved {
+                self.form = Some(saved.clone());
+            }
+            self.saved = Some(saved);
+            self.seeded_for = Some(ctx.config_generation());
+        }
+        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
+            return;
+        };
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                self.form_ui(ui, ctx, &mut form, &saved, &config);
+            });
+        if self.form.as_ref() != Some(&form) {
+            self.refused = false;
+            ctx.clear_outcome(Action::SaveConfig);
+            ctx.clear_outcome(Action::Autostart);
+        }
+        self.form = Some(form);
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
+    }
+
+    /// Whether a path is being checked (an open dialog waits for the user).
+    fn is_busy(&self) -> bool {
+        self.store_check.is_pending() || self.folder_checks.values().any(PathCheck::is_busy)
+    }
+}
+
+/// One row of the form: the label, the field with "Parcourir…" (greyed while
+/// a dialog is open), then the field's validity below it. Returns whether
+/// "Parcourir…" was clicked.
 fn field_row_ui(
     ui: &mut egui::Ui,
     ctx: &mut AppCtx,
@@ -325,31 +385,18 @@ fn field_row_ui(
     text: &mut String,
     validity: &Validity,
     create_label: Option<&str>,
-    is_file: bool,
-) {
+    browsing: bool,
+) -> bool {
     let label_response = ui.label(label);
-    ui.horizontal(|ui| {
-        ui.add(egui::TextEdit::singleline(text).desired_width(FIELD_WIDTH))
-            .labelled_by(label_response.id);
-        let browse = ui
-            .add(egui::Button::new("Parcourir…"))
-            .accessible_name(format!("Parcourir… : {label}"));
-        if browse.clicked() {
-            let current = widgets::typed_path(&ctx.home, text);
-            let mut dialog = rfd::FileDialog::new().set_title(label);
-            if let Some(dir) = widgets::dialog_folder(&current) {
-                dialog = dialog.set_directory(dir);
-            }
-            let picked = if is_file {
-                dialog.pick_file()
-            } else {
-                dialog.pick_folder()
-            };
-            if let Some(picked) = picked {
-                *text = picked.display().to_string();
-            }
-        }
-    });
+    let browse = ui
+        .horizontal(|ui| {
+            ui.add(egui::TextEdit::singleline(text).desired_width(FIELD_WIDTH))
+                .labelled_by(label_response.id);
+            ui.add_enabled(!browsing, egui::Button::new("Parcourir…"))
+                .accessible_name(format!("Parcourir… : {label}"))
+                .clicked()
+        })
+        .inner;
     ui.end_row();
 
     ui.label("");
@@ -359,7 +406,10 @@ fn field_row_ui(
         Validity::Checking => widgets::pending_ui(ui, "Vérification…"),
         Validity::Invalid(reason) => widgets::failed_ui(ui, reason),
         Validity::MissingFolder(path) => {
-            widgets::failed_ui(ui, "Ce dossier n'existe pas.");
+            widgets::failed_ui(
+                ui,
+                &messages::entry_problem(EntryKind::Folder, EntryProblem::Missing),
+            );
             if let Some(create_label) = create_label
                 && ui.add(egui::Button::new(create_label)).clicked()
             {
@@ -368,4 +418,5 @@ fn field_row_ui(
         }
     });
     ui.end_row();
+    browse
 }

@@ -31,9 +31,10 @@ use crate::closing::{
 use crate::messages::{self, Explanation};
 use crate::store::Store;
 use crate::store::sessions::SessionInfo;
-use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
-use crate::ui::request::Request;
-use crate::ui::{ScreenId, widgets};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
+use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, RunningJob};
 
 /// Width of the column of dossiers, in points.
 const DOSSIERS_WIDTH: f32 = 220.0;
@@ -74,10 +75,10 @@ type CheckKey = (u64, u64, u64, u64);
 #[derive(Debug, Default)]
 pub struct Cloture {
     last_pass: Option<u64>,
-    listing: Request<Result<Listing, Explanation>>,
+    listing: Task<Result<Listing, Explanation>>,
     /// The store generation the listing was read at.
     listed_for: Option<u64>,
-    prerequisites: Request<Result<Prerequisites, Explanation>>,
+    prerequisites: Task<Result<Prerequisites, Explanation>>,
     checked_for: Option<CheckKey>,
     /// The dossier chosen.
     dossier: Option<i64>,
@@ -94,18 +95,6 @@ pub struct Cloture {
 }
 
 impl Cloture {
-    /// Whether the dossiers or the prerequisites are being read.
-    pub fn is_busy(&self) -> bool {
-        self.listing.is_pending() || self.prerequisites.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.listing.poll();
-        self.prerequisites.poll();
-    }
-
     fn start_listing(&mut self, egui_ctx: &egui::Context, ctx: &AppCtx, path: PathBuf) {
         self.listed_for = Some(ctx.store_generation());
         self.listing
@@ -142,72 +131,6 @@ impl Cloture {
             });
     }
 
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.poll();
-        widgets::title_ui(ui, ScreenId::Cloture.title());
-        let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
-            return;
-        };
-        let entered = widgets::entered(&mut self.last_pass, ui);
-
-        if let Some(running) = ctx.running_closing().cloned() {
-            egui::ScrollArea::vertical()
-                .auto_shrink(false)
-                .show(ui, |ui| self.running_ui(ui, ctx, &running));
-            return;
-        }
-        if ctx.closing_result().is_some() {
-            egui::ScrollArea::vertical()
-                .auto_shrink(false)
-                .show(ui, |ui| Self::result_ui(ui, ctx));
-            return;
-        }
-        if !matches!(ctx.store, crate::ui::StoreState::Open(_)) {
-            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
-            return;
-        }
-
-        if (entered || self.listed_for != Some(ctx.store_generation()))
-            && !self.listing.is_pending()
-        {
-            self.start_listing(ui.ctx(), ctx, store_path.clone());
-        }
-        if entered || self.checked_for != Some(Self::check_key(ctx)) {
-            self.start_check(ui.ctx(), ctx, store_path.clone());
-        }
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                ui.label(
-                    "La clôture d'exercice transfère les bulletins et les déclarations d'une \
-                     année d'un dossier vers les tables des exercices clôturés : ils restent \
-                     consultables, mais ne sont plus modifiables, et le calcul des bulletins \
-                     et des déclarations est plus rapide.",
-                );
-                ui.add_space(8.0);
-                ui.horizontal_top(|ui| {
-                    ui.vertical(|ui| {
-                        ui.set_width(DOSSIERS_WIDTH);
-                        self.dossiers_ui(ui);
-                        ui.add_space(16.0);
-                        warning_ui(ui);
-                    });
-                    ui.separator();
-                    ui.vertical(|ui| {
-                        self.years_ui(ui);
-                        ui.add_space(8.0);
-                        self.close_button_ui(ui, ctx);
-                        widgets::section_ui(ui, "Prérequis à la clôture d'exercice");
-                        self.prerequisites_ui(ui, ctx, &store_path);
-                    });
-                });
-                self.closed_years_ui(ui);
-            });
-        self.confirm_ui(ui, ctx);
-    }
-
     // -----------------------------------------------------------------------
     // Dossiers and years.
 
@@ -223,7 +146,10 @@ impl Cloture {
         }
         if let Some(failure) = self.listing.failure() {
             ui.horizontal_wrapped(|ui| {
-                widgets::failed_ui(ui, &format!("La lecture s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La lecture s'est arrêtée ({}).", failure.reason()),
+                );
             });
         }
         let dossiers = match self.listing.latest() {
@@ -399,7 +325,10 @@ impl Cloture {
         }
         if let Some(failure) = self.prerequisites.failure() {
             ui.horizontal_wrapped(|ui| {
-                widgets::failed_ui(ui, &format!("La vérification s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La vérification s'est arrêtée ({}).", failure.reason()),
+                );
             });
         }
         ui.add_space(4.0);
@@ -817,6 +746,98 @@ impl Cloture {
             }
             widgets::outcome_ui(ui, ctx.outcome(Action::ScheduleScripts), "Enregistrement…");
         });
+    }
+}
+
+impl Screen for Cloture {
+    fn id(&self) -> ScreenId {
+        ScreenId::Cloture
+    }
+
+    fn title(&self) -> &'static str {
+        "Clôturer un exercice"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Closing
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        Screen::poll(self, ctx);
+        widgets::title_ui(ui, ScreenId::Cloture.title());
+        let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
+            return;
+        };
+        let entered = widgets::entered(&mut self.last_pass, ui);
+
+        if let Some(running) = ctx.running_closing().cloned() {
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| self.running_ui(ui, ctx, &running));
+            return;
+        }
+        if ctx.closing_result().is_some() {
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| Self::result_ui(ui, ctx));
+            return;
+        }
+        if !matches!(ctx.store, crate::ui::StoreState::Open(_)) {
+            ui.horizontal(|ui| widgets::pending_ui(ui, "Ouverture de la base de données…"));
+            return;
+        }
+
+        if (entered || self.listed_for != Some(ctx.store_generation()))
+            && !self.listing.is_pending()
+        {
+            self.start_listing(ui.ctx(), ctx, store_path.clone());
+        }
+        if entered || self.checked_for != Some(Self::check_key(ctx)) {
+            self.start_check(ui.ctx(), ctx, store_path.clone());
+        }
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.label(
+                    "La clôture d'exercice transfère les bulletins et les déclarations d'une \
+                     année d'un dossier vers les tables des exercices clôturés : ils restent \
+                     consultables, mais ne sont plus modifiables, et le calcul des bulletins \
+                     et des déclarations est plus rapide.",
+                );
+                ui.add_space(8.0);
+                ui.horizontal_top(|ui| {
+                    ui.vertical(|ui| {
+                        ui.set_width(DOSSIERS_WIDTH);
+                        self.dossiers_ui(ui);
+                        ui.add_space(16.0);
+                        warning_ui(ui);
+                    });
+                    ui.separator();
+                    ui.vertical(|ui| {
+                        self.years_ui(ui);
+                        ui.add_space(8.0);
+                        self.close_button_ui(ui, ctx);
+                        widgets::section_ui(ui, "Prérequis à la clôture d'exercice");
+                        self.prerequisites_ui(ui, ctx, &store_path);
+                    });
+                });
+                self.closed_years_ui(ui);
+            });
+        self.confirm_ui(ui, ctx);
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.listing.poll();
+        self.prerequisites.poll();
+    }
+
+    /// Whether the dossiers or the prerequisites are being read.
+    fn is_busy(&self) -> bool {
+        self.listing.is_pending() || self.prerequisites.is_pending()
     }
 }
 

@@ -6,8 +6,8 @@
 use eframe::egui::{self, RichText};
 
 use crate::messages;
-use crate::ui::app::{Action, AppCtx, Command};
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// The configuration error screen.
 #[derive(Debug, Default)]
@@ -18,12 +18,12 @@ pub struct ConfigErrorScreen {
 impl ConfigErrorScreen {
     /// Draws the screen.
     pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        let Err(error) = &ctx.config else {
+        let Some(error) = ctx.config_error() else {
             return;
         };
         let explanation = messages::config_error(error);
         let file = error.path().to_path_buf();
-        widgets::title_ui(ui, &explanation.title);
+        widgets::title_ui(ui, &ctx.shown(&explanation.title));
         egui::ScrollArea::vertical()
             .auto_shrink(false)
             .show(ui, |ui| {
@@ -31,12 +31,12 @@ impl ConfigErrorScreen {
                 ui.add_space(8.0);
                 ui.horizontal_wrapped(|ui| {
                     ui.label("Fichier :");
-                    ui.label(RichText::new(file.display().to_string()).monospace());
+                    ui.label(RichText::new(ctx.path_text(&file)).monospace());
                 });
                 egui::CollapsingHeader::new("Plus de détails")
                     .id_salt("configuration-details")
                     .show(ui, |ui| {
-                        ui.label(RichText::new(&explanation.details).monospace());
+                        ui.label(RichText::new(ctx.shown(&explanation.details)).monospace());
                     });
                 ui.add_space(12.0);
                 ui.horizontal_wrapped(|ui| {
@@ -73,7 +73,7 @@ impl ConfigErrorScreen {
                          le dossier {}. Ensuite, tous les réglages reprendront leurs valeurs \
                          par défaut : les chemins, les paramètres de connexion et l'adresse de \
                          l'assistance seront à vérifier.",
-                        crate::fsutil::parent_dir(&file).display()
+                        ctx.path_text(crate::fsutil::parent_dir(&file))
                     ));
                     ui.add_space(6.0);
                     ui.label("Vos bases de données et vos sauvegardes ne sont pas modifiées.");

@@ -21,10 +21,12 @@ use url::Url;
 use crate::config::{self, Config, ConnectionKind, ConnectionMode, ConnectionSettings};
 use crate::connection::client;
 use crate::connection::servers::{ServerName, ServerResult, ServerTestReport};
+use crate::fsutil::EntryKind;
 use crate::messages;
-use crate::ui::ScreenId;
-use crate::ui::app::{Action, AppCtx, Command, Outcome, PasswordChange, Secret};
-use crate::ui::widgets;
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
+use crate::ui::widgets::{self, PathCheck, PathFact};
+use crate::ui::{Action, AppCtx, Command, Outcome, PasswordChange, Secret};
 
 /// Width of the address fields, in points.
 const URL_WIDTH: f32 = 440.0;
@@ -70,7 +72,9 @@ impl std::fmt::Debug for ConnectionForm {
 }
 
 impl ConnectionForm {
-    fn from_settings(c: &ConnectionSettings) -> Self {
+    /// The form of the saved settings, the certificate authority's path
+    /// written as the window writes it.
+    fn from_settings(c: &ConnectionSettings, ctx: &AppCtx) -> Self {
         Self {
             kind: c.kind,
             mode: c.mode,
@@ -85,7 +89,7 @@ impl ConnectionForm {
             extra_ca_file: c
                 .extra_ca_file
                 .as_ref()
-                .map(|p| p.display().to_string())
+                .map(|p| ctx.path_text(p))
                 .unwrap_or_default(),
         }
     }
@@ -110,13 +114,17 @@ struct Checked {
     proxy_host: Result<String, String>,
     proxy_port: Result<u16, String>,
     extra_ca_file: Result<Option<PathBuf>, String>,
+    /// The certificate authority's file is being checked: the form is not
+    /// valid yet, and nothing is wrong either.
+    ca_checking: bool,
 }
 
 impl Checked {
     /// Checks every field. The proxy's fields are checked when the proxy is
     /// chosen; otherwise they cannot be edited, and a value left wrong there
     /// gives way to the saved one (`saved_proxy`) rather than block the form.
-    fn of(form: &ConnectionForm, ctx: &AppCtx, saved_proxy: &config::ProxySettings) -> Self {
+    /// The certificate authority's file was checked in the background: `ca`.
+    fn of(form: &ConnectionForm, ca: &PathFact, saved_proxy: &config::ProxySettings) -> Self {
         let url = |text: &str| {
             config::check_url(text, form.mode).map_err(|p| messages::value_problem(&p))
         };
@@ -149,15 +157,12 @@ impl Checked {
                 proxy_port = Ok(saved_proxy.port);
             }
         }
-        let ca = form.extra_ca_file.trim();
-        let extra_ca_file = if ca.is_empty() {
-            Ok(None)
-        } else {
-            let path = widgets::typed_path(&ctx.home, ca);
-            let found = crate::fsutil::examine(&path);
-            match messages::path_problem(found, messages::Expected::CertificateFile) {
-                None => Ok(Some(path)),
-                Some(problem) => Err(problem),
+        let extra_ca_file = match ca {
+            PathFact::Empty => Ok(None),
+            PathFact::Found(path) => Ok(Some(path.clone())),
+            PathFact::Checking => Err(String::new()),
+            PathFact::Problem(_, problem) => {
+                Err(messages::entry_problem(EntryKind::File, *problem))
             }
         };
         Self {
@@ -167,6 +172,7 @@ impl Checked {
             proxy_host,
             proxy_port,
             extra_ca_file,
+            ca_checking: matches!(ca, PathFact::Checking),
         }
     }
 
@@ -219,44 +225,23 @@ pub struct Connexion {
     seeded_for: Option<u64>,
     refused: bool,
     confirm_quit: bool,
+    /// The certificate authority's file, checked on a worker thread.
+    ca_check: PathCheck,
+    /// Its "Parcourir…" dialog, open on a worker thread.
+    browse: Task<Option<PathBuf>>,
 }
 
 impl Connexion {
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        widgets::title_ui(ui, "Paramètres de connexion");
-        let Some(config) = ctx.config().cloned() else {
-            return;
-        };
-        // Fill the form from the configuration when it changed, unless the user
-        // has edits of their own that were not just saved.
-        if self.seeded_for != Some(ctx.config_generation()) {
-            let saved = ConnectionForm::from_settings(&config.connection);
-            if self.form.is_none()
-                || self.form == self.saved
-                || (self.form.is_some() && self.form == self.saving)
-            {
-                self.form = Some(saved.clone());
-            }
-            self.saved = Some(saved);
-            self.saving = None;
-            self.seeded_for = Some(ctx.config_generation());
+    /// Takes the answers of the screen's background work that arrived: the
+    /// check of the certificate authority's file, the file chosen in a dialog.
+    fn take_answers(&mut self, ctx: &AppCtx) {
+        self.ca_check.poll();
+        if self.browse.poll()
+            && let Some(Some(picked)) = self.browse.take()
+            && let Some(form) = &mut self.form
+        {
+            form.extra_ca_file = ctx.path_text(&picked);
         }
-        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
-            return;
-        };
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                self.form_ui(ui, ctx, &mut form, &saved, &config);
-            });
-        self.quit_modal_ui(ui, ctx, &mut form, &saved);
-        if self.form.as_ref() != Some(&form) {
-            self.refused = false;
-            ctx.clear_outcome(Action::SaveConnection);
-        }
-        self.form = Some(form);
     }
 
     fn form_ui(
@@ -267,7 +252,10 @@ impl Connexion {
         saved: &ConnectionForm,
         config: &Config,
     ) {
-        let checked = Checked::of(form, ctx, &config.connection.proxy);
+        let ca = self
+            .ca_check
+            .fact(ui.ctx(), ctx, EntryKind::File, &form.extra_ca_file);
+        let checked = Checked::of(form, &ca, &config.connection.proxy);
         let stored_password = config.connection.proxy.password_encrypted.as_ref();
 
         kind_ui(ui, form, &checked, stored_password.is_some());
@@ -313,7 +301,13 @@ impl Connexion {
         {
             address_ui(ui, label, text, check, result, testing);
         }
-        ca_file_ui(ui, ctx, &mut form.extra_ca_file, &checked.extra_ca_file);
+        let browsing = self.browse.is_pending();
+        if ca_file_ui(ui, &mut form.extra_ca_file, &checked, browsing) {
+            widgets::FileDialog::pick_file("Autorité de certification supplémentaire")
+                .filter("Certificats (PEM)", &["pem", "crt", "cer"])
+                .near(ctx.typed_path(&form.extra_ca_file))
+                .open(&mut self.browse, ui.ctx());
+        }
 
         ui.add_space(12.0);
         let settings = checked.settings(form, stored_password);
@@ -322,7 +316,7 @@ impl Connexion {
             ui,
             ctx,
             form,
-            settings.as_ref(),
+            settings.as_ref().ok_or(checked.ca_checking),
             report.filter(|_| all_current),
         );
 
@@ -365,7 +359,12 @@ impl Connexion {
             ui.horizontal_wrapped(|ui| {
                 widgets::failed_ui(
                     ui,
-                    "Rien n'a été enregistré : corrigez d'abord les champs signalés en rouge.",
+                    if checked.ca_checking {
+                        "Le fichier de l'autorité de certification est encore en cours de \
+                         vérification : rien n'a été enregistré."
+                    } else {
+                        "Rien n'a été enregistré : corrigez d'abord les champs signalés en rouge."
+                    },
                 );
             });
         }
@@ -414,6 +413,71 @@ impl Connexion {
             Some(false) => self.confirm_quit = false,
             None => {}
         }
+    }
+}
+
+impl Screen for Connexion {
+    fn id(&self) -> ScreenId {
+        ScreenId::Connexion
+    }
+
+    fn title(&self) -> &'static str {
+        "Paramètres de connexion"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Settings
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
+        widgets::title_ui(ui, "Paramètres de connexion");
+        let Some(config) = ctx.config().cloned() else {
+            return;
+        };
+        // Fill the form from the configuration when it changed, unless the user
+        // has edits of their own that were not just saved.
+        if self.seeded_for != Some(ctx.config_generation()) {
+            let saved = ConnectionForm::from_settings(&config.connection, ctx);
+            if self.form.is_none()
+                || self.form == self.saved
+                || (self.form.is_some() && self.form == self.saving)
+            {
+                self.form = Some(saved.clone());
+            }
+            self.saved = Some(saved);
+            self.saving = None;
+            self.seeded_for = Some(ctx.config_generation());
+        }
+        let (Some(mut form), Some(saved)) = (self.form.clone(), self.saved.clone()) else {
+            return;
+        };
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                self.form_ui(ui, ctx, &mut form, &saved, &config);
+            });
+        self.quit_modal_ui(ui, ctx, &mut form, &saved);
+        if self.form.as_ref() != Some(&form) {
+            self.refused = false;
+            ctx.clear_outcome(Action::SaveConnection);
+        }
+        self.form = Some(form);
+    }
+
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        self.take_answers(ctx);
+    }
+
+    /// Whether the certificate authority's file is being checked.
+    fn is_busy(&self) -> bool {
+        self.ca_check.is_busy()
     }
 }
 
@@ -637,17 +701,13 @@ fn result_text(r: &ServerResult) -> String {
     }
 }
 
-/// "Autorité de certification supplémentaire": an optional PEM file.
-fn ca_file_ui(
-    ui: &mut egui::Ui,
-    ctx: &AppCtx,
-    text: &mut String,
-    check: &Result<Option<PathBuf>, String>,
-) {
+/// "Autorité de certification supplémentaire": an optional PEM file, its
+/// check under it. Returns whether "Parcourir…" was clicked.
+fn ca_file_ui(ui: &mut egui::Ui, text: &mut String, checked: &Checked, browsing: bool) -> bool {
     ui.add_space(4.0);
     let label = "Autorité de certification supplémentaire (facultatif) :";
     let label_response = ui.label(label);
-    ui.horizontal(|ui| {
+    let browse = ui.horizontal(|ui| {
         ui.add(
             egui::TextEdit::singleline(text)
                 .desired_width(URL_WIDTH)
@@ -658,35 +718,30 @@ fn ca_file_ui(
             "Seulement si votre informaticien vous l'a donnée : certains réseaux d'entreprise \
              inspectent les connexions avec leur propre autorité de certification (fichier PEM).",
         );
-        let browse = ui
-            .add(egui::Button::new("Parcourir…"))
-            .accessible_name("Parcourir… : autorité de certification");
-        if browse.clicked() {
-            let current = widgets::typed_path(&ctx.home, text);
-            let mut dialog = rfd::FileDialog::new()
-                .set_title("Autorité de certification supplémentaire")
-                .add_filter("Certificats (PEM)", &["pem", "crt", "cer"]);
-            if let Some(dir) = widgets::dialog_folder(&current) {
-                dialog = dialog.set_directory(dir);
-            }
-            if let Some(picked) = dialog.pick_file() {
-                *text = picked.display().to_string();
-            }
-        }
+        ui.add_enabled(!browsing, egui::Button::new("Parcourir…"))
+            .accessible_name("Parcourir… : autorité de certification")
+            .clicked()
     });
-    if let Err(problem) = check {
+    if checked.ca_checking {
+        ui.horizontal_wrapped(|ui| widgets::pending_ui(ui, "Vérification…"));
+    } else if let Err(problem) = &checked.extra_ca_file {
         ui.horizontal_wrapped(|ui| widgets::failed_ui(ui, problem));
     }
+    browse.inner
 }
 
 /// "Tester l'accès aux serveurs" and the summary of the last test.
+/// `settings` are the form's when every field is good; otherwise whether a
+/// field is still being checked (then nothing is wrong yet).
 fn test_ui(
     ui: &mut egui::Ui,
     ctx: &mut AppCtx,
     form: &ConnectionForm,
-    settings: Option<&ConnectionSettings>,
+    settings: Result<&ConnectionSettings, bool>,
     report: Option<&ServerTestReport>,
 ) {
+    let checking = settings == Err(true);
+    let settings = settings.ok();
     let testing = ctx.is_pending(Action::TestServers);
     ui.horizontal_wrapped(|ui| {
         let button = ui.add_enabled(
@@ -709,6 +764,8 @@ fn test_ui(
         }
         if testing {
             widgets::pending_ui(ui, "Test des serveurs en cours…");
+        } else if checking {
+            widgets::pending_ui(ui, "Vérification des champs…");
         } else if settings.is_none() {
             ui.label(
                 RichText::new("Corrigez d'abord les champs signalés en rouge.")

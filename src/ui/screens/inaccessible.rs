@@ -11,15 +11,15 @@ use eframe::egui::{self, RichText};
 
 use crate::diagnostics::{self, Diagnosis};
 use crate::messages;
-use crate::ui::app::{AppCtx, Command, StoreState};
-use crate::ui::request::Request;
+use crate::ui::task::Task;
 use crate::ui::widgets::Mark;
+use crate::ui::{AppCtx, Command, StoreState};
 use crate::ui::{ScreenId, widgets};
 
 /// The "Base de données inaccessible" screen.
 #[derive(Debug, Default)]
 pub struct Inaccessible {
-    diagnosis: Request<Diagnosis>,
+    diagnosis: Task<Diagnosis>,
     copied: bool,
 }
 
@@ -60,7 +60,11 @@ impl Inaccessible {
             .auto_shrink(false)
             .show(ui, |ui| {
                 if explanation.title != "Base de données inaccessible" {
-                    ui.label(RichText::new(&explanation.title).strong().size(15.0));
+                    ui.label(
+                        RichText::new(ctx.shown(&explanation.title))
+                            .strong()
+                            .size(15.0),
+                    );
                     ui.add_space(4.0);
                 }
                 widgets::explanation_ui(ui, &explanation);
@@ -68,10 +72,10 @@ impl Inaccessible {
                 egui::CollapsingHeader::new("Plus de détails")
                     .id_salt("inaccessible-details")
                     .show(ui, |ui| {
-                        ui.label(format!("Base de données : {}", path.display()));
+                        ui.label(format!("Base de données : {}", ctx.path_text(&path)));
                         if !explanation.details.is_empty() {
                             ui.add_space(4.0);
-                            ui.label(RichText::new(&explanation.details).monospace());
+                            ui.label(RichText::new(ctx.shown(&explanation.details)).monospace());
                         }
                     });
                 ui.add_space(10.0);
@@ -111,7 +115,10 @@ impl Inaccessible {
                     if self.diagnosis.is_pending() {
                         widgets::pending_ui(ui, "Diagnostic en cours…");
                     } else if let Some(failure) = self.diagnosis.failure() {
-                        widgets::failed_ui(ui, &format!("Le diagnostic s'est arrêté ({failure})."));
+                        widgets::failed_ui(
+                            ui,
+                            &format!("Le diagnostic s'est arrêté ({}).", failure.reason()),
+                        );
                     }
                 });
                 if let Some(d) = self.diagnosis.latest() {
@@ -136,12 +143,16 @@ fn diagnosis_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, d: &Diagnosis, copied: &mut
                 diagnostics::Outcome::Ok | diagnostics::Outcome::Skipped => Mark::Ok,
             };
             widgets::mark_ui(ui, mark);
-            ui.label(RichText::new(&conclusion.title).strong().size(15.0));
+            ui.label(
+                RichText::new(ctx.shown(&conclusion.title))
+                    .strong()
+                    .size(15.0),
+            );
         });
-        ui.label(conclusion.what.as_str());
+        ui.label(ctx.shown(&conclusion.what));
         if !conclusion.todo.is_empty() {
             ui.add_space(4.0);
-            ui.label(format!("Que faire : {}", conclusion.todo));
+            ui.label(format!("Que faire : {}", ctx.shown(&conclusion.todo)));
         }
         ui.add_space(6.0);
         ui.horizontal_wrapped(|ui| {
@@ -176,7 +187,7 @@ fn diagnosis_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, d: &Diagnosis, copied: &mut
                     diagnostics::Outcome::Skipped => Mark::Skipped,
                 };
                 widgets::mark_ui(ui, mark);
-                ui.label(messages::check_label(check));
+                ui.label(ctx.shown(&messages::check_label(check)));
                 ui.end_row();
             }
         });

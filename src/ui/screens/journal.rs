@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 
-use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::request::Request;
+use crate::messages;
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// How many lines are read.
 const MAX_LINES: usize = 2000;
@@ -19,7 +21,7 @@ type Lines = (PathBuf, std::io::Result<Vec<String>>);
 /// The "Journal" screen.
 #[derive(Debug, Default)]
 pub struct Journal {
-    lines: Request<Lines>,
+    lines: Task<Lines>,
     read_for: Option<u64>,
     last_pass: Option<u64>,
     filter: String,
@@ -27,17 +29,6 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Whether the logs are being read.
-    pub fn is_busy(&self) -> bool {
-        self.lines.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.lines.poll();
-    }
-
     fn start_reading(&mut self, egui_ctx: &egui::Context, dir: PathBuf) {
         self.copied = false;
         self.lines
@@ -46,9 +37,31 @@ impl Journal {
                 (dir, lines)
             });
     }
+}
+
+impl Screen for Journal {
+    fn id(&self) -> ScreenId {
+        ScreenId::Journal
+    }
+
+    fn title(&self) -> &'static str {
+        "Journal"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Settings
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    fn works_without_config(&self) -> bool {
+        true
+    }
 
     /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
         self.lines.poll();
         widgets::title_ui(ui, "Journal");
         let dir = ctx.logs_dir();
@@ -60,7 +73,7 @@ impl Journal {
 
         ui.horizontal_wrapped(|ui| {
             ui.label("Dossier des journaux :");
-            ui.label(RichText::new(dir.display().to_string()).monospace());
+            ui.label(RichText::new(ctx.path_text(&dir)).monospace());
         });
         ui.add_space(6.0);
 
@@ -105,13 +118,17 @@ impl Journal {
             if self.lines.is_pending() {
                 widgets::pending_ui(ui, "Lecture du journal…");
             } else if let Some(failure) = self.lines.failure() {
-                widgets::failed_ui(ui, &format!("La lecture s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La lecture s'est arrêtée ({}).", failure.reason()),
+                );
             } else if let Some((read_dir, Err(e))) = self.lines.latest() {
                 widgets::failed_ui(
                     ui,
                     &format!(
-                        "Le journal n'a pas pu être lu dans {} ({e}).",
-                        read_dir.display()
+                        "Le journal n'a pas pu être lu dans {}. {}",
+                        read_dir.display(),
+                        messages::io_error(e)
                     ),
                 );
             } else if self.lines.has_result() {
@@ -156,6 +173,17 @@ impl Journal {
         if refresh {
             self.start_reading(ui.ctx(), dir);
         }
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, _ctx: &mut AppCtx) {
+        self.lines.poll();
+    }
+
+    /// Whether the logs are being read.
+    fn is_busy(&self) -> bool {
+        self.lines.is_pending()
     }
 }
 

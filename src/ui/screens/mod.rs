@@ -1,7 +1,12 @@
-//! The screens of the centre, one file each. Every screen is a struct keeping its
-//! own form and request state, with `ui(&mut self, ui, ctx)` drawing it and pushing
-//! [`Command`](super::Command)s for the shell to apply, and `is_busy()` telling
-//! whether it waits for background work.
+//! The screens of the centre, one file each, and [`registry`]: the one list of
+//! the navigation panel. Every screen is a struct keeping its own form and
+//! request state, implementing [`Screen`](super::Screen): it draws itself and pushes
+//! [`Command`](super::Command)s for the shell to apply.
+//!
+//! A new screen is a file here implementing [`Screen`](super::Screen), and one entry in
+//! [`registry`] (its [`ScreenId`] names it on the command line).
+//! "Configuration incorrecte" and "Base de données inaccessible" are not in the
+//! list: the shell shows them in place of the screens that cannot work.
 
 pub mod a_propos;
 pub mod accueil;
@@ -30,3 +35,44 @@ pub use journal::Journal;
 pub use restauration::Restauration;
 pub use sauvegardes::Sauvegardes;
 pub use support::SupportScreen;
+
+use super::screen::{Entry, NavGroup, ScreenId};
+
+/// Every entry of the navigation panel, in its order: the screens of this
+/// version, and — greyed, with nothing behind them — the screens of the
+/// original product it does not have yet.
+pub fn registry() -> Vec<Entry> {
+    vec![
+        Entry::built(Accueil::default()),
+        Entry::planned(
+            ScreenId::ComptesUtilisateurs,
+            "Comptes utilisateurs",
+            NavGroup::Administer,
+        ),
+        Entry::planned(
+            ScreenId::Licences,
+            "Gestionnaire de licences",
+            NavGroup::Administer,
+        ),
+        Entry::built(Sauvegardes::default()),
+        Entry::built(Restauration::default()),
+        Entry::planned(
+            ScreenId::MisesAJour,
+            "Gérer les mises à jour",
+            NavGroup::Maintain,
+        ),
+        Entry::planned(
+            ScreenId::Transfert,
+            "Transfert database vers Urssaf",
+            NavGroup::Maintain,
+        ),
+        Entry::built(Cloture::default()),
+        Entry::built(Connexion::default()),
+        Entry::built(Chemins::default()),
+        Entry::built(BaseScreen::default()),
+        Entry::built(Journal::default()),
+        Entry::built(SupportScreen::default()),
+        Entry::built(AssistanceScreen::default()),
+        Entry::built(APropos::default()),
+    ]
+}

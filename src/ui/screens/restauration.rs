@@ -19,10 +19,12 @@ use eframe::egui::{self, RichText};
 use crate::backup::destination::{ARCHIVE_SUFFIX, StoredBackup};
 use crate::backup::restore::{self, RestoreSource, SAFETY_LABEL};
 use crate::backup::run::BackupContext;
+use crate::fsutil::{self, EntryKind, EntryProblem};
 use crate::messages::{self, Explanation};
-use crate::ui::app::{Action, AppCtx, Command, Outcome, StoreState};
-use crate::ui::request::Request;
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, StoreState};
 
 use super::sauvegardes::running_ui;
 
@@ -54,40 +56,28 @@ pub struct Restauration {
     last_pass: Option<u64>,
     /// The store generation the safety copies were looked for at.
     safety_checked_for: Option<u64>,
-    has_safety_copies: bool,
+    /// Whether copies kept by earlier restores ("avant restauration") are
+    /// there, looked for on a worker thread.
+    safety_copies: Task<bool>,
     /// The script chosen.
     script: Option<String>,
-    backups: Request<Listing>,
+    backups: Task<Listing>,
     /// The store generation the backups were listed at.
     listed_for: Option<u64>,
     /// The backup chosen (its file name).
     chosen: Option<String>,
     file_path: String,
     file_problem: Option<String>,
-    browse: Request<Option<PathBuf>>,
+    /// The file to restore, checked on a worker thread before the confirmation.
+    file_check: Task<(PathBuf, Result<(), EntryProblem>)>,
+    browse: Task<Option<PathBuf>>,
+    /// A file chosen in the dialog, to check before the confirmation.
+    picked: Option<PathBuf>,
     asked: Option<Asked>,
     origin: Origin,
 }
 
 impl Restauration {
-    /// Whether the backups are being listed.
-    pub fn is_busy(&self) -> bool {
-        self.backups.is_pending()
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        self.backups.poll();
-        if self.browse.poll()
-            && let Some(Some(picked)) = self.browse.take()
-        {
-            self.file_path = picked.display().to_string();
-            self.file_problem = None;
-            self.ask_for_file(&picked);
-        }
-    }
-
     fn start_listing(&mut self, egui_ctx: &egui::Context, ctx: &AppCtx, script: String) {
         let home = ctx.home.clone();
         self.listed_for = Some(ctx.store_generation());
@@ -103,44 +93,6 @@ impl Restauration {
             });
     }
 
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.poll();
-        widgets::title_ui(ui, "Restaurer une sauvegarde");
-        let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
-            return;
-        };
-        let entered = widgets::entered(&mut self.last_pass, ui);
-        if entered || self.safety_checked_for != Some(ctx.store_generation()) {
-            self.safety_checked_for = Some(ctx.store_generation());
-            self.has_safety_copies = !restore::safety_copies(&store_path).is_empty();
-        }
-        // A restore changes the safety copies: list again what is shown.
-        if let Some(script) = self.script.clone()
-            && (entered || self.listed_for != Some(ctx.store_generation()))
-            && ctx.running_restore().is_none()
-        {
-            self.start_listing(ui.ctx(), ctx, script);
-        }
-
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| {
-                ui.label(
-                    "Choisissez le script qui a fait la sauvegarde, puis la sauvegarde à \
-                     restaurer. La base de données actuelle sera remplacée ; une copie en est \
-                     conservée avant.",
-                );
-                widgets::section_ui(ui, "Script de sauvegarde");
-                self.scripts_ui(ui, ctx);
-                widgets::section_ui(ui, "Sauvegardes disponibles");
-                self.backups_ui(ui, ctx);
-                widgets::section_ui(ui, "Restaurer depuis un fichier");
-                self.file_ui(ui, ctx);
-            });
-        self.confirm_ui(ui, ctx, &store_path);
-    }
-
     fn scripts_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
         let mut names: Vec<String> = match ctx.scripts() {
             Ok(book) => book.entries.iter().map(|e| e.script.name.clone()).collect(),
@@ -151,7 +103,7 @@ impl Restauration {
                 Vec::new()
             }
         };
-        if self.has_safety_copies {
+        if self.safety_copies.latest() == Some(&true) {
             names.push(SAFETY_LABEL.to_owned());
         }
         if names.is_empty() {
@@ -187,7 +139,10 @@ impl Restauration {
             ui.horizontal(|ui| widgets::pending_ui(ui, "Recherche des sauvegardes…"));
         } else if let Some(failure) = self.backups.failure() {
             ui.horizontal_wrapped(|ui| {
-                widgets::failed_ui(ui, &format!("La recherche s'est arrêtée ({failure})."));
+                widgets::failed_ui(
+                    ui,
+                    &format!("La recherche s'est arrêtée ({}).", failure.reason()),
+                );
             });
         }
         let listed = match self.backups.latest() {
@@ -277,31 +232,28 @@ impl Restauration {
         });
         ui.horizontal_wrapped(|ui| {
             let usable = can_restore(ctx);
+            let checking = self.file_check.is_pending();
             let typed = ui.add_enabled(
-                usable && !self.file_path.trim().is_empty(),
+                usable && !checking && !self.file_path.trim().is_empty(),
                 egui::Button::new("Restaurer ce fichier"),
             );
             if typed.clicked() {
-                let path = widgets::typed_path(&ctx.home, &self.file_path);
-                self.ask_for_file(&path);
+                let path = ctx.typed_path(&self.file_path);
+                self.ask_for_file(ui.ctx(), path);
             }
             let browse = ui.add_enabled(
-                usable && !self.browse.is_pending(),
+                usable && !checking && !self.browse.is_pending(),
                 egui::Button::new("Restaurer depuis un fichier…"),
             );
             if browse.clicked() {
-                let current = widgets::typed_path(&ctx.home, &self.file_path);
-                self.browse
-                    .start(ui.ctx(), "centre-choix-fichier-sauvegarde", move || {
-                        let mut dialog = rfd::FileDialog::new()
-                            .set_title("Restaurer depuis un fichier")
-                            .add_filter("Sauvegarde Impact emploi (.iea.zip)", &["zip"])
-                            .add_filter("Tous les fichiers", &["*"]);
-                        if let Some(dir) = widgets::dialog_folder(&current) {
-                            dialog = dialog.set_directory(dir);
-                        }
-                        dialog.pick_file()
-                    });
+                widgets::FileDialog::pick_file("Restaurer depuis un fichier")
+                    .filter("Sauvegarde Impact emploi (.iea.zip)", &["zip"])
+                    .filter("Tous les fichiers", &["*"])
+                    .near(ctx.typed_path(&self.file_path))
+                    .open(&mut self.browse, ui.ctx());
+            }
+            if checking {
+                widgets::pending_ui(ui, "Vérification du fichier…");
             }
         });
         if let Some(problem) = &self.file_problem {
@@ -312,19 +264,32 @@ impl Restauration {
         }
     }
 
-    /// Asks to confirm the restore of the file at `path`, once it is a file.
-    fn ask_for_file(&mut self, path: &Path) {
-        let found = crate::fsutil::examine(path);
-        match messages::path_problem(found, messages::Expected::BackupFile) {
-            None => {
+    /// Checks the file at `path` on a worker thread; the confirmation is asked
+    /// once it is known to be a file.
+    fn ask_for_file(&mut self, egui_ctx: &egui::Context, path: PathBuf) {
+        self.file_problem = None;
+        self.file_check
+            .start(egui_ctx, "centre-verification-fichier", move || {
+                let checked = fsutil::check_entry(&path, EntryKind::File);
+                (path, checked)
+            });
+    }
+
+    /// Asks to confirm the restore of the file at `path` when it is one, or
+    /// says why not under the field.
+    fn file_checked(&mut self, path: PathBuf, checked: Result<(), EntryProblem>) {
+        match checked {
+            Ok(()) => {
                 self.file_problem = None;
                 self.origin = Origin::File;
                 self.asked = Some(Asked {
-                    source: RestoreSource::File(path.to_path_buf()),
-                    subject: messages::restore_file_subject(path, file_taken_at(path)),
+                    subject: messages::restore_file_subject(&path, file_taken_at(&path)),
+                    source: RestoreSource::File(path),
                 });
             }
-            Some(problem) => self.file_problem = Some(problem),
+            Err(problem) => {
+                self.file_problem = Some(messages::entry_problem(EntryKind::File, problem));
+            }
         }
     }
 
@@ -341,11 +306,12 @@ impl Restauration {
             |ui| {
                 let lines = messages::restore_confirm_text(store_path, &asked.subject);
                 for (i, line) in lines.iter().enumerate() {
+                    let line = ctx.shown(line);
                     if i == 1 {
                         ui.label(RichText::new(line).monospace());
                         ui.add_space(6.0);
                     } else {
-                        ui.label(line.as_str());
+                        ui.label(line);
                     }
                 }
             },
@@ -358,6 +324,94 @@ impl Restauration {
             Some(false) => self.asked = None,
             None => {}
         }
+    }
+}
+
+impl Screen for Restauration {
+    fn id(&self) -> ScreenId {
+        ScreenId::Restauration
+    }
+
+    fn title(&self) -> &'static str {
+        "Restaurer une sauvegarde"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Maintain
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        Screen::poll(self, ctx);
+        widgets::title_ui(ui, "Restaurer une sauvegarde");
+        let Some(store_path) = ctx.store_path().map(Path::to_path_buf) else {
+            return;
+        };
+        if let Some(picked) = self.picked.take() {
+            self.ask_for_file(ui.ctx(), picked);
+        }
+        let entered = widgets::entered(&mut self.last_pass, ui);
+        if entered || self.safety_checked_for != Some(ctx.store_generation()) {
+            self.safety_checked_for = Some(ctx.store_generation());
+            let store_path = store_path.clone();
+            self.safety_copies
+                .start(ui.ctx(), "centre-copies-avant-restauration", move || {
+                    !restore::safety_copies(&store_path).is_empty()
+                });
+        }
+        // A restore changes the safety copies: list again what is shown.
+        if let Some(script) = self.script.clone()
+            && (entered || self.listed_for != Some(ctx.store_generation()))
+            && ctx.running_restore().is_none()
+        {
+            self.start_listing(ui.ctx(), ctx, script);
+        }
+
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| {
+                ui.label(
+                    "Choisissez le script qui a fait la sauvegarde, puis la sauvegarde à \
+                     restaurer. La base de données actuelle sera remplacée ; une copie en est \
+                     conservée avant.",
+                );
+                widgets::section_ui(ui, "Script de sauvegarde");
+                self.scripts_ui(ui, ctx);
+                widgets::section_ui(ui, "Sauvegardes disponibles");
+                self.backups_ui(ui, ctx);
+                widgets::section_ui(ui, "Restaurer depuis un fichier");
+                self.file_ui(ui, ctx);
+            });
+        self.confirm_ui(ui, ctx, &store_path);
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        self.backups.poll();
+        self.safety_copies.poll();
+        if self.file_check.poll()
+            && let Some((path, checked)) = self.file_check.take()
+        {
+            self.file_checked(path, checked);
+        }
+        if self.browse.poll()
+            && let Some(Some(picked)) = self.browse.take()
+        {
+            self.file_path = ctx.path_text(&picked);
+            self.file_problem = None;
+            // Checked when the screen is drawn next (it has the window's context).
+            self.picked = Some(picked);
+        }
+    }
+
+    /// Whether the backups, the safety copies or a file are being looked for.
+    fn is_busy(&self) -> bool {
+        self.backups.is_pending() || self.safety_copies.is_pending() || self.file_check.is_pending()
     }
 }
 
@@ -391,7 +445,7 @@ fn status_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
                     ui.horizontal_wrapped(|ui| widgets::done_ui(ui, first));
                 }
                 for line in lines {
-                    ui.label(line);
+                    ui.label(widgets::shown(ui, line));
                 }
             });
         }

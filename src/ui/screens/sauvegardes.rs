@@ -31,9 +31,10 @@ use crate::backup::script::{
 use crate::messages::{self, Explanation};
 use crate::secrets::SecretKey;
 use crate::ui::JobProgress;
-use crate::ui::app::{Action, AppCtx, Command, Outcome, RunningJob};
-use crate::ui::request::Request;
-use crate::ui::{ScreenId, widgets};
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
+use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command, Outcome, RunningJob};
 
 /// Width of the path fields, in points.
 const PATH_WIDTH: f32 = 380.0;
@@ -95,9 +96,19 @@ struct Editor {
     /// "Quitter" with unsaved changes asks first.
     confirm_quit: bool,
     /// A folder dialog ("Parcourir…") open on a worker thread, and its field.
-    browse: Request<Option<PathBuf>>,
+    browse: Task<Option<PathBuf>>,
     browse_field: ScriptField,
+    /// "Enregistrer" checks the form on a worker thread: it reads the
+    /// installation's key and may prepare a removable disk.
+    validation: Task<Validation>,
 }
+
+/// What the check of the form found: the fields as they were, and the script
+/// or the fields' problems — or a problem that is not a field's.
+type Validation = (
+    ScriptDraft,
+    Result<Result<BackupScript, Vec<FieldProblem>>, Explanation>,
+);
 
 impl Editor {
     fn new(original: Option<BackupScript>, draft: ScriptDraft) -> Self {
@@ -110,8 +121,9 @@ impl Editor {
             failure: None,
             saving: false,
             confirm_quit: false,
-            browse: Request::default(),
+            browse: Task::default(),
             browse_field: ScriptField::Folder,
+            validation: Task::default(),
         }
     }
 
@@ -148,49 +160,6 @@ fn field_text(draft: &ScriptDraft, field: ScriptField) -> &str {
 }
 
 impl Sauvegardes {
-    /// Whether the screen waits for background work (never: a folder dialog
-    /// waits for the user, and runs are the shell's jobs).
-    pub fn is_busy(&self) -> bool {
-        false
-    }
-
-    /// Takes the result of the screen's background work if it is done (the shell
-    /// calls this every frame, shown or not).
-    pub fn poll(&mut self) {
-        if let Some(editor) = &mut self.editor
-            && editor.browse.poll()
-            && let Some(Some(picked)) = editor.browse.take()
-        {
-            let text = picked.display().to_string();
-            match editor.browse_field {
-                ScriptField::RemovableFolder => editor.draft.removable_folder = text,
-                _ => editor.draft.folder = text,
-            }
-        }
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.poll();
-        widgets::title_ui(ui, "Module de sauvegardes");
-        if ctx.persisted.assistance {
-            ui.label(
-                RichText::new(messages::ASSISTANCE_WARNING)
-                    .strong()
-                    .color(widgets::error_color(ui)),
-            );
-            ui.add_space(6.0);
-        }
-        if self.editor.is_some() {
-            self.editor_ui(ui, ctx);
-        } else {
-            egui::ScrollArea::vertical()
-                .auto_shrink(false)
-                .show(ui, |ui| self.list_ui(ui, ctx));
-            self.delete_modal_ui(ui, ctx);
-        }
-    }
-
     // -----------------------------------------------------------------------
     // The list of scripts.
 
@@ -301,10 +270,11 @@ impl Sauvegardes {
             {
                 ctx.clear_outcome(Action::SaveScript);
                 self.last_change = None;
-                self.editor = Some(Editor::new(
-                    Some(entry.script.clone()),
-                    ScriptDraft::from_script(&entry.script),
-                ));
+                let mut draft = ScriptDraft::from_script(&entry.script);
+                // The folders written as the window writes paths.
+                draft.folder = ctx.shown(&draft.folder).into_owned();
+                draft.removable_folder = ctx.shown(&draft.removable_folder).into_owned();
+                self.editor = Some(Editor::new(Some(entry.script.clone()), draft));
             }
             let delete = ui.add_enabled(single.is_some(), egui::Button::new("Supprimer"));
             if delete.clicked()
@@ -407,7 +377,7 @@ impl Sauvegardes {
             &format!("Supprimer le script « {name} » ?"),
             "Supprimer le script",
             |ui| {
-                ui.label(messages::delete_script_text(&name, &destination));
+                ui.label(ctx.shown(&messages::delete_script_text(&name, &destination)));
             },
         );
         match decided {
@@ -443,6 +413,23 @@ impl Sauvegardes {
                 Some(Outcome::Pending) => {}
             }
         }
+        // The form was checked: the script goes to the shell when every field
+        // is good ("saving" from then on), or the problems show.
+        if let Some((validated, result)) = editor.validation.take() {
+            editor.validated = Some(validated);
+            match result {
+                Err(failure) => editor.failure = Some(failure),
+                Ok(Err(problems)) => editor.problems = problems,
+                Ok(Ok(script)) => {
+                    editor.problems.clear();
+                    editor.saving = true;
+                    ctx.push(Command::SaveScript {
+                        script: Box::new(script),
+                        replacing: editor.original.as_ref().map(|o| o.name.clone()),
+                    });
+                }
+            }
+        }
         let mut close = false;
         egui::ScrollArea::vertical()
             .auto_shrink(false)
@@ -476,6 +463,73 @@ impl Sauvegardes {
     }
 }
 
+impl Screen for Sauvegardes {
+    fn id(&self) -> ScreenId {
+        ScreenId::Sauvegardes
+    }
+
+    fn title(&self) -> &'static str {
+        "Sauvegarder / Restaurer"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Maintain
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        Screen::poll(self, ctx);
+        widgets::title_ui(ui, "Module de sauvegardes");
+        if ctx.persisted.assistance {
+            ui.label(
+                RichText::new(messages::ASSISTANCE_WARNING)
+                    .strong()
+                    .color(widgets::error_color(ui)),
+            );
+            ui.add_space(6.0);
+        }
+        if self.editor.is_some() {
+            self.editor_ui(ui, ctx);
+        } else {
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| self.list_ui(ui, ctx));
+            self.delete_modal_ui(ui, ctx);
+        }
+    }
+
+    /// Takes the result of the screen's background work if it is done (the shell
+    /// calls this every frame, shown or not).
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        let Some(editor) = &mut self.editor else {
+            return;
+        };
+        if editor.browse.poll()
+            && let Some(Some(picked)) = editor.browse.take()
+        {
+            let text = ctx.path_text(&picked);
+            match editor.browse_field {
+                ScriptField::RemovableFolder => editor.draft.removable_folder = text,
+                _ => editor.draft.folder = text,
+            }
+        }
+        // Its answer is taken when the form is drawn (`editor_ui`).
+        editor.validation.poll();
+    }
+
+    /// Whether the form is being checked (a folder dialog waits for the user,
+    /// and runs are the shell's jobs).
+    fn is_busy(&self) -> bool {
+        self.editor
+            .as_ref()
+            .is_some_and(|e| e.validation.is_pending())
+    }
+}
+
 /// What is known of a script: schedule, destination, postponement, the run
 /// under way or the last one, backups waiting, and the anomalies in red.
 fn facts_ui(
@@ -492,7 +546,7 @@ fn facts_ui(
     ui.label(format!(
         "Destination : {} — {}",
         messages::destination_kind_label(script.destination.kind()),
-        messages::place(&script.destination.place())
+        ctx.shown(&messages::place(&script.destination.place()))
     ));
     if let Some(until) = state.postponed_until
         && until > now.to_utc()
@@ -524,7 +578,7 @@ fn facts_ui(
             }
             Some(Ok(report)) => {
                 if let Some(line) = messages::run_archive_line(report) {
-                    ui.label(line);
+                    ui.label(ctx.shown(&line));
                 }
             }
             None => {}
@@ -713,9 +767,16 @@ fn form_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, editor: &mut Editor) -> bool {
     let dirty = editor.is_dirty();
     let mut close = false;
     ui.horizontal_wrapped(|ui| {
-        let save = ui.add_enabled(!editor.saving, egui::Button::new("Enregistrer"));
+        let checking = editor.validation.is_pending();
+        let save = ui.add_enabled(
+            !editor.saving && !checking,
+            egui::Button::new("Enregistrer"),
+        );
         if save.clicked() {
-            validate_and_save(ctx, editor);
+            validate(ui.ctx(), ctx, editor);
+        }
+        if checking {
+            widgets::pending_ui(ui, "Vérification…");
         }
         // Named apart from the navigation panel's "Quitter", which closes the
         // centre: a screen reader says which one it is.
@@ -753,8 +814,9 @@ fn form_ui(ui: &mut egui::Ui, ctx: &mut AppCtx, editor: &mut Editor) -> bool {
     close
 }
 
-/// Validates the form; sends the script to the shell when every field is good.
-fn validate_and_save(ctx: &mut AppCtx, editor: &mut Editor) {
+/// Checks the form on a worker thread; the script goes to the shell when
+/// every field is good (see `editor_ui`).
+fn validate(egui_ctx: &egui::Context, ctx: &mut AppCtx, editor: &mut Editor) {
     editor.failure = None;
     ctx.clear_outcome(Action::SaveScript);
     let book = match ctx.scripts() {
@@ -764,30 +826,26 @@ fn validate_and_save(ctx: &mut AppCtx, editor: &mut Editor) {
             return;
         }
     };
-    let key = match SecretKey::load_or_create(&ctx.home) {
-        Ok(key) => key,
-        Err(e) => {
-            editor.failure = Some(messages::secret_error(&e));
-            return;
-        }
-    };
-    let search = VolumeSearch::from_env();
-    let removable = |p: &std::path::Path| destination::removable::mark(p, &search);
-    let result = editor
-        .draft
-        .validate(&book, editor.original.as_ref(), &key, &removable);
-    editor.validated = Some(editor.draft.clone());
-    match result {
-        Ok(script) => {
-            editor.problems.clear();
-            editor.saving = true;
-            ctx.push(Command::SaveScript {
-                script: Box::new(script),
-                replacing: editor.original.as_ref().map(|o| o.name.clone()),
-            });
-        }
-        Err(problems) => editor.problems = problems,
-    }
+    let mut draft = editor.draft.clone();
+    let original = editor.original.clone();
+    // The folders as they are, for the checks (the fields hold them as the
+    // window writes them); the fields as typed are kept for the problems.
+    let typed = draft.clone();
+    draft.folder = ctx.typed_text(&draft.folder);
+    draft.removable_folder = ctx.typed_text(&draft.removable_folder);
+    let home = ctx.home.clone();
+    editor
+        .validation
+        .start(egui_ctx, "centre-verification-script", move || {
+            let result = SecretKey::load_or_create(&home)
+                .map_err(|e| messages::secret_error(&e))
+                .map(|key| {
+                    let search = VolumeSearch::from_env();
+                    let removable = |p: &std::path::Path| destination::removable::mark(p, &search);
+                    draft.validate(&book, original.as_ref(), &key, &removable)
+                });
+            (typed, result)
+        });
 }
 
 /// The problems of `fields` under them, in red, in the grid's second column.
@@ -832,21 +890,15 @@ fn folder_ui(ui: &mut egui::Ui, ctx: &AppCtx, editor: &mut Editor, field: Script
         };
         ui.add(egui::TextEdit::singleline(text).desired_width(PATH_WIDTH))
             .labelled_by(label_response.id);
-        let current = widgets::typed_path(&ctx.home, text);
+        let current = ctx.typed_path(text);
         let browse = ui
             .add_enabled(!editor.browse.is_pending(), egui::Button::new("Parcourir…"))
             .accessible_name(format!("Parcourir… : {label}"));
         if browse.clicked() {
             editor.browse_field = field;
-            editor
-                .browse
-                .start(ui.ctx(), "centre-choix-dossier-sauvegarde", move || {
-                    let mut dialog = rfd::FileDialog::new().set_title(title);
-                    if let Some(dir) = widgets::dialog_folder(&current) {
-                        dialog = dialog.set_directory(dir);
-                    }
-                    dialog.pick_folder()
-                });
+            widgets::FileDialog::pick_folder(title)
+                .near(current)
+                .open(&mut editor.browse, ui.ctx());
         }
     });
     if let Some(problem) = editor.problem(field) {

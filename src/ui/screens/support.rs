@@ -7,14 +7,17 @@
 //! always works: copy the recipients, copy the content, save the report and send
 //! it from the usual mailbox.
 
+use std::path::PathBuf;
+
 use eframe::egui::{self, RichText};
 
 use crate::fsutil;
 use crate::messages;
 use crate::support::{self, SupportError, SupportRequest};
-use crate::ui::app::{Action, AppCtx, Command};
-use crate::ui::request::Request;
+use crate::ui::screen::{NavGroup, Screen, ScreenId};
+use crate::ui::task::Task;
 use crate::ui::widgets;
+use crate::ui::{Action, AppCtx, Command};
 
 /// Width of the subject and message fields, in points.
 const FIELD_WIDTH: f32 = 560.0;
@@ -29,54 +32,16 @@ enum Copied {
 /// The "Demande d'assistance à distance" screen.
 #[derive(Debug, Default)]
 pub struct SupportScreen {
-    composed: Request<Result<SupportRequest, SupportError>>,
+    composed: Task<Result<SupportRequest, SupportError>>,
     /// The request as the user edits it.
     draft: Option<SupportRequest>,
     last_pass: Option<u64>,
     copied: Option<Copied>,
+    /// "Enregistrer le rapport…": its dialog, open on a worker thread.
+    save_dialog: Task<Option<PathBuf>>,
 }
 
 impl SupportScreen {
-    /// Whether the request is being prepared.
-    pub fn is_busy(&self) -> bool {
-        self.composed.is_pending()
-    }
-
-    /// Takes the prepared request if it is ready (the shell calls this every
-    /// frame, shown or not).
-    pub fn poll(&mut self) {
-        if self.composed.poll()
-            && let Some(Ok(new)) = self.composed.latest()
-        {
-            self.draft = Some(match self.draft.take() {
-                // Keep what the user wrote; take the fresh report.
-                Some(old) => SupportRequest {
-                    subject: old.subject,
-                    body: old.body,
-                    ..new.clone()
-                },
-                None => new.clone(),
-            });
-        }
-    }
-
-    /// Draws the screen.
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
-        self.poll();
-        widgets::title_ui(ui, "Demande d'assistance à distance");
-        if widgets::entered(&mut self.last_pass, ui) && !self.composed.is_pending() {
-            let home = ctx.home.clone();
-            self.copied = None;
-            self.composed
-                .start(ui.ctx(), "centre-demande-assistance", move || {
-                    support::compose(&home)
-                });
-        }
-        egui::ScrollArea::vertical()
-            .auto_shrink(false)
-            .show(ui, |ui| self.content_ui(ui, ctx));
-    }
-
     fn content_ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
         ui.label(
             "Décrivez votre problème à l'assistance d'Impact emploi. Le rapport technique de \
@@ -92,7 +57,10 @@ impl SupportScreen {
                 } else if let Some(failure) = self.composed.failure() {
                     widgets::failed_ui(
                         ui,
-                        &format!("La préparation du rapport s'est arrêtée ({failure})."),
+                        &format!(
+                            "La préparation du rapport s'est arrêtée ({}).",
+                            failure.reason()
+                        ),
                     );
                 }
             });
@@ -166,19 +134,14 @@ impl SupportScreen {
                 ctx.push(Command::CopyToClipboard(content(&draft)));
                 self.copied = Some(Copied::Content);
             }
-            if ui
-                .add(egui::Button::new("Enregistrer le rapport…"))
-                .clicked()
-                && let Some(path) = rfd::FileDialog::new()
-                    .set_title("Enregistrer le rapport")
-                    .set_file_name(&draft.report_name)
-                    .add_filter("Texte", &["txt"])
-                    .save_file()
-            {
-                ctx.push(Command::SaveSupportReport {
-                    request: Box::new(draft.clone()),
-                    path,
-                });
+            let save = ui.add_enabled(
+                !self.save_dialog.is_pending(),
+                egui::Button::new("Enregistrer le rapport…"),
+            );
+            if save.clicked() {
+                widgets::FileDialog::save_file("Enregistrer le rapport", &draft.report_name)
+                    .filter("Texte", &["txt"])
+                    .open(&mut self.save_dialog, ui.ctx());
             }
             match self.copied {
                 Some(Copied::Recipients) => {
@@ -209,6 +172,78 @@ impl SupportScreen {
             ctx.clear_outcome(Action::SendSupport);
             self.draft = Some(draft);
         }
+    }
+}
+
+impl Screen for SupportScreen {
+    fn id(&self) -> ScreenId {
+        ScreenId::Support
+    }
+
+    fn title(&self) -> &'static str {
+        "Demande d'assistance à distance"
+    }
+
+    fn nav_group(&self) -> NavGroup {
+        NavGroup::Support
+    }
+
+    fn works_without_store(&self) -> bool {
+        true
+    }
+
+    fn works_without_config(&self) -> bool {
+        true
+    }
+
+    /// Draws the screen.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut AppCtx) {
+        Screen::poll(self, ctx);
+        widgets::title_ui(ui, "Demande d'assistance à distance");
+        if widgets::entered(&mut self.last_pass, ui) && !self.composed.is_pending() {
+            let home = ctx.home.clone();
+            self.copied = None;
+            self.composed
+                .start(ui.ctx(), "centre-demande-assistance", move || {
+                    support::compose(&home)
+                });
+        }
+        egui::ScrollArea::vertical()
+            .auto_shrink(false)
+            .show(ui, |ui| self.content_ui(ui, ctx));
+    }
+
+    /// Takes the prepared request if it is ready (the shell calls this every
+    /// frame, shown or not).
+    fn poll(&mut self, ctx: &mut AppCtx) {
+        // The report is written as it is when the file was chosen.
+        if self.save_dialog.poll()
+            && let Some(Some(path)) = self.save_dialog.take()
+            && let Some(draft) = &self.draft
+        {
+            ctx.push(Command::SaveSupportReport {
+                request: Box::new(draft.clone()),
+                path,
+            });
+        }
+        if self.composed.poll()
+            && let Some(Ok(new)) = self.composed.latest()
+        {
+            self.draft = Some(match self.draft.take() {
+                // Keep what the user wrote; take the fresh report.
+                Some(old) => SupportRequest {
+                    subject: old.subject,
+                    body: old.body,
+                    ..new.clone()
+                },
+                None => new.clone(),
+            });
+        }
+    }
+
+    /// Whether the request is being prepared.
+    fn is_busy(&self) -> bool {
+        self.composed.is_pending()
     }
 }
 
