@@ -448,3 +448,37 @@ fn errors_are_json_with_json_and_explained_with_their_details_without() {
     );
     assert_eq!(json["error"]["title"], "Mauvaise utilisation");
 }
+
+#[test]
+fn regression_help_follows_french_typography_in_every_command() {
+    let home = tempfile::tempdir().expect("home");
+    for args in [
+        &["--help"][..],
+        &["backup", "--help"][..],
+        &["backup", "verify", "--help"][..],
+        &["exercises", "list", "--help"][..],
+        &["sessions", "disconnect", "--help"][..],
+    ] {
+        let o = run(home.path(), args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let t = text(&o);
+        assert!(t.contains("Utilisation : iea-maintenance"), "{args:?}: {t}");
+        assert!(t.contains("Options :\n"), "{args:?}: {t}");
+        for english in ["Usage:", "Commands:", "Options:", "Arguments:"] {
+            assert!(!t.contains(english), "{args:?} says {english}: {t}");
+        }
+    }
+    assert!(text(&run(home.path(), &["backup", "--help"])).contains("Commandes :\n"));
+    assert!(
+        text(&run(home.path(), &["backup", "verify", "--help"])).contains("Arguments :\n  [NOM]")
+    );
+    // Numbers carry their thousands separator, in help and in reports.
+    assert!(text(&run(home.path(), &["demo", "--help"])).contains("(par défaut : 20\u{202f}000)"));
+    let o = run(home.path(), &["demo", "--payslips", "1500"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("1\u{202f}500 bulletins de salaire"),
+        "{}",
+        text(&o)
+    );
+}

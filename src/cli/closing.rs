@@ -44,7 +44,6 @@ pub(super) struct CloseYearArgs {
 #[derive(Subcommand)]
 pub(super) enum ExercisesCmd {
     /// Liste les exercices, du plus récent au plus ancien, par dossier
-    #[command(help_template = super::SUB_HELP_TEMPLATE)]
     List {
         /// Seulement ce dossier
         #[arg(long, value_name = "NOM")]

@@ -338,19 +338,19 @@ pub fn totals_text(t: &Totals) -> String {
     format!(
         "Bulletins : {}\nBrut : {}\nNet : {}\nCotisations salariales : {}\nCotisations \
          patronales : {}\nPrélèvement à la source : {}\nDéclarations : {} ({})",
-        t.payslips,
+        super::integer(i128::from(t.payslips)),
         money(t.gross_cents),
         money(t.net_cents),
         money(t.employee_contrib_cents),
         money(t.employer_contrib_cents),
         money(t.pas_cents),
-        t.declarations,
+        super::integer(i128::from(t.declarations)),
         money(t.declarations_total_cents)
     )
 }
 
 /// "1 h 02 min 03 s", "2 min 05 s", "4,2 s".
-fn duration_text(d: std::time::Duration) -> String {
+pub fn duration_text(d: std::time::Duration) -> String {
     let secs = d.as_secs();
     if secs >= 3600 {
         format!(
@@ -374,8 +374,8 @@ pub fn close_report_text(r: &CloseReport) -> String {
          déplacés dans les exercices clôturés, totaux vérifiés.\n{}\nDurée : {}.\n\n{}",
         r.year,
         r.dossier,
-        r.payslips_moved,
-        r.declarations_moved,
+        super::integer(i128::from(r.payslips_moved)),
+        super::integer(i128::from(r.declarations_moved)),
         totals_text(&r.totals),
         duration_text(r.elapsed),
         CLOSING_BACKUP_REMINDER
