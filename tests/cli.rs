@@ -482,3 +482,50 @@ fn regression_help_follows_french_typography_in_every_command() {
         text(&o)
     );
 }
+
+#[test]
+fn regression_status_in_text_says_the_connection_state_in_french() {
+    let home = tempfile::tempdir().expect("home");
+    let o = run(home.path(), &["demo", "--payslips", "3000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(home.path(), &["status"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("Connexion : Connexion au serveur non vérifiée"),
+        "{t}"
+    );
+    assert!(t.contains("3\u{202f}000 bulletins de salaire"), "{t}");
+    assert!(!t.contains("unknown"), "{t}");
+
+    for (state, line, key) in [
+        (
+            r#"{"state":"licence_refused","message":"Licence retirée"}"#,
+            "Connexion : Licence non reconnue : consultation seulement",
+            "licence_refused",
+        ),
+        (
+            r#"{"state":"licence_duplicate","message":"Doublon"}"#,
+            "Connexion : Licence identique sur 2 postes",
+            "licence_duplicate",
+        ),
+    ] {
+        std::fs::write(
+            home.path().join("state.json"),
+            format!(r#"{{"connection":{state},"assistance":false,"updated_at":null}}"#),
+        )
+        .expect("state");
+        let t = text(&run(home.path(), &["status"]));
+        assert!(t.contains(line), "{t}");
+        assert!(!t.contains(key), "{t}");
+        // The JSON keeps its key, for scripts.
+        assert_eq!(status_json(home.path()).1["state"], key);
+    }
+    std::fs::write(
+        home.path().join("state.json"),
+        r#"{"connection":{"state":"connected"},"assistance":true,"updated_at":null}"#,
+    )
+    .expect("state");
+    let t = text(&run(home.path(), &["status"]));
+    assert!(t.contains("Connexion : Mode assistance"), "{t}");
+}
