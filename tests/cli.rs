@@ -529,3 +529,58 @@ fn regression_status_in_text_says_the_connection_state_in_french() {
     let t = text(&run(home.path(), &["status"]));
     assert!(t.contains("Connexion : Mode assistance"), "{t}");
 }
+
+#[test]
+fn regression_the_first_command_creates_the_support_key_and_looking_creates_nothing() {
+    use iea_maintenance::assistance::{AssistanceAction, code_for, display_code};
+    use iea_maintenance::home::Home;
+    use iea_maintenance::installation::{Installation, read_support_key};
+
+    let home = tempfile::tempdir().expect("home");
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(home.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // The commands that only look create nothing, not even an identity.
+    for args in [
+        &["status"][..],
+        &["doctor"][..],
+        &["config", "check"][..],
+        &["backup", "list"][..],
+        &["exercises", "list"][..],
+    ] {
+        run(home.path(), args);
+        assert!(listing().is_empty(), "{args:?} created {:?}", listing());
+    }
+
+    // An installation used from the command line only: its first command that
+    // writes creates the identity and the support key.
+    let o = run(home.path(), &["backup", "run-due"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let h = Home::at(home.path());
+    let installation = Installation::load(&h)
+        .expect("readable")
+        .expect("identity created");
+    // What support's code generator reads, without creating anything.
+    let key = read_support_key(&h).expect("support key created");
+
+    // A later command keeps them, and a code support computes from them works.
+    let o = run(home.path(), &["assistance", "status"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        Installation::load(&h).expect("readable").as_ref(),
+        Some(&installation)
+    );
+    let code = display_code(&code_for(
+        &key,
+        AssistanceAction::Enable,
+        &installation.installation_id,
+        chrono::Local::now().date_naive(),
+    ));
+    let o = run(home.path(), &["assistance", "enable", "--code", &code]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

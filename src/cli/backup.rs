@@ -83,6 +83,12 @@ impl BackupCmd {
             Self::List { json: true } | Self::Run { json: true, .. }
         )
     }
+
+    /// Whether the command writes under `IEA_HOME` (and so logs there); the
+    /// ones that only read create nothing.
+    pub(super) fn writes(&self) -> bool {
+        !matches!(self, Self::List { .. })
+    }
 }
 
 pub(super) fn run(home: &Home, cmd: BackupCmd) -> anyhow::Result<ExitCode> {

@@ -44,8 +44,8 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::Config;
 use crate::home::Home;
-use crate::logging;
 use crate::messages::{self, Explanation};
+use crate::{installation, logging};
 use tracing_appender::non_blocking::WorkerGuard;
 
 use error::explained;
@@ -201,7 +201,7 @@ impl Cli {
             None => Some("service"),
             Some(Cmd::Centre(_)) => Some("centre"),
             Some(Cmd::CloseYear(_)) => Some("cloture"),
-            Some(Cmd::Backup(_)) => Some("sauvegarde"),
+            Some(Cmd::Backup(cmd)) if cmd.writes() => Some("sauvegarde"),
             Some(Cmd::Auth(_) | Cmd::Assistance(_)) => Some("cli"),
             Some(Cmd::Sessions(cmd)) if cmd.changes_the_store() => Some("cli"),
             _ => None,
@@ -260,9 +260,25 @@ fn load_config(home: &Home) -> Result<Config, CliError> {
     })
 }
 
-/// Creates `IEA_HOME` and its folders, for the commands that write there.
+/// Creates `IEA_HOME` and its folders, for the commands that write there, and
+/// what a first start creates: the installation's identity and support key
+/// ([`installation::ensure_identity`]), so that support can compute the
+/// assistance codes of an installation used only from the command line.
+///
+/// The commands that only look (`status`, `doctor`, `config check`, `backup
+/// list|check`, `exercises list`, `sessions list`) do not call it and create
+/// nothing at all: they are what one runs on a folder to find out what it is
+/// (a mistyped `IEA_HOME`, a copy, a read-only share), where a new identity
+/// would be a new workstation for the licence server.
 fn ensure_home(home: &Home) -> Result<(), CliError> {
-    home.ensure().map_err(explained(messages::home_error))
+    home.ensure().map_err(explained(messages::home_error))?;
+    if let Err(e) = installation::ensure_identity(home) {
+        // A damaged identity file must not stop a backup or a closing: it is
+        // said, and the command goes on. Only the service refuses to start.
+        tracing::warn!(error = %e, "identité de l'installation inutilisable");
+        error::note_explanation(&messages::installation_error(&e));
+    }
+    Ok(())
 }
 
 /// The logs folder of the configuration, or the default one when the
