@@ -24,7 +24,7 @@ pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
     // commands go on without them; the service, whose identity the licence
     // server sees, does not start with a damaged one.
     installation::ensure_identity(home).map_err(explained(messages::installation_error))?;
-    let primary = match instance::acquire(home, "service", "centre accueil")
+    let primary = match instance::acquire(home, instance::SERVICE, "centre accueil")
         .context("impossible de vérifier si le gestionnaire de services est déjà lancé")?
     {
         Acquired::Forwarded => {

@@ -252,6 +252,20 @@ fn server_said(message: &str) -> String {
     }
 }
 
+/// What the original program said of a duplicate licence (seed 003).
+const DUPLICATE_SEED: &str = "Une licence est identique sur 2 postes différents, suite \
+     certainement à une réinstallation ! La solution consiste à réinstaller l'un des 2 \
+     postes avec le bon code de réinstallation.";
+
+/// "« A »", "« A » et « B »", "« A », « B » et « C »" (items already quoted).
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} et {last}", rest.join(", ")),
+    }
+}
+
 fn workstation_line(w: &DuplicateWorkstation) -> String {
     if w.last_seen.is_empty() {
         format!("« {} »", w.hostname)
@@ -316,13 +330,19 @@ pub fn auth_outcome(o: &AuthOutcome, support_address: &str, version: &str) -> Ex
             message,
             workstations,
         } => {
-            let mut what = "Le serveur virtuel a répondu : Une licence est identique sur 2 \
-                 postes différents, suite certainement à une réinstallation ! La solution \
-                 consiste à réinstaller l'un des 2 postes avec le bon code de réinstallation."
-                .to_owned();
+            // The server's own words first; the seed's sentence, which users
+            // know from the original program, says what it means.
+            let mut what = if message.trim().is_empty() {
+                format!("Le serveur virtuel a répondu : {DUPLICATE_SEED}")
+            } else {
+                format!(
+                    "Le serveur d'authentification a répondu : « {} ».\n{DUPLICATE_SEED}",
+                    message.trim()
+                )
+            };
             if !workstations.is_empty() {
                 let list: Vec<String> = workstations.iter().map(workstation_line).collect();
-                let _ = write!(what, " Postes concernés : {}.", list.join(", "));
+                let _ = write!(what, "\nPostes concernés : {}.", and_list(&list));
             }
             let mut details = format!(
                 "Réponse du serveur d'authentification : 409 licence_duplicate\nMessage : {message}"
@@ -339,12 +359,17 @@ pub fn auth_outcome(o: &AuthOutcome, support_address: &str, version: &str) -> Ex
                 what,
                 "Tant que la même licence est utilisée sur deux postes, le serveur refuse la \
                  connexion de ce poste.",
+                // The licence manager (« Administrer », « Gestionnaire de
+                // licences ») is greyed in this version: the one who can free a
+                // workstation today is support, told which two they are.
                 format!(
-                    "Ouvrez le centre de maintenance, cliquez sur « Administrer » puis \
-                     « Gestionnaire de licences ». Dans la fenêtre « Gestion des licences par \
-                     poste », sélectionnez chaque ligne puis cliquez sur « Réinitialiser \
-                     poste », et relancez Impact emploi. Si le problème persiste : {} {MEANWHILE}",
-                    lower_first(&contact)
+                    "{contact} Indiquez-lui {} : elle réinitialise celui qui ne doit plus \
+                     utiliser la licence. Relancez ensuite Impact emploi. {MEANWHILE}",
+                    if workstations.is_empty() {
+                        "le nom des deux postes qui utilisent la licence".to_owned()
+                    } else {
+                        format!("les {} postes nommés ci-dessus", workstations.len())
+                    }
                 ),
                 details,
             )
@@ -393,10 +418,27 @@ pub fn connection_state_explanation(
         }
         ConnectionState::Unreachable { next_retry } => {
             let contact = contact_support(support_address, version);
-            let retry = next_retry.as_deref().map_or_else(
-                || "Un nouvel essai est fait automatiquement.".to_owned(),
-                |at| format!("Nouvel essai automatique le {}.", french_time(at)),
-            );
+            // No time means that no retry was planned: the attempt was made
+            // without the resident service, and nothing will try again.
+            let (retry, todo) = match next_retry.as_deref() {
+                Some(at) => (
+                    format!("Nouvel essai automatique le {}.", french_time(at)),
+                    "Ouvrez les paramètres de connexion et cliquez sur « Tester l'accès aux \
+                     serveurs » pour voir où la connexion échoue, puis choisissez « Relancer \
+                     l'authentification auprès du serveur »."
+                        .to_owned(),
+                ),
+                None => (
+                    "Aucun nouvel essai automatique n'est prévu : le gestionnaire de \
+                     services n'est pas lancé."
+                        .to_owned(),
+                    "Cherchez où la connexion échoue avec « Tester l'accès aux serveurs » \
+                     (iea-maintenance servers test), puis réessayez avec iea-maintenance auth \
+                     retry, ou démarrez le gestionnaire de services : il réessaiera de \
+                     lui-même."
+                        .to_owned(),
+                ),
+            };
             return Some(explain(
                 "Échec de connexion au serveur",
                 format!(
@@ -405,10 +447,8 @@ pub fn connection_state_explanation(
                 ),
                 "Sans réponse du serveur, ce poste ne peut pas faire vérifier sa licence.",
                 format!(
-                    "Ouvrez les paramètres de connexion et cliquez sur « Tester l'accès aux \
-                     serveurs » pour voir où la connexion échoue, puis choisissez « Relancer \
-                     l'authentification auprès du serveur ». Si malgré cette action le cœur \
-                     rouge est toujours présent : {} {MEANWHILE}",
+                    "{todo} Si malgré cette action le cœur rouge est toujours présent : {} \
+                     {MEANWHILE}",
                     lower_first(&contact)
                 ),
                 format!(
@@ -855,8 +895,18 @@ mod tests {
             duplicate.what.contains("« PC-COMPTA » (vu le 02/01/2026"),
             "{duplicate:#?}"
         );
+        assert!(duplicate.what.contains("« Doublon »"), "{duplicate:#?}");
         assert!(
-            duplicate.todo.contains("« Réinitialiser poste »"),
+            duplicate.what.contains(") et « PC-ACCUEIL »."),
+            "{duplicate:#?}"
+        );
+        // The licence manager is greyed in this version: no sending there.
+        assert!(
+            !duplicate.todo.contains("Gestionnaire de licences"),
+            "{duplicate:#?}"
+        );
+        assert!(
+            duplicate.todo.contains("les 2 postes nommés"),
             "{duplicate:#?}"
         );
         assert!(duplicate.todo.contains(support), "{duplicate:#?}");
@@ -930,6 +980,20 @@ mod tests {
             "{x:#?}"
         );
         assert!(x.todo.contains("« Serveur de connexion 3.1.0 »"), "{x:#?}");
+        // Without a planned time, nothing will try again: no retry announced.
+        let x = connection_state_explanation(
+            &ConnectionState::Unreachable { next_retry: None },
+            support,
+            "3.1.0",
+        )
+        .expect("explained");
+        assert!(!x.what.contains("Nouvel essai automatique"), "{x:#?}");
+        assert!(
+            x.what
+                .contains("Aucun nouvel essai automatique n'est prévu"),
+            "{x:#?}"
+        );
+        assert!(x.todo.contains("iea-maintenance auth retry"), "{x:#?}");
     }
 
     #[test]
