@@ -1,6 +1,7 @@
 //! `backup list|run|run-due|verify|restore`: the backup scripts, a backup now,
 //! the scripts whose time has come (for the system's scheduler), reading back
-//! every backup kept, and putting a backup in place of the store.
+//! every backup kept, and putting a backup in place of the store. The
+//! commands that change the scripts themselves are in `backup_scripts.rs`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +14,7 @@ use super::confirm::{Question, confirm};
 use super::error::explained;
 use super::output::{self, say};
 use super::progress::Bar;
-use super::{CliError, ensure_home, exit_code, plain};
+use super::{CliError, backup_scripts, ensure_home, exit_code, plain};
 use crate::backup::book::ScriptBook;
 use crate::backup::restore::{self, RestoreChoice};
 use crate::backup::run::{self, BackupContext, RunReport, Trigger};
@@ -58,6 +59,12 @@ pub(super) enum BackupCmd {
         #[arg(long)]
         all: bool,
     },
+    /// Repousse l'exécution automatique de scripts de N jours (« Repousser »),
+    /// par exemple avant une clôture d'exercice
+    Postpone(backup_scripts::PostponeArgs),
+    /// Annule le report : les scripts reprennent leur calendrier (« Annuler le
+    /// report »), par exemple après une clôture d'exercice
+    Resume(backup_scripts::ResumeArgs),
     /// Restaure une sauvegarde à la place de la base (une copie de la base actuelle est
     /// d'abord conservée « avant restauration »)
     Restore {
@@ -97,6 +104,8 @@ pub(super) fn run(home: &Home, cmd: BackupCmd) -> anyhow::Result<ExitCode> {
         BackupCmd::Run { name, json } => run_now(home, &name, json),
         BackupCmd::RunDue => run_due(home),
         BackupCmd::Verify { name, all } => verify(home, name, all),
+        BackupCmd::Postpone(args) => backup_scripts::postpone(home, &args),
+        BackupCmd::Resume(args) => backup_scripts::resume(home, &args),
         BackupCmd::Restore {
             script,
             file,
@@ -214,9 +223,7 @@ fn list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
         say!("{}", messages::ASSISTANCE_WARNING)?;
     }
     if book.entries.is_empty() {
-        say!(
-            "Aucun script de sauvegarde. Créez-en un dans le centre de maintenance (Sauvegarder / Restaurer)."
-        )?;
+        say!("{}", messages::NO_SCRIPT)?;
     }
     for e in &book.entries {
         let s = &e.script;

@@ -22,6 +22,7 @@ mod assistance;
 mod auth;
 mod autostart;
 mod backup;
+mod backup_scripts;
 mod centre;
 mod closing;
 mod config;

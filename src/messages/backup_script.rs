@@ -233,6 +233,14 @@ pub fn postponed_text(names: &[String], days: u32) -> String {
     }
 }
 
+/// Said when there is no backup script at all, with the two ways to make one.
+pub const NO_SCRIPT: &str = "Aucun script de sauvegarde. Créez-en un dans le centre de \
+     maintenance (« Sauvegarder / Restaurer ») ou avec iea-maintenance backup add.";
+
+/// Said when « Annuler le report » found nothing postponed.
+pub const NOTHING_POSTPONED: &str =
+    "Aucune sauvegarde automatique n'était repoussée : rien n'a changé.";
+
 /// Said once a postponement was cancelled.
 pub fn postponement_cleared_text(names: &[String]) -> String {
     match names {

@@ -147,3 +147,115 @@ fn run_due_skips_in_assistance_mode_and_fails_when_a_run_fails() {
         "the waiting archive was delivered"
     );
 }
+
+/// When the script named `name` is postponed until, as the scripts file says.
+fn postponed_until(install: &Install, name: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    iea_maintenance::backup::book::ScriptBook::load(&install.home)
+        .expect("scripts")
+        .get(name)
+        .expect("script")
+        .state
+        .postponed_until
+}
+
+#[test]
+fn regression_backups_are_postponed_and_resumed_from_the_command_line() {
+    let install = Install::new(300);
+    let folder = install.folder("Sauvegardes");
+    for name in ["Quotidienne", "Hebdomadaire"] {
+        install.add_script(
+            name,
+            5,
+            Destination::Folder {
+                path: folder.clone(),
+            },
+        );
+    }
+
+    let o = install.cli(&["backup", "postpone", "Quotidienne", "--days", "3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("La sauvegarde automatique de « Quotidienne » est repoussée de 3 jours."),
+        "{}",
+        text(&o)
+    );
+    assert!(
+        text(&o).contains("Quotidienne — prochaine exécution le "),
+        "{}",
+        text(&o)
+    );
+    let until = postponed_until(&install, "Quotidienne").expect("postponed");
+    let ahead = until - chrono::Utc::now();
+    assert!(
+        ahead > chrono::Duration::days(2) && ahead <= chrono::Duration::days(4),
+        "{ahead:?}"
+    );
+    assert_eq!(postponed_until(&install, "Hebdomadaire"), None);
+
+    // A name no script has changes nothing, even beside a good one.
+    let o = install.cli(&[
+        "backup",
+        "postpone",
+        "Hebdomadaire",
+        "Inconnu",
+        "--days",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("Aucun script de sauvegarde ne s'appelle « Inconnu »"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(postponed_until(&install, "Hebdomadaire"), None);
+
+    // Bad usage: neither names nor --all, or days out of range.
+    for args in [
+        &["backup", "postpone", "--days", "2"][..],
+        &["backup", "postpone", "--all", "--days", "0"][..],
+        &["backup", "postpone", "--all", "--days", "366"][..],
+        &["backup", "postpone", "--all", "Quotidienne", "--days", "2"][..],
+    ] {
+        let o = install.cli(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+    }
+
+    let o = install.cli(&["backup", "postpone", "--all", "--days", "2"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "Les sauvegardes automatiques de « Hebdomadaire » et « Quotidienne » sont repoussées de 2 jours."
+        ),
+        "{}",
+        text(&o)
+    );
+    assert!(postponed_until(&install, "Hebdomadaire").is_some());
+    assert!(
+        postponed_until(&install, "Quotidienne") > Some(until),
+        "postponing again adds"
+    );
+    // `backup list --json` shows it.
+    let o = install.cli(&["backup", "list", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(json["scripts"][0]["postponed_until"].is_string(), "{json}");
+
+    let o = install.cli(&["backup", "resume", "quotidienne"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("« Quotidienne » n'est plus repoussée"),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(postponed_until(&install, "Quotidienne"), None);
+    let o = install.cli(&["backup", "resume", "--all"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("« Hebdomadaire »"), "{}", text(&o));
+    assert_eq!(postponed_until(&install, "Hebdomadaire"), None);
+    let o = install.cli(&["backup", "resume", "--all"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Aucune sauvegarde automatique n'était repoussée"),
+        "{}",
+        text(&o)
+    );
+}
