@@ -174,14 +174,62 @@ pub fn prerequisite_line(p: &Prerequisite) -> String {
     }
 }
 
+/// The command that meets an unmet prerequisite, for the command line: the
+/// backup to run (`scripts`: the names of the backup scripts), the
+/// postponement of every script. `None` where only a person can help.
+pub fn prerequisite_command(kind: PrerequisiteKind, scripts: &[String]) -> Option<String> {
+    match kind {
+        PrerequisiteKind::RecentBackup => Some(match scripts {
+            [] => "iea-maintenance backup add NOM --folder DOSSIER, puis iea-maintenance \
+                   backup run NOM"
+                .to_owned(),
+            [one] => format!("iea-maintenance backup run {}", shell_word(one)),
+            many => format!(
+                "iea-maintenance backup run NOM (NOM : {})",
+                many.iter()
+                    .map(|n| shell_word(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+        PrerequisiteKind::BackupsPostponed => Some(format!(
+            "iea-maintenance backup postpone --all --days {}",
+            crate::closing::prereq::POSTPONE_DAYS
+        )),
+        PrerequisiteKind::NobodyConnected | PrerequisiteKind::LicenceValid => None,
+    }
+}
+
+/// The command that relaunches the automatic backups after a closing (the
+/// seed's reminder, on the command line).
+pub const RESUME_BACKUPS_COMMAND: &str = "iea-maintenance backup resume --all";
+
+/// `name` as one word of a shell command: as it is when it is plain, else
+/// between single quotes.
+fn shell_word(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@'));
+    if plain {
+        name.to_owned()
+    } else {
+        format!("'{}'", name.replace('\'', "'\\''"))
+    }
+}
+
 /// The refusal to start a closing while prerequisites are unmet: every
-/// prerequisite on its line (✔ or ✘), and the command that closes each session
-/// left open by a crash.
-pub fn closing_refused(found: &Prerequisites) -> Explanation {
+/// prerequisite on its line (✔ or ✘), what to do on the screen and, beside
+/// it, the command that does it (`scripts`: the names of the backup scripts),
+/// and the command that closes each session left open by a crash.
+pub fn closing_refused(found: &Prerequisites, scripts: &[String]) -> Explanation {
     let mut what =
         String::from("La clôture ne peut pas commencer : des prérequis ne sont pas remplis.");
     for p in &found.items {
         let _ = write!(what, "\n{}", prerequisite_line(p));
+        if let Some(command) = prerequisite_command(p.kind, scripts).filter(|_| !p.met) {
+            let _ = write!(what, " En ligne de commande : {command}");
+        }
     }
     let mut todo = String::new();
     for s in found
@@ -366,12 +414,14 @@ pub fn duration_text(d: std::time::Duration) -> String {
     }
 }
 
-/// The end of a closing: what moved, the totals, the time, and the seed's
-/// reminder to resume the automatic backups.
+/// The end of a closing on the command line: what moved, the totals, the
+/// time, and the seed's reminder to resume the automatic backups, with the
+/// command that does it.
 pub fn close_report_text(r: &CloseReport) -> String {
     format!(
         "L'exercice {} du dossier « {} » est clôturé : {} bulletin(s) et {} déclaration(s) \
-         déplacés dans les exercices clôturés, totaux vérifiés.\n{}\nDurée : {}.\n\n{}",
+         déplacés dans les exercices clôturés, totaux vérifiés.\n{}\nDurée : {}.\n\n{} En ligne \
+         de commande : {RESUME_BACKUPS_COMMAND}",
         r.year,
         r.dossier,
         super::integer(i128::from(r.payslips_moved)),
@@ -406,6 +456,15 @@ mod tests {
         assert_eq!(money(123_456), "1\u{202f}234,56\u{a0}€");
         assert_eq!(money(5), "0,05\u{a0}€");
         assert_eq!(money(-100_000_000), "-1\u{202f}000\u{202f}000,00\u{a0}€");
+    }
+
+    #[test]
+    fn script_names_are_written_as_one_shell_word() {
+        assert_eq!(shell_word("Quotidienne"), "Quotidienne");
+        assert_eq!(shell_word("Clé-USB_2"), "Clé-USB_2");
+        assert_eq!(shell_word("Mensuelle FTP"), "'Mensuelle FTP'");
+        assert_eq!(shell_word("L'hebdo"), "'L'\\''hebdo'");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
     }
 
     #[test]
