@@ -180,18 +180,7 @@ pub(super) fn exercises(home: &Home, cmd: &ExercisesCmd) -> anyhow::Result<ExitC
         say!("Aucun exercice.")?;
     }
     for x in &list {
-        let state = if x.closed { "clôturé" } else { "ouvert" };
-        say!(
-            "{} — {} — {state} — {} bulletin(s), brut {}, net {}, cotisations {} + {}, {} déclaration(s)",
-            x.dossier,
-            x.year,
-            x.totals.payslips,
-            messages::money(x.totals.gross_cents),
-            messages::money(x.totals.net_cents),
-            messages::money(x.totals.employee_contrib_cents),
-            messages::money(x.totals.employer_contrib_cents),
-            x.totals.declarations
-        )?;
+        say!("{}", messages::exercise_text(x))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,8 +8,8 @@ use chrono::{DateTime, Local, Utc};
 
 use super::Explanation;
 use crate::closing::{
-    CloseReport, ClosingError, DossierError, Prerequisite, PrerequisiteKind, Prerequisites,
-    Recovery, Totals,
+    CloseReport, ClosingError, DossierError, ExerciseInfo, Prerequisite, PrerequisiteKind,
+    Prerequisites, Recovery, Totals,
 };
 use crate::store::sessions::SessionInfo;
 
@@ -381,6 +381,47 @@ pub fn closing_error(e: &ClosingError) -> Explanation {
     }
 }
 
+/// "1 bulletin", "12 345 bulletins", "aucun bulletin": a count and its noun.
+fn count_of(n: u64, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("aucun {one}"),
+        1 => format!("1 {one}"),
+        n => format!("{} {many}", super::integer(i128::from(n))),
+    }
+}
+
+/// A year of `exercises list`, on two lines: the dossier, the year, open or
+/// closed, the counts; then the totals, each by its name — gross, net, the
+/// employee's and the employer's contributions, the PAS withheld.
+pub fn exercise_text(x: &ExerciseInfo) -> String {
+    let t = &x.totals;
+    let state = match x.closed_at.as_deref().map(closed_on) {
+        Some(Some(day)) if x.closed => format!("clôturé le {day}"),
+        _ if x.closed => "clôturé".to_owned(),
+        _ => "ouvert".to_owned(),
+    };
+    format!(
+        "{} — {} — {state} — {}, {}\n  brut {}, net {}, cotisations salariales {}, \
+         cotisations patronales {}, prélèvement à la source (PAS) {}",
+        x.dossier,
+        x.year,
+        count_of(t.payslips, "bulletin", "bulletins"),
+        count_of(t.declarations, "déclaration", "déclarations"),
+        money(t.gross_cents),
+        money(t.net_cents),
+        money(t.employee_contrib_cents),
+        money(t.employer_contrib_cents),
+        money(t.pas_cents),
+    )
+}
+
+/// "31/01/2026" from a stored RFC 3339 time, on this computer's calendar.
+fn closed_on(rfc3339: &str) -> Option<String> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| t.with_timezone(&Local).format("%d/%m/%Y").to_string())
+}
+
 /// The counts and totals of a year, one per line.
 pub fn totals_text(t: &Totals) -> String {
     format!(
@@ -456,6 +497,34 @@ mod tests {
         assert_eq!(money(123_456), "1\u{202f}234,56\u{a0}€");
         assert_eq!(money(5), "0,05\u{a0}€");
         assert_eq!(money(-100_000_000), "-1\u{202f}000\u{202f}000,00\u{a0}€");
+    }
+
+    #[test]
+    fn a_year_gives_each_total_by_its_name() {
+        let x = ExerciseInfo {
+            dossier_id: 1,
+            dossier: "Asso".into(),
+            year: 2025,
+            closed: false,
+            closed_at: None,
+            totals: Totals {
+                payslips: 12_345,
+                gross_cents: 123_456_789,
+                net_cents: 96_000_000,
+                employee_contrib_cents: 27_456_789,
+                employer_contrib_cents: 41_000_000,
+                pas_cents: 3_210_000,
+                declarations: 1,
+                declarations_total_cents: 68_456_789,
+            },
+        };
+        assert_eq!(
+            exercise_text(&x),
+            "Asso — 2025 — ouvert — 12\u{202f}345 bulletins, 1 déclaration\n  brut \
+             1\u{202f}234\u{202f}567,89\u{a0}€, net 960\u{202f}000,00\u{a0}€, cotisations \
+             salariales 274\u{202f}567,89\u{a0}€, cotisations patronales \
+             410\u{202f}000,00\u{a0}€, prélèvement à la source (PAS) 32\u{202f}100,00\u{a0}€"
+        );
     }
 
     #[test]
