@@ -259,3 +259,96 @@ fn regression_backups_are_postponed_and_resumed_from_the_command_line() {
         text(&o)
     );
 }
+
+/// The one JSON document a `--json` command wrote on its standard output.
+fn json_of(o: &std::process::Output) -> serde_json::Value {
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(out.lines().count(), 1, "one line of JSON: {out}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
+}
+
+#[test]
+fn regression_run_verify_and_run_due_answer_in_json_with_the_archive_sha256() {
+    let install = Install::new(300);
+    let folder = install.folder("Sauvegardes");
+    install.add_script(
+        "Quotidienne",
+        5,
+        Destination::Folder {
+            path: folder.clone(),
+        },
+    );
+
+    // backup run --json gives the archive's SHA-256, that of the file delivered.
+    let o = install.cli(&["backup", "run", "Quotidienne", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let run = json_of(&o);
+    let name = run["archive"].as_str().expect("archive");
+    let sha = run["sha256"].as_str().expect("sha256");
+    assert_eq!(sha.len(), 64, "{run}");
+    assert_eq!(
+        sha,
+        iea_maintenance::backup::archive::sha256_file(&folder.join(name)).expect("hash")
+    );
+
+    // backup verify --json: each backup read back, and the verdict.
+    let o = install.cli(&["backup", "verify", "--all", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v = json_of(&o);
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["scripts"][0]["script"], "Quotidienne");
+    assert_eq!(v["scripts"][0]["backups"][0]["name"], name);
+    assert_eq!(v["scripts"][0]["backups"][0]["ok"], true);
+    assert!(v["scripts"][0]["error"].is_null(), "{v}");
+    let o = install.cli(&["backup", "verify", "Inconnu", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v = json_of(&o);
+    assert_eq!(v["ok"], false);
+    assert!(v["scripts"][0]["error"]["title"].is_string(), "{v}");
+
+    let path = folder.join(name);
+    let mut bytes = std::fs::read(&path).expect("read");
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0xFF;
+    std::fs::write(&path, bytes).expect("write");
+    let o = install.cli(&["backup", "verify", "Quotidienne", "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v = json_of(&o);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["scripts"][0]["backups"][0]["ok"], false);
+    assert!(v["scripts"][0]["backups"][0]["problem"].is_string(), "{v}");
+
+    // backup run-due --json: nothing due, then a due script in assistance mode,
+    // then run.
+    let o = install.cli(&["backup", "run-due", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let due = json_of(&o);
+    assert_eq!(due["runs"], serde_json::json!([]));
+    assert_eq!(due["failed"], false);
+    iea_maintenance::backup::book::ScriptBook::modify(&install.home, |book| {
+        let e = book.get_mut("Quotidienne").expect("script");
+        e.state.last_run_at = None;
+        e.script.start_date = chrono::Local::now().date_naive() - chrono::Duration::days(2);
+        Ok(())
+    })
+    .expect("due");
+    let mut state = PersistedState {
+        assistance: true,
+        ..PersistedState::default()
+    };
+    state.save(&install.home).expect("state");
+    let due = json_of(&install.cli(&["backup", "run-due", "--json"]));
+    assert_eq!(
+        due["skipped_for_assistance"],
+        serde_json::json!(["Quotidienne"])
+    );
+    state.assistance = false;
+    state.save(&install.home).expect("state");
+    let o = install.cli(&["backup", "run-due", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let due = json_of(&o);
+    assert_eq!(due["runs"][0]["script"], "Quotidienne", "{due}");
+    assert_eq!(due["runs"][0]["trigger"], "automatique");
+    assert_eq!(due["runs"][0]["outcome"], "ok");
+    assert_eq!(due["runs"][0]["sha256"].as_str().map(str::len), Some(64));
+}
