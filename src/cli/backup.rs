@@ -67,6 +67,9 @@ pub(super) enum BackupCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Vérifie sauvegardes.toml, le fichier des scripts, et indique l'erreur qu'il
+    /// contient
+    Check,
     /// Repousse l'exécution automatique de scripts de N jours (« Repousser »),
     /// par exemple avant une clôture d'exercice
     Postpone(backup_scripts::PostponeArgs),
@@ -105,7 +108,7 @@ impl BackupCmd {
     /// Whether the command writes under `IEA_HOME` (and so logs there); the
     /// ones that only read create nothing.
     pub(super) fn writes(&self) -> bool {
-        !matches!(self, Self::List { .. })
+        !matches!(self, Self::List { .. } | Self::Check)
     }
 }
 
@@ -115,6 +118,7 @@ pub(super) fn run(home: &Home, cmd: BackupCmd) -> anyhow::Result<ExitCode> {
         BackupCmd::Run { name, json } => run_now(home, &name, json),
         BackupCmd::RunDue { json } => run_due(home, json),
         BackupCmd::Verify { name, all, json } => verify(home, name, all, json),
+        BackupCmd::Check => backup_scripts::check(home),
         BackupCmd::Postpone(args) => backup_scripts::postpone(home, &args),
         BackupCmd::Resume(args) => backup_scripts::resume(home, &args),
         BackupCmd::Restore {

@@ -1,5 +1,6 @@
 //! The backup scripts themselves on the command line, for administrators who
-//! script an installation: `backup postpone` and `backup resume` (the centre's
+//! script an installation: `backup check` (the scripts file read as the
+//! service reads it), `backup postpone` and `backup resume` (the centre's
 //! « Repousser » and « Annuler le report », before and after a year-end
 //! closing).
 //!
@@ -15,6 +16,7 @@ use super::error::explained;
 use super::output::say;
 use super::usage::between;
 use crate::backup::ScriptEntry;
+use crate::backup::book::ScriptBook;
 use crate::backup::edit::{self, Selection};
 use crate::backup::schedule::{self, MAX_POSTPONE_DAYS};
 use crate::home::Home;
@@ -60,6 +62,28 @@ pub(super) struct PostponeArgs {
 pub(super) struct ResumeArgs {
     #[command(flatten)]
     which: Which,
+}
+
+/// `backup check`: reads the scripts file as the service and the centre read
+/// it, and says it is correct or what is wrong with it, as `config check`
+/// does for `config.toml`. Creates nothing.
+pub(super) fn check(home: &Home) -> anyhow::Result<ExitCode> {
+    let path = ScriptBook::path(home);
+    let book = ScriptBook::load(home).map_err(explained(messages::book_error))?;
+    if path.exists() {
+        say!(
+            "{} : fichier correct, {}.",
+            path.display(),
+            messages::script_count(book.entries.len())
+        )?;
+    } else {
+        say!(
+            "{} : le fichier n'existe pas encore. {}",
+            path.display(),
+            messages::NO_SCRIPT
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// "<nom> — prochaine exécution le …" for each script.

@@ -4,7 +4,7 @@
 //! Accueil, the frequency ("tous les jours", "toutes les 2 semaines") and the
 //! line "<nom> — prochaine exécution le JJ/MM/AAAA à HH:MM" of the script list.
 
-use std::fmt::Display;
+use std::fmt::{Display, Write as _};
 
 use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
@@ -88,8 +88,19 @@ pub fn book_error(e: &BookError) -> Explanation {
                 io_error(source)
             ),
         ),
-        BookError::Syntax { path, line, detail } => {
-            let place = line.map_or_else(String::new, |l| format!(" à la ligne {l}"));
+        BookError::Syntax {
+            path,
+            line,
+            key,
+            detail,
+        } => {
+            let mut place = line.map_or_else(String::new, |l| format!(" à la ligne {l}"));
+            if let Some(key) = key {
+                let _ = write!(place, ", clé « {key} »");
+                if let Some(expected) = expected_value(key, detail) {
+                    let _ = write!(place, " : {expected}");
+                }
+            }
             explain(
                 "Scripts de sauvegarde incorrects",
                 format!(
@@ -103,9 +114,11 @@ pub fn book_error(e: &BookError) -> Explanation {
                  était. Sinon, contactez votre informaticien ou l'assistance et donnez-leur \
                  les détails ci-dessous.",
                 format!(
-                    "Fichier : {}{}\nMessage technique : {detail}",
+                    "Fichier : {}{}{}\nMessage technique : {detail}",
                     path.display(),
-                    line.map_or_else(String::new, |l| format!("\nLigne : {l}"))
+                    line.map_or_else(String::new, |l| format!("\nLigne : {l}")),
+                    key.as_ref()
+                        .map_or_else(String::new, |k| format!("\nClé : {k}"))
                 ),
             )
         }
@@ -159,6 +172,37 @@ pub fn book_error(e: &BookError) -> Explanation {
             technical,
         ),
     }
+}
+
+/// What the key of the scripts file at fault should hold, in French: a key
+/// that is missing, or the form of its value.
+fn expected_value(key: &str, detail: &str) -> Option<String> {
+    if detail.starts_with("missing field") {
+        return Some("cette clé manque".to_owned());
+    }
+    if detail.starts_with("unknown field") {
+        return Some("clé inconnue".to_owned());
+    }
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    let expected = match leaf {
+        "name" => {
+            "un nom de 1 à 60 caractères, sans / ni \\, entre guillemets, différent \
+                   de celui des autres scripts"
+        }
+        "start_date" => "une date écrite AAAA-MM-JJ, par exemple \"2026-01-05\"",
+        "time" => "une heure écrite HH:MM:SS, par exemple \"23:00:00\"",
+        "enabled" | "passive" => "true ou false",
+        "every" | "keep" => "un nombre entier de 1 à 99",
+        "unit" => "\"jours\", \"semaines\" ou \"mois\"",
+        "type" => "\"folder\", \"removable\" ou \"ftp\"",
+        "security" => "\"explicit\", \"implicit\" ou \"plain\"",
+        "port" => "un nombre entier de 1 à 65535",
+        "path" | "host" | "user" | "folder" | "volume_id" | "volume_label" => {
+            "un texte entre guillemets"
+        }
+        _ => return None,
+    };
+    Some(format!("il faut {expected}"))
 }
 
 /// "Date de sauvegarde incorrecte", what is wrong with it, and the next step.
@@ -230,6 +274,16 @@ pub fn postponed_text(names: &[String], days: u32) -> String {
             "Les sauvegardes automatiques de {} sont repoussées de {days} {unit}.",
             quoted_list(names)
         ),
+    }
+}
+
+/// "aucun script de sauvegarde", "1 script de sauvegarde", "3 scripts de
+/// sauvegarde".
+pub fn script_count(n: usize) -> String {
+    match n {
+        0 => "aucun script de sauvegarde".to_owned(),
+        1 => "1 script de sauvegarde".to_owned(),
+        n => format!("{} scripts de sauvegarde", super::integer(n as i128)),
     }
 }
 
@@ -356,11 +410,13 @@ mod tests {
             BookError::Syntax {
                 path: path.clone(),
                 line: Some(7),
+                key: Some("enabled".into()),
                 detail: "invalid boolean".into(),
             },
             BookError::Syntax {
                 path: path.clone(),
                 line: None,
+                key: None,
                 detail: "two scripts are named".into(),
             },
             BookError::Write {

@@ -352,3 +352,71 @@ fn regression_run_verify_and_run_due_answer_in_json_with_the_archive_sha256() {
     assert_eq!(due["runs"][0]["outcome"], "ok");
     assert_eq!(due["runs"][0]["sha256"].as_str().map(str::len), Some(64));
 }
+
+#[test]
+fn regression_backup_check_names_the_line_the_key_and_what_is_wrong() {
+    let install = Install::new(100);
+    let path = iea_maintenance::backup::book::ScriptBook::path(&install.home);
+    let o = install.cli(&["backup", "check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(text(&o).contains("n'existe pas encore"), "{}", text(&o));
+    assert!(!path.exists(), "checking creates nothing");
+
+    install.add_script(
+        "Quotidienne",
+        5,
+        Destination::Folder {
+            path: install.folder("Sauvegardes"),
+        },
+    );
+    let o = install.cli(&["backup", "check"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("fichier correct, 1 script de sauvegarde"),
+        "{}",
+        text(&o)
+    );
+
+    let good = std::fs::read_to_string(&path).expect("scripts file");
+    let line_of = |text: &str, start: &str| {
+        text.lines()
+            .position(|l| l.starts_with(start))
+            .expect("line")
+            + 1
+    };
+    let cases = [
+        (
+            good.replace("time = \"23:00:00\"", "time = \"25:99\""),
+            "time",
+            "il faut une heure écrite HH:MM:SS",
+        ),
+        (
+            good.replace("unit = \"jours\"", "unit = \"quinzaine\""),
+            "unit",
+            "il faut \"jours\", \"semaines\" ou \"mois\"",
+        ),
+        (good.replace("keep = 5\n", ""), "keep", "cette clé manque"),
+    ];
+    for (bad, key, what) in cases {
+        assert_ne!(bad, good, "{key}: the case changes the file");
+        std::fs::write(&path, &bad).expect("write");
+        let o = install.cli(&["backup", "check"]);
+        let said = text(&o);
+        assert_eq!(o.status.code(), Some(1), "{said}");
+        let line = if key == "keep" {
+            // A missing key is reported at its script's table.
+            line_of(&bad, "[[script]]")
+        } else {
+            line_of(&bad, &format!("{key} ="))
+        };
+        assert!(
+            said.contains(&format!("à la ligne {line}, clé « {key} » : {what}")),
+            "{key}: {said}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            bad,
+            "a bad file is never replaced"
+        );
+    }
+}
