@@ -67,6 +67,14 @@ pub(super) enum BackupCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Crée un script de sauvegarde (« Nouveau »), avec les règles du formulaire
+    // Boxed: the form's fields make these two much larger than the others.
+    Add(Box<backup_scripts::AddArgs>),
+    /// Modifie un script de sauvegarde (« Modifier ») : seules les valeurs indiquées
+    /// changent
+    Modify(Box<backup_scripts::ModifyArgs>),
+    /// Supprime un script de sauvegarde ; les sauvegardes qu'il a faites sont conservées
+    Remove(backup_scripts::RemoveArgs),
     /// Vérifie sauvegardes.toml, le fichier des scripts, et indique l'erreur qu'il
     /// contient
     Check,
@@ -118,6 +126,9 @@ pub(super) fn run(home: &Home, cmd: BackupCmd) -> anyhow::Result<ExitCode> {
         BackupCmd::Run { name, json } => run_now(home, &name, json),
         BackupCmd::RunDue { json } => run_due(home, json),
         BackupCmd::Verify { name, all, json } => verify(home, name, all, json),
+        BackupCmd::Add(args) => backup_scripts::add(home, &args),
+        BackupCmd::Modify(args) => backup_scripts::modify(home, &args),
+        BackupCmd::Remove(args) => backup_scripts::remove(home, &args),
         BackupCmd::Check => backup_scripts::check(home),
         BackupCmd::Postpone(args) => backup_scripts::postpone(home, &args),
         BackupCmd::Resume(args) => backup_scripts::resume(home, &args),

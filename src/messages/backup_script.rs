@@ -10,7 +10,8 @@ use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
 use super::{Explanation, explain, io_error};
 use crate::backup::book::BookError;
-use crate::backup::draft::ScriptProblem;
+use crate::backup::draft::{FieldProblem, ScriptField, ScriptProblem};
+use crate::backup::edit::SaveError;
 use crate::backup::schedule::{DateAnomaly, Staleness};
 use crate::backup::script::{Frequency, FrequencyUnit};
 
@@ -41,8 +42,8 @@ pub fn script_problem(p: &ScriptProblem) -> String {
 
 /// The sentence next to a field, knowing which field it is: an empty name
 /// reads "Indiquez un nom.", an FTP folder without its '/' asks for one.
-pub fn script_field_problem(field: crate::backup::draft::ScriptField, p: &ScriptProblem) -> String {
-    use crate::backup::draft::ScriptField as F;
+pub fn script_field_problem(field: ScriptField, p: &ScriptProblem) -> String {
+    use ScriptField as F;
     match (field, p) {
         (F::Name, ScriptProblem::Empty) => "Indiquez un nom.".to_owned(),
         (F::Every | F::Keep | F::FtpPort, ScriptProblem::Empty) => "Indiquez un nombre.".to_owned(),
@@ -60,6 +61,95 @@ pub fn script_field_problem(field: crate::backup::draft::ScriptField, p: &Script
         }
         _ => script_problem(p),
     }
+}
+
+/// The label of a field of the script form, as the form shows it.
+pub fn script_field_label(field: ScriptField) -> &'static str {
+    match field {
+        ScriptField::Name => "Nom du script",
+        ScriptField::Every => "Tous les",
+        ScriptField::Keep => "Nombre de sauvegardes à conserver",
+        ScriptField::StartDate => "À partir du",
+        ScriptField::Time => "Heure",
+        ScriptField::Folder => "Dossier de sauvegarde",
+        ScriptField::RemovableFolder => "Dossier sur le support amovible",
+        ScriptField::FtpHost => "Serveur",
+        ScriptField::FtpPort => "Port",
+        ScriptField::FtpUser => "Utilisateur",
+        ScriptField::FtpFolder => "Dossier distant",
+    }
+}
+
+/// Why a script was not saved: each refused value on its line, with the
+/// field's label and, from `place`, where it was typed (the option of the
+/// command line), and the form's own sentence.
+pub fn script_not_saved(
+    problems: &[FieldProblem],
+    place: &dyn Fn(ScriptField) -> String,
+) -> Explanation {
+    let mut what = String::from("Rien n'a été enregistré : corrigez d'abord ces valeurs.");
+    for p in problems {
+        let _ = write!(
+            what,
+            "\n• {} ({}) : {}",
+            script_field_label(p.field),
+            place(p.field),
+            script_field_problem(p.field, &p.problem)
+        );
+    }
+    Explanation {
+        title: "Script de sauvegarde non enregistré".to_owned(),
+        what,
+        why: "Un script n'est enregistré que lorsque toutes ses valeurs sont correctes : une \
+              valeur refusée n'est jamais enregistrée."
+            .to_owned(),
+        todo: "Corrigez les valeurs indiquées, puis recommencez.".to_owned(),
+        details: problems
+            .iter()
+            .map(|p| format!("{:?} : {:?}", p.field, p.problem))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// A script from its form that was not saved, in French.
+pub fn save_error(e: &SaveError, place: &dyn Fn(ScriptField) -> String) -> Explanation {
+    match e {
+        SaveError::Invalid(problems) => script_not_saved(problems, place),
+        SaveError::Book(book) => book_error(book),
+    }
+}
+
+/// "Le script « X » a été créé." or "… a été enregistré.", as the form says it.
+pub fn script_saved_text(name: &str, created: bool) -> String {
+    if created {
+        format!("Le script « {name} » a été créé.")
+    } else {
+        format!("Le script « {name} » a été enregistré.")
+    }
+}
+
+/// Said once a script was removed: the backups it made are kept, and where;
+/// the ones still waiting for their destination stay in `staging`.
+pub fn script_removed_text(
+    name: &str,
+    destination: &str,
+    pending: &[String],
+    staging: &std::path::Path,
+) -> String {
+    let mut text = format!(
+        "Le script « {name} » a été supprimé. Les sauvegardes qu'il a faites sont conservées : \
+         {destination}."
+    );
+    if !pending.is_empty() {
+        let _ = write!(
+            text,
+            "\nSes sauvegardes en attente de dépôt restent dans {} : {}.",
+            staging.display(),
+            pending.join(", ")
+        );
+    }
+    text
 }
 
 const WHY_BOOK: &str = "Sans ce fichier, les sauvegardes automatiques ne peuvent pas être \

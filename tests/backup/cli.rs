@@ -420,3 +420,239 @@ fn regression_backup_check_names_the_line_the_key_and_what_is_wrong() {
         );
     }
 }
+
+/// Runs the binary on `install` with `input` on its standard input.
+fn cli_with_input(install: &Install, args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(crate::BIN)
+        .args(args)
+        .env("IEA_HOME", install.home.root())
+        .env("XDG_CONFIG_HOME", install.dir.path().join("xdg-config"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn book(install: &Install) -> iea_maintenance::backup::book::ScriptBook {
+    iea_maintenance::backup::book::ScriptBook::load(&install.home).expect("scripts")
+}
+
+/// The FTP password stored for the script `name`, decrypted.
+fn stored_password(install: &Install, name: &str) -> Option<String> {
+    let book = book(install);
+    let Destination::Ftp(settings) = &book.get(name).expect("script").script.destination else {
+        panic!("an FTP script");
+    };
+    iea_maintenance::secrets::reveal(&install.home, settings.password_encrypted.as_deref())
+        .expect("decrypt")
+}
+
+#[test]
+fn regression_backup_scripts_are_added_modified_and_removed_from_the_command_line() {
+    use iea_maintenance::backup::{FrequencyUnit, FtpSecurity};
+
+    let install = Install::new(200);
+    let folder = install.folder("Sauvegardes");
+    let folder_arg = folder.to_str().expect("utf-8");
+
+    // The form's rules and messages, every refused value at once; nothing saved.
+    let o = install.cli(&[
+        "backup",
+        "add",
+        "Hebdo",
+        "--folder",
+        "relatif",
+        "--keep",
+        "0",
+        "--at",
+        "25:00",
+        "--from",
+        "31/02/2026",
+    ]);
+    let said = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{said}");
+    assert!(said.contains("Rien n'a été enregistré"), "{said}");
+    for line in [
+        "Nombre de sauvegardes à conserver (--keep) : Entre 1 et 99.",
+        "Heure (--at) : Heure attendue au format HH:MM.",
+        "À partir du (--from) : Date attendue au format JJ/MM/AAAA.",
+        "Dossier de sauvegarde (--folder) : Indiquez un chemin complet",
+    ] {
+        assert!(said.contains(line), "{line}: {said}");
+    }
+    assert!(book(&install).entries.is_empty());
+    // No destination at all.
+    let o = install.cli(&["backup", "add", "Hebdo"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--folder DOSSIER"), "{}", text(&o));
+
+    let o = install.cli(&[
+        "backup",
+        "add",
+        "Hebdo",
+        "--folder",
+        folder_arg,
+        "--every",
+        "2",
+        "--unit",
+        "semaines",
+        "--at",
+        "22h30",
+        "--keep",
+        "7",
+        "--from",
+        "01/06/2026",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Le script « Hebdo » a été créé."),
+        "{}",
+        text(&o)
+    );
+    let script = book(&install).get("Hebdo").expect("saved").script.clone();
+    assert_eq!(
+        (script.frequency.every, script.frequency.unit, script.keep),
+        (2, FrequencyUnit::Semaines, 7)
+    );
+    assert_eq!(script.time.to_string(), "22:30:00");
+    assert_eq!(script.start_date.to_string(), "2026-06-01");
+    assert!(script.enabled);
+    // It works: a backup now.
+    let o = install.cli(&["backup", "run", "Hebdo", "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(archives(&folder).len(), 1);
+
+    // Names are unique, case aside.
+    let o = install.cli(&["backup", "add", "HEBDO", "--folder", folder_arg]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("Nom du script (NOM) : Un autre script porte déjà ce nom."),
+        "{}",
+        text(&o)
+    );
+
+    // An FTP site: the password is never an argument. Without a terminal it
+    // must come from the standard input.
+    let ftp = [
+        "backup",
+        "add",
+        "Distante",
+        "--ftp",
+        "ftp.asso.fr",
+        "--ftp-user",
+        "paie",
+        "--ftp-folder",
+        "/sauvegardes",
+    ];
+    let o = install.cli(&ftp);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--password-stdin"), "{}", text(&o));
+    assert!(book(&install).get("Distante").is_none());
+    let mut with_stdin = ftp.to_vec();
+    with_stdin.push("--password-stdin");
+    let o = cli_with_input(&install, &with_stdin, "S3cret !\n");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(!text(&o).contains("S3cret"), "{}", text(&o));
+    let file = std::fs::read_to_string(iea_maintenance::backup::book::ScriptBook::path(
+        &install.home,
+    ))
+    .expect("file");
+    assert!(!file.contains("S3cret"), "{file}");
+    assert_eq!(
+        stored_password(&install, "Distante").as_deref(),
+        Some("S3cret !")
+    );
+
+    // A change touches only what is given; the password stays.
+    let o = install.cli(&[
+        "backup",
+        "modify",
+        "distante",
+        "--ftp-security",
+        "implicite",
+        "--keep",
+        "9",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Le script « Distante » a été enregistré."),
+        "{}",
+        text(&o)
+    );
+    let Destination::Ftp(settings) = book(&install)
+        .get("Distante")
+        .expect("script")
+        .script
+        .destination
+        .clone()
+    else {
+        panic!("ftp");
+    };
+    assert_eq!(
+        (settings.security, settings.port),
+        (FtpSecurity::Implicit, 990)
+    );
+    assert_eq!(settings.folder, "/sauvegardes");
+    assert_eq!(
+        stored_password(&install, "Distante").as_deref(),
+        Some("S3cret !")
+    );
+    let o = cli_with_input(
+        &install,
+        &["backup", "modify", "Distante", "--password-stdin"],
+        "Nouveau-Secret\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        stored_password(&install, "Distante").as_deref(),
+        Some("Nouveau-Secret")
+    );
+    // FTP options on a folder script, a bad value: refused, nothing changed.
+    let before = book(&install);
+    for args in [
+        &["backup", "modify", "Hebdo", "--ftp-user", "x"][..],
+        &["backup", "modify", "Hebdo", "--every", "100"][..],
+    ] {
+        let o = install.cli(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+    }
+    assert_eq!(book(&install), before);
+    // Renamed: its state stays with it.
+    let o = install.cli(&["backup", "modify", "Hebdo", "--name", "Hebdomadaire"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let entry = book(&install)
+        .get("Hebdomadaire")
+        .cloned()
+        .expect("renamed");
+    assert!(entry.state.last_good_at.is_some(), "{entry:?}");
+    let o = install.cli(&["backup", "modify", "Inconnu", "--keep", "3"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    // Removing asks « oui »; the backups already made stay, and it says so.
+    let o = install.cli(&["backup", "remove", "Hebdomadaire"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--yes"), "{}", text(&o));
+    let o = install.cli(&["backup", "remove", "Hebdomadaire", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("Les sauvegardes qu'il a faites sont conservées"),
+        "{}",
+        text(&o)
+    );
+    assert!(book(&install).get("Hebdomadaire").is_none());
+    assert_eq!(archives(&folder).len(), 1, "the backup made is kept");
+    let o = install.cli(&["backup", "remove", "Hebdomadaire", "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+}
