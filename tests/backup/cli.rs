@@ -656,3 +656,86 @@ fn regression_backup_scripts_are_added_modified_and_removed_from_the_command_lin
     let o = install.cli(&["backup", "remove", "Hebdomadaire", "--yes"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+#[test]
+fn regression_the_ftp_password_typed_on_a_terminal_is_not_shown() {
+    use std::io::{Read as _, Write as _};
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
+
+    // util-linux's `script` gives the program a terminal of its own.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("`script` (util-linux) is missing: test skipped");
+        return;
+    }
+    let install = Install::new(100);
+    let command = format!(
+        "{} backup add Distante --ftp ftp.asso.fr --ftp-user paie",
+        crate::BIN
+    );
+    let mut child = Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .env("IEA_HOME", install.home.root())
+        .env_remove("DISPLAY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let reader = {
+        let seen = Arc::clone(&seen);
+        let mut out = child.stdout.take().expect("stdout");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let shown = || String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+    // Type only once the prompt is there, as a person would (the terminal
+    // echoes what comes before).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while !shown().contains("rien ne s'affiche") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no prompt: {}",
+            shown()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The prompt comes just before the echo is switched off.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"Tape-Au-Clavier\n").expect("type");
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("no end after typing: {}", shown());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(stdin);
+    reader.join().expect("reader");
+    let shown = shown();
+    assert!(status.success(), "{shown}");
+    assert!(
+        shown.contains("Le script « Distante » a été créé."),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("Tape-Au-Clavier"),
+        "the password was shown: {shown}"
+    );
+    assert_eq!(
+        stored_password(&install, "Distante").as_deref(),
+        Some("Tape-Au-Clavier")
+    );
+}
