@@ -28,7 +28,8 @@ pub const LOCK_FILE: &str = "sauvegardes.lock";
 /// The first lines of the file, for whoever opens it by hand.
 const HEADER: &str = "# Scripts de sauvegarde d'Impact emploi association.\n\
 # Ce fichier est écrit par le centre de maintenance : modifiez les scripts depuis\n\
-# « Sauvegarder / Restaurer » plutôt qu'ici.\n\n";
+# « Sauvegarder / Restaurer », ou avec « iea-maintenance backup modify », plutôt\n\
+# qu'ici. Après une modification à la main : « iea-maintenance backup check ».\n\n";
 
 /// Why the scripts file could not be read, understood, written or changed.
 #[derive(Debug, thiserror::Error)]
