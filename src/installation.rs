@@ -264,6 +264,18 @@ pub fn support_key(home: &Home) -> Result<[u8; KEY_LEN], InstallationError> {
     secrets::load_or_create_key_file(&path).map_err(|e| key_error(&path, e))
 }
 
+/// What a first start of the installation creates (PROTOCOL.md), made sure of:
+/// its identity and its support key, each read when it exists and created
+/// when it does not, never replaced. Every program that writes in `IEA_HOME`
+/// calls it at its start — the service, the centre and the commands — so that
+/// support can compute the assistance codes of an installation that was only
+/// ever used from the command line.
+pub fn ensure_identity(home: &Home) -> Result<Installation, InstallationError> {
+    let installation = Installation::load_or_create(home)?;
+    support_key(home)?;
+    Ok(installation)
+}
+
 /// The installation's support key, read only: a missing file is
 /// [`InstallationError::SupportKeyMissing`] and nothing is created.
 pub fn read_support_key(home: &Home) -> Result<[u8; KEY_LEN], InstallationError> {

@@ -33,6 +33,9 @@ pub enum InstanceError {
     },
 }
 
+/// The name of the resident service's copy.
+pub const SERVICE: &str = "service";
+
 /// The outcome of [`acquire`].
 #[derive(Debug)]
 pub enum Acquired {
@@ -85,6 +88,27 @@ pub fn acquire(home: &Home, name: &str, request: &str) -> Result<Acquired, Insta
             path: lock_path,
             source,
         }),
+    }
+}
+
+/// Whether a copy named `name` runs for `home` now: its lock is held. Creates
+/// nothing, and asks the running copy nothing (a command that only wants to
+/// know whether the service will retry an authentication must not open its
+/// centre). The service itself, asking from within, is running.
+pub fn is_running(home: &Home, name: &str) -> bool {
+    let lock_path = home.locks_dir().join(format!("{name}.instance.lock"));
+    let Ok(lock) = File::open(&lock_path) else {
+        // No lock file: no copy ever ran here.
+        return false;
+    };
+    match lock.try_lock_shared() {
+        // Taken at once, so nobody holds it; released when `lock` is dropped.
+        Ok(()) => false,
+        Err(TryLockError::WouldBlock) => true,
+        Err(TryLockError::Error(e)) => {
+            tracing::warn!(error = %e, lock = %lock_path.display(), "verrou illisible");
+            false
+        }
     }
 }
 
@@ -190,5 +214,22 @@ mod tests {
             acquire(&home, "centre", "accueil").expect("again"),
             Acquired::Primary(_)
         ));
+    }
+
+    #[test]
+    fn is_running_sees_the_lock_of_a_live_copy_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = Home::at(dir.path());
+        assert!(!is_running(&home, "service"), "nothing ever ran");
+        assert!(!home.locks_dir().exists(), "asking creates nothing");
+        let Acquired::Primary(primary) = acquire(&home, "service", "").expect("first") else {
+            panic!("the first start must be primary");
+        };
+        assert!(is_running(&home, "service"));
+        assert!(!is_running(&home, "centre"));
+        // Asking did not take the lock from the running copy.
+        assert!(is_running(&home, "service"));
+        drop(primary);
+        assert!(!is_running(&home, "service"), "a copy that ended");
     }
 }

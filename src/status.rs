@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::config::{Config, ConfigError};
 use crate::home::Home;
 use crate::service::persist::PersistedState;
+use crate::service::state::ConnectionState;
 use crate::store::{Store, StoreError};
 
 /// The store part of the status.
@@ -43,6 +44,10 @@ pub struct Status {
     pub state: &'static str,
     /// Assistance mode on.
     pub assistance: bool,
+    /// The last authentication's result, for the text of `status` (the tray's
+    /// French line); `state` is its key in the JSON.
+    #[serde(skip)]
+    pub connection: ConnectionState,
 }
 
 /// Reads the status of the installation at `home`. The store is opened
@@ -84,6 +89,7 @@ pub fn collect(home: &Home) -> Result<(Status, Option<StoreError>), ConfigError>
             store,
             state,
             assistance: persisted.assistance,
+            connection: persisted.connection,
         },
         error,
     ))

@@ -768,3 +768,89 @@ fn fetching_or_removing_an_absent_archive_says_it_is_missing() {
     // The session is still usable.
     assert!(location.list(SCRIPT).expect("list").is_empty());
 }
+
+#[test]
+fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_from_stdin() {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    use iea_maintenance::demo::{DemoOptions, build_demo};
+    use iea_maintenance::jobs::NoProgress;
+
+    // An installation of the world, with a store and the world's connection
+    // settings (its authority trusted), run through the real binary.
+    let world = World::new();
+    let home = Home::at(world.dir.path().join("home"));
+    let mut config = Config::defaults(&home);
+    config.connection = world.connection.clone();
+    config.save(&home).expect("config");
+    build_demo(
+        &home,
+        &home.default_store_path(),
+        &DemoOptions {
+            payslips: 50,
+            seed: 3,
+            overwrite: false,
+        },
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("store");
+    let server = world.server_for(FtpSecurity::Explicit, FtpOptions::new(USER, PASSWORD));
+    let cli = |args: &[&str], input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iea-maintenance"))
+            .args(args)
+            .env("IEA_HOME", home.root())
+            .env_remove("DISPLAY")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("stdin");
+        let out = child.wait_with_output().expect("wait");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!said.contains(PASSWORD), "the password was printed: {said}");
+        (out, said)
+    };
+
+    let port = server.port().to_string();
+    let (out, said) = cli(
+        &[
+            "backup",
+            "add",
+            "Distante",
+            "--ftp",
+            "127.0.0.1",
+            "--ftp-port",
+            &port,
+            "--ftp-user",
+            USER,
+            "--ftp-folder",
+            "/sauvegardes",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let (out, said) = cli(&["backup", "run", "Distante", "--json"], "");
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["outcome"], "ok", "{report}");
+    let name = report["archive"].as_str().expect("archive");
+    assert_eq!(world.files_at_site("sauvegardes"), [name]);
+    assert_eq!(
+        report["sha256"].as_str().expect("sha256"),
+        sha256(&std::fs::read(world.site().join("sauvegardes").join(name)).expect("read"))
+    );
+    assert_no_password(&server, None);
+}

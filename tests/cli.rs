@@ -448,3 +448,139 @@ fn errors_are_json_with_json_and_explained_with_their_details_without() {
     );
     assert_eq!(json["error"]["title"], "Mauvaise utilisation");
 }
+
+#[test]
+fn regression_help_follows_french_typography_in_every_command() {
+    let home = tempfile::tempdir().expect("home");
+    for args in [
+        &["--help"][..],
+        &["backup", "--help"][..],
+        &["backup", "verify", "--help"][..],
+        &["exercises", "list", "--help"][..],
+        &["sessions", "disconnect", "--help"][..],
+    ] {
+        let o = run(home.path(), args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let t = text(&o);
+        assert!(t.contains("Utilisation : iea-maintenance"), "{args:?}: {t}");
+        assert!(t.contains("Options :\n"), "{args:?}: {t}");
+        for english in ["Usage:", "Commands:", "Options:", "Arguments:"] {
+            assert!(!t.contains(english), "{args:?} says {english}: {t}");
+        }
+    }
+    assert!(text(&run(home.path(), &["backup", "--help"])).contains("Commandes :\n"));
+    assert!(
+        text(&run(home.path(), &["backup", "verify", "--help"])).contains("Arguments :\n  [NOM]")
+    );
+    // Numbers carry their thousands separator, in help and in reports.
+    assert!(text(&run(home.path(), &["demo", "--help"])).contains("(par défaut : 20\u{202f}000)"));
+    let o = run(home.path(), &["demo", "--payslips", "1500"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("1\u{202f}500 bulletins de salaire"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn regression_status_in_text_says_the_connection_state_in_french() {
+    let home = tempfile::tempdir().expect("home");
+    let o = run(home.path(), &["demo", "--payslips", "3000"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(home.path(), &["status"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("Connexion : Connexion au serveur non vérifiée"),
+        "{t}"
+    );
+    assert!(t.contains("3\u{202f}000 bulletins de salaire"), "{t}");
+    assert!(!t.contains("unknown"), "{t}");
+
+    for (state, line, key) in [
+        (
+            r#"{"state":"licence_refused","message":"Licence retirée"}"#,
+            "Connexion : Licence non reconnue : consultation seulement",
+            "licence_refused",
+        ),
+        (
+            r#"{"state":"licence_duplicate","message":"Doublon"}"#,
+            "Connexion : Licence identique sur 2 postes",
+            "licence_duplicate",
+        ),
+    ] {
+        std::fs::write(
+            home.path().join("state.json"),
+            format!(r#"{{"connection":{state},"assistance":false,"updated_at":null}}"#),
+        )
+        .expect("state");
+        let t = text(&run(home.path(), &["status"]));
+        assert!(t.contains(line), "{t}");
+        assert!(!t.contains(key), "{t}");
+        // The JSON keeps its key, for scripts.
+        assert_eq!(status_json(home.path()).1["state"], key);
+    }
+    std::fs::write(
+        home.path().join("state.json"),
+        r#"{"connection":{"state":"connected"},"assistance":true,"updated_at":null}"#,
+    )
+    .expect("state");
+    let t = text(&run(home.path(), &["status"]));
+    assert!(t.contains("Connexion : Mode assistance"), "{t}");
+}
+
+#[test]
+fn regression_the_first_command_creates_the_support_key_and_looking_creates_nothing() {
+    use iea_maintenance::assistance::{AssistanceAction, code_for, display_code};
+    use iea_maintenance::home::Home;
+    use iea_maintenance::installation::{Installation, read_support_key};
+
+    let home = tempfile::tempdir().expect("home");
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(home.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    // The commands that only look create nothing, not even an identity.
+    for args in [
+        &["status"][..],
+        &["doctor"][..],
+        &["config", "check"][..],
+        &["backup", "list"][..],
+        &["exercises", "list"][..],
+    ] {
+        run(home.path(), args);
+        assert!(listing().is_empty(), "{args:?} created {:?}", listing());
+    }
+
+    // An installation used from the command line only: its first command that
+    // writes creates the identity and the support key.
+    let o = run(home.path(), &["backup", "run-due"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let h = Home::at(home.path());
+    let installation = Installation::load(&h)
+        .expect("readable")
+        .expect("identity created");
+    // What support's code generator reads, without creating anything.
+    let key = read_support_key(&h).expect("support key created");
+
+    // A later command keeps them, and a code support computes from them works.
+    let o = run(home.path(), &["assistance", "status"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        Installation::load(&h).expect("readable").as_ref(),
+        Some(&installation)
+    );
+    let code = display_code(&code_for(
+        &key,
+        AssistanceAction::Enable,
+        &installation.installation_id,
+        chrono::Local::now().date_naive(),
+    ));
+    let o = run(home.path(), &["assistance", "enable", "--code", &code]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

@@ -139,7 +139,12 @@ fn auth_retry_maps_the_server_answer_to_the_state() {
     let o = run(home.path(), &["auth", "retry"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let t = text(&o);
-    assert!(t.contains("licence_refused"), "{t}");
+    // The state in the tray's French words (it used to print the JSON key).
+    assert!(
+        t.contains("État : Licence non reconnue : consultation seulement"),
+        "{t}"
+    );
+    assert!(t.contains("« Licence retirée »"), "{t}");
     assert!(t.contains("consultation"), "{t}");
     assert!(t.contains("Serveur de connexion"), "{t}");
     let status: serde_json::Value =
@@ -222,4 +227,104 @@ fn assistance_mode_from_the_command_line_with_the_code_of_the_day() {
         serde_json::from_slice(&run(home.path(), &["status", "--json"]).stdout).expect("json");
     assert_eq!(status["state"], "unknown");
     assert!(text(&run(home.path(), &["assistance", "status"])).contains("désactivé"));
+}
+
+#[test]
+fn regression_auth_retry_after_a_409_says_the_server_message_and_names_both_workstations() {
+    let home = tempfile::tempdir().expect("home");
+    let server = TestServer::http().with_protocol_routes();
+    configure(
+        home.path(),
+        "normal",
+        &server.url(),
+        &server.url_of("/updates"),
+        &server.url_of("/authentifier/1.0/"),
+        None,
+    );
+    server.route(
+        "POST",
+        "/api/v1/authenticate",
+        answers::licence_duplicate(
+            "Licence utilisée par deux postes depuis le 02/01",
+            &[
+                ("w-1", "PC-COMPTA", "2026-01-02T09:00:00+01:00"),
+                ("w-2", "PC-ACCUEIL", "2026-01-03T09:00:00+01:00"),
+            ],
+        ),
+    );
+    let o = run(home.path(), &["auth", "retry"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("État : Licence identique sur 2 postes"), "{t}");
+    assert!(
+        t.contains("« Licence utilisée par deux postes depuis le 02/01 »"),
+        "the server's own message: {t}"
+    );
+    // Last seen in local time, whatever the machine's zone.
+    assert!(
+        t.contains("Postes concernés : « PC-COMPTA » (vu le 02/01/2026 à "),
+        "{t}"
+    );
+    assert!(
+        t.contains(") et « PC-ACCUEIL » (vu le 03/01/2026 à "),
+        "{t}"
+    );
+    // The licence manager is greyed in this version: the user is not sent there.
+    assert!(!t.contains("Gestionnaire de licences"), "{t}");
+    assert!(!t.contains("Réinitialiser poste"), "{t}");
+    assert!(t.contains("impact-emploi-association@urssaf.fr"), "{t}");
+}
+
+#[test]
+fn regression_auth_retry_without_a_service_announces_no_automatic_retry() {
+    use iea_maintenance::home::Home;
+
+    let home = tempfile::tempdir().expect("home");
+    let server = TestServer::http().with_protocol_routes();
+    configure(
+        home.path(),
+        "normal",
+        &server.url(),
+        &server.url_of("/updates"),
+        &server.url_of("/authentifier/1.0/"),
+        None,
+    );
+    server.route(
+        "POST",
+        "/api/v1/authenticate",
+        support::https::Reply::text(500, "Internal Server Error"),
+    );
+    let o = run(home.path(), &["auth", "retry"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("Échec de connexion au serveur"), "{t}");
+    assert!(!t.contains("Nouvel essai automatique"), "{t}");
+    assert!(!t.contains("nouvel essai à"), "{t}");
+    assert!(
+        t.contains("Aucun nouvel essai automatique n'est prévu"),
+        "{t}"
+    );
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("state.json")).expect("state"))
+            .expect("json");
+    assert_eq!(state["connection"]["state"], "unreachable");
+    assert!(state["connection"]["next_retry"].is_null(), "{state}");
+    // `status` then says no retry time either.
+    let t = text(&run(home.path(), &["status"]));
+    assert!(
+        t.contains("Connexion : Échec de connexion au serveur\n"),
+        "{t}"
+    );
+
+    // With the service running (its instance lock held), the retry it will
+    // make is announced.
+    let h = Home::at(home.path());
+    std::fs::create_dir_all(h.locks_dir()).expect("locks");
+    let lock = std::fs::File::create(h.locks_dir().join("service.instance.lock")).expect("lock");
+    lock.lock().expect("hold the service's lock");
+    let o = run(home.path(), &["auth", "retry"]);
+    let t = text(&o);
+    assert!(t.contains("Nouvel essai automatique le "), "{t}");
+    assert!(t.contains("nouvel essai à "), "{t}");
+    drop(lock);
 }

@@ -29,7 +29,8 @@ pub const LOCK_FILE: &str = "sauvegardes.lock";
 /// The first lines of the file, for whoever opens it by hand.
 const HEADER: &str = "# Scripts de sauvegarde d'Impact emploi association.\n\
 # Ce fichier est écrit par le centre de maintenance : modifiez les scripts depuis\n\
-# « Sauvegarder / Restaurer » plutôt qu'ici.\n\n";
+# « Sauvegarder / Restaurer », ou avec « iea-maintenance backup modify », plutôt\n\
+# qu'ici. Après une modification à la main : « iea-maintenance backup check ».\n\n";
 
 /// Why the scripts file could not be read, understood, written or changed.
 #[derive(Debug, thiserror::Error)]
@@ -43,12 +44,18 @@ pub enum BookError {
         source: io::Error,
     },
     /// The file could be read but does not hold valid scripts. It was left as it is.
-    #[error("backup scripts file {path} is invalid{}: {detail}", .line.map(|l| format!(" at line {l}")).unwrap_or_default())]
+    #[error(
+        "backup scripts file {path} is invalid{}{}: {detail}",
+        .line.map(|l| format!(" at line {l}")).unwrap_or_default(),
+        .key.as_ref().map(|k| format!(", key `{k}`")).unwrap_or_default()
+    )]
     Syntax {
         /// The scripts file.
         path: PathBuf,
         /// The 1-based line of the problem, when it is known.
         line: Option<usize>,
+        /// The key at fault (`time`, `frequency.unit`, `keep`…), when known.
+        key: Option<String>,
         /// What is wrong (the parser's words, or which rule a value breaks).
         detail: String,
     },
@@ -91,9 +98,15 @@ impl BookError {
                 path: path.clone(),
                 system: SystemError::of(source),
             },
-            Self::Syntax { path, line, detail } => K::Syntax {
+            Self::Syntax {
+                path,
+                line,
+                key,
+                detail,
+            } => K::Syntax {
                 path: path.clone(),
                 line: *line,
+                key: key.clone(),
                 detail: detail.clone(),
             },
             Self::Write { path, source } => K::Write {
@@ -143,6 +156,9 @@ pub enum BookFaultKind {
         path: PathBuf,
         /// The 1-based line of the problem, when it is known.
         line: Option<usize>,
+        /// The key at fault, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
         /// What is wrong.
         detail: String,
     },
@@ -209,28 +225,36 @@ impl ScriptBook {
 
     /// Reads the scripts from the text of a scripts file (`path` is for errors).
     pub fn parse(text: &str, path: &Path) -> Result<Self, BookError> {
-        let file: BookFile = toml::from_str(text).map_err(|e| BookError::Syntax {
-            path: path.to_path_buf(),
-            line: e.span().map(|s| line_at(text, s.start)),
-            detail: e.message().to_owned(),
+        let file: BookFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_at(text, s.start));
+            BookError::Syntax {
+                path: path.to_path_buf(),
+                line,
+                key: key_at_fault(text, line, e.message()),
+                detail: e.message().to_owned(),
+            }
         })?;
-        let syntax = |detail: String| BookError::Syntax {
+        let syntax = |key: Option<&str>, detail: String| BookError::Syntax {
             path: path.to_path_buf(),
             line: None,
+            key: key.map(str::to_owned),
             detail,
         };
         for (i, entry) in file.scripts.iter().enumerate() {
-            if let Some(problem) = entry_problem(&entry.script) {
-                return Err(syntax(format!("script {}: {problem}", i + 1)));
+            if let Some((key, problem)) = entry_problem(&entry.script) {
+                return Err(syntax(Some(key), format!("script {}: {problem}", i + 1)));
             }
             if let Some(other) = file.scripts[..i]
                 .iter()
                 .find(|o| same_name(&o.script.name, &entry.script.name))
             {
-                return Err(syntax(format!(
-                    "two scripts are named {:?} and {:?}",
-                    other.script.name, entry.script.name
-                )));
+                return Err(syntax(
+                    Some("name"),
+                    format!(
+                        "two scripts are named {:?} and {:?}",
+                        other.script.name, entry.script.name
+                    ),
+                ));
             }
         }
         let mut book = Self {
@@ -411,30 +435,47 @@ fn sort_key(name: &str) -> String {
         .collect()
 }
 
-/// What is wrong with a script read from the file, if anything (the rules of
-/// the form, so that a hand edit cannot slip a bad value past it).
-fn entry_problem(s: &BackupScript) -> Option<String> {
+/// What is wrong with a script read from the file, if anything, and the key
+/// at fault (the rules of the form, so that a hand edit cannot slip a bad
+/// value past it).
+fn entry_problem(s: &BackupScript) -> Option<(&'static str, String)> {
     let name = &s.name;
     if name.trim().is_empty() {
-        return Some("empty name".to_owned());
+        return Some(("name", "empty name".to_owned()));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Some(format!(
-            "name {name:?} longer than {MAX_NAME_CHARS} characters"
+        return Some((
+            "name",
+            format!("name {name:?} longer than {MAX_NAME_CHARS} characters"),
         ));
     }
     if name.contains(['/', '\\', '\0']) || name.starts_with('.') {
-        return Some(format!("name {name:?} cannot be a file name"));
+        return Some(("name", format!("name {name:?} cannot be a file name")));
     }
     if !(1..=MAX_EVERY).contains(&s.frequency.every) {
-        return Some(format!(
-            "frequency.every of {name:?} must be 1 to {MAX_EVERY}"
+        return Some((
+            "frequency.every",
+            format!("frequency.every of {name:?} must be 1 to {MAX_EVERY}"),
         ));
     }
     if !(1..=MAX_EVERY).contains(&s.keep) {
-        return Some(format!("keep of {name:?} must be 1 to {MAX_EVERY}"));
+        return Some(("keep", format!("keep of {name:?} must be 1 to {MAX_EVERY}")));
     }
     None
+}
+
+/// The key a parser error is about: the one it names when a key is missing
+/// or unknown, else the key written on the line of the error.
+fn key_at_fault(text: &str, line: Option<usize>, message: &str) -> Option<String> {
+    for prefix in ["missing field `", "unknown field `"] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            return rest.split('`').next().map(str::to_owned);
+        }
+    }
+    let written = text.lines().nth(line?.checked_sub(1)?)?;
+    let (key, _) = written.split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty() && !key.starts_with('[')).then(|| key.to_owned())
 }
 
 /// 1-based line of a byte offset.
@@ -789,11 +830,23 @@ last_reason = \"{old}\"
         let e = BookError::Syntax {
             path: PathBuf::from("/iea/sauvegardes.toml"),
             line: Some(3),
+            key: None,
             detail: "invalid boolean".into(),
         };
         assert_eq!(
             e.to_string(),
             "backup scripts file /iea/sauvegardes.toml is invalid at line 3: invalid boolean"
+        );
+        let e = BookError::Syntax {
+            path: PathBuf::from("/iea/sauvegardes.toml"),
+            line: Some(5),
+            key: Some("enabled".into()),
+            detail: "invalid boolean".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "backup scripts file /iea/sauvegardes.toml is invalid at line 5, key `enabled`: \
+             invalid boolean"
         );
     }
 }

@@ -228,6 +228,17 @@ impl ScriptDraft {
         draft
     }
 
+    /// Chooses how the FTP site is reached; the port follows, to the usual
+    /// port of the new choice, unless another than the usual one was typed
+    /// (21 for FTPS explicite, 990 for FTPS implicite).
+    pub fn set_ftp_security(&mut self, security: FtpSecurity) {
+        let previous = self.ftp_security;
+        self.ftp_security = security;
+        if security != previous && self.ftp_port.trim() == previous.default_port().to_string() {
+            self.ftp_port = security.default_port().to_string();
+        }
+    }
+
     /// "Actualiser la date": the start date becomes today when the time typed
     /// is still ahead today, else tomorrow (today when the time is not valid).
     pub fn refresh_start_date<Tz: TimeZone>(&mut self, now: &DateTime<Tz>) {
@@ -987,6 +998,20 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn the_usual_port_follows_the_ftp_security_unless_another_was_typed() {
+        let mut d = draft();
+        assert_eq!(d.ftp_port, "21");
+        d.set_ftp_security(FtpSecurity::Implicit);
+        assert_eq!(d.ftp_port, "990");
+        d.set_ftp_security(FtpSecurity::Plain);
+        assert_eq!(d.ftp_port, "21");
+        d.ftp_port = "2121".into();
+        d.set_ftp_security(FtpSecurity::Implicit);
+        assert_eq!(d.ftp_port, "2121", "typed on purpose");
+        assert_eq!(d.ftp_security, FtpSecurity::Implicit);
     }
 
     #[test]

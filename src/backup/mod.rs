@@ -5,6 +5,8 @@
 //!   [`book`]: the file in `IEA_HOME` that keeps the scripts and what the
 //!   installation remembers of each (last run, last good backup, postponement,
 //!   archives waiting for their destination).
+//! - [`edit`]: the changes the command line asks by name: a script created or
+//!   changed from its form, removed, postponed, its postponement cancelled.
 //! - [`schedule`]: the calendar, in local time, across daylight-saving changes and
 //!   month ends; missed runs; the anomalies "Date de sauvegarde incorrecte" and
 //!   the staleness alarm.
@@ -21,6 +23,7 @@ pub mod archive;
 pub mod book;
 pub mod destination;
 pub mod draft;
+pub mod edit;
 pub mod reason;
 pub mod restore;
 pub mod run;

@@ -76,6 +76,10 @@ pub struct RunReport {
     pub archive: Option<String>,
     /// Its size.
     pub size_bytes: Option<u64>,
+    /// The SHA-256 of the archive file (lower-case hex), when one was made; a
+    /// delivered archive was read back and matched it. What an administrator
+    /// compares a copy with.
+    pub archive_sha256: Option<String>,
     /// Where the backup went (a removable disk says where it was found).
     pub destination: Place,
     /// Old backups removed after this one was verified.
@@ -232,6 +236,7 @@ fn run_locked(
         reason: None,
         archive: None,
         size_bytes: None,
+        archive_sha256: None,
         destination: script.destination.place(),
         removed: Vec::new(),
         kept_in_staging: false,
@@ -262,6 +267,7 @@ fn run_locked(
     };
     report.archive = Some(file_name.clone());
     report.size_bytes = Some(built.size_bytes);
+    report.archive_sha256 = Some(built.sha256_hex.clone());
     match deliver(
         ctx,
         script,
@@ -568,6 +574,7 @@ fn deliver_pending_locked(
                 reason: None,
                 archive: Some(name.clone()),
                 size_bytes: std::fs::metadata(&local).ok().map(|m| m.len()),
+                archive_sha256: None,
                 destination: entry.script.destination.place(),
                 removed: Vec::new(),
                 kept_in_staging: true,
@@ -579,6 +586,7 @@ fn deliver_pending_locked(
                     continue;
                 }
             };
+            report.archive_sha256 = Some(sha.clone());
             match deliver(ctx, &entry.script, &local, name, &sha, cancel) {
                 Ok(delivery) => {
                     remove_quietly(&local);

@@ -18,6 +18,9 @@ use chrono::{
 
 use super::script::{BackupScript, Frequency, FrequencyUnit, ScriptEntry, ScriptState};
 
+/// The longest postponement, in days ("Repousser de N jours"): a year.
+pub const MAX_POSTPONE_DAYS: u32 = 365;
+
 /// How many days ahead a start date may be before it is reported as
 /// "Date de sauvegarde incorrecte".
 pub const MAX_DAYS_AHEAD: u64 = 366;

@@ -255,6 +255,7 @@ pub struct ScriptState {
 
 /// A script and what the installation remembers of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "EntryFile")]
 pub struct ScriptEntry {
     /// The script.
     #[serde(flatten)]
@@ -262,4 +263,40 @@ pub struct ScriptEntry {
     /// Its state.
     #[serde(default)]
     pub state: ScriptState,
+}
+
+/// How a [`ScriptEntry`] is read from the scripts file: the same keys as it
+/// is written with, listed one by one. A `#[serde(flatten)]` reading goes
+/// through a buffer that forgets where each value was, and every error then
+/// pointed at the `[[script]]` line whatever the key at fault ("25:99" for
+/// the time, an unknown frequency, a missing key); read field by field, the
+/// parser names the line of the value.
+#[derive(Deserialize)]
+struct EntryFile {
+    name: String,
+    frequency: Frequency,
+    start_date: NaiveDate,
+    time: NaiveTime,
+    enabled: bool,
+    keep: u8,
+    destination: Destination,
+    #[serde(default)]
+    state: ScriptState,
+}
+
+impl From<EntryFile> for ScriptEntry {
+    fn from(e: EntryFile) -> Self {
+        Self {
+            script: BackupScript {
+                name: e.name,
+                frequency: e.frequency,
+                start_date: e.start_date,
+                time: e.time,
+                enabled: e.enabled,
+                keep: e.keep,
+                destination: e.destination,
+            },
+            state: e.state,
+        }
+    }
 }

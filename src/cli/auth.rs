@@ -1,6 +1,11 @@
 //! `auth retry`: authenticates the installation now and says the state
 //! obtained, as the tray's « Relancer l'authentification » does. Exit code 0
 //! only when connected.
+//!
+//! A refusal is said with what the server answered this time (its message,
+//! and the two workstations of a duplicate licence). A server that could not
+//! be reached is followed by an automatic retry only when the resident service
+//! runs: without it, none is announced.
 
 use std::process::ExitCode;
 
@@ -9,6 +14,7 @@ use clap::Subcommand;
 use super::error::explained;
 use super::output::say;
 use super::{ensure_home, exit_code, load_config};
+use crate::connection::auth::{self, AuthOutcome};
 use crate::home::Home;
 use crate::messages;
 use crate::service::state::{self, Capabilities, ConnectionState, ServiceInputs};
@@ -23,10 +29,9 @@ pub(super) fn run(home: &Home, cmd: &AuthCmd) -> anyhow::Result<ExitCode> {
     let AuthCmd::Retry = cmd;
     crate::connection::install_crypto_provider();
     ensure_home(home)?;
-    let persisted =
-        crate::connection::auth::authenticate_now(home).map_err(explained(messages::auth_error))?;
+    let done = auth::authenticate_on_request(home).map_err(explained(messages::auth_error))?;
     let config = load_config(home)?;
-    say!("État : {}", persisted.state_key())?;
+    let persisted = &done.state;
     let inputs = ServiceInputs {
         connection: persisted.connection.clone(),
         assistance: persisted.assistance,
@@ -34,14 +39,20 @@ pub(super) fn run(home: &Home, cmd: &AuthCmd) -> anyhow::Result<ExitCode> {
         backup_warnings: Vec::new(),
     };
     say!(
-        "{}",
+        "État : {}",
         messages::tray_line(&state::tray_view(&inputs, Capabilities::CURRENT).status)
     )?;
-    if let Some(explanation) = messages::connection_state_explanation(
-        &persisted.connection,
-        &config.mail.support_address,
-        env!("CARGO_PKG_VERSION"),
-    ) {
+    let support = &config.mail.support_address;
+    let version = env!("CARGO_PKG_VERSION");
+    let explanation = match &done.outcome {
+        // The recorded state says whether a retry is planned, and when.
+        AuthOutcome::Unreachable { .. } => {
+            messages::connection_state_explanation(&persisted.connection, support, version)
+        }
+        AuthOutcome::Connected { .. } => None,
+        refused => Some(messages::auth_outcome(refused, support, version)),
+    };
+    if let Some(explanation) = explanation {
         say!("{explanation}")?;
     }
     Ok(exit_code(

@@ -1,6 +1,7 @@
 //! `backup list|run|run-due|verify|restore`: the backup scripts, a backup now,
 //! the scripts whose time has come (for the system's scheduler), reading back
-//! every backup kept, and putting a backup in place of the store.
+//! every backup kept, and putting a backup in place of the store. The
+//! commands that change the scripts themselves are in `backup_scripts.rs`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,17 +14,17 @@ use super::confirm::{Question, confirm};
 use super::error::explained;
 use super::output::{self, say};
 use super::progress::Bar;
-use super::{CliError, ensure_home, exit_code, plain};
+use super::{CliError, backup_scripts, ensure_home, exit_code, plain};
 use crate::backup::book::ScriptBook;
 use crate::backup::destination::Place;
-use crate::backup::reason::RunReason;
+use crate::backup::reason::{RunReason, VerifyProblem};
 use crate::backup::restore::{self, RestoreChoice};
 use crate::backup::run::{self, BackupContext, RunReport, Trigger};
 use crate::backup::{DestinationKind, Frequency, RunOutcome, ScriptEntry, schedule};
 use crate::fsutil::human_size;
 use crate::home::Home;
 use crate::jobs::{Cancel, NoProgress};
-use crate::messages;
+use crate::messages::{self, Explanation};
 use crate::service::persist::PersistedState;
 
 #[derive(Subcommand)]
@@ -46,8 +47,13 @@ pub(super) enum BackupCmd {
     /// Exécute les scripts dont l'heure est venue (pour le planificateur du système) ;
     /// code de sortie 1 si une sauvegarde a échoué
     #[command(name = "run-due")]
-    RunDue,
-    /// Relit chaque sauvegarde conservée à son emplacement et la vérifie
+    RunDue {
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Relit chaque sauvegarde conservée à son emplacement et la vérifie ; code de
+    /// sortie 1 si l'une est absente ou abîmée
     Verify {
         /// Le nom du script
         #[arg(
@@ -59,7 +65,27 @@ pub(super) enum BackupCmd {
         /// Tous les scripts
         #[arg(long)]
         all: bool,
+        /// Sortie JSON
+        #[arg(long)]
+        json: bool,
     },
+    /// Crée un script de sauvegarde (« Nouveau »), avec les règles du formulaire
+    // Boxed: the form's fields make these two much larger than the others.
+    Add(Box<backup_scripts::AddArgs>),
+    /// Modifie un script de sauvegarde (« Modifier ») : seules les valeurs indiquées
+    /// changent
+    Modify(Box<backup_scripts::ModifyArgs>),
+    /// Supprime un script de sauvegarde ; les sauvegardes qu'il a faites sont conservées
+    Remove(backup_scripts::RemoveArgs),
+    /// Vérifie sauvegardes.toml, le fichier des scripts, et indique l'erreur qu'il
+    /// contient
+    Check,
+    /// Repousse l'exécution automatique de scripts de N jours (« Repousser »),
+    /// par exemple avant une clôture d'exercice
+    Postpone(backup_scripts::PostponeArgs),
+    /// Annule le report : les scripts reprennent leur calendrier (« Annuler le
+    /// report »), par exemple après une clôture d'exercice
+    Resume(backup_scripts::ResumeArgs),
     /// Restaure une sauvegarde à la place de la base (une copie de la base actuelle est
     /// d'abord conservée « avant restauration »)
     Restore {
@@ -82,8 +108,17 @@ impl BackupCmd {
     pub(super) fn json(&self) -> bool {
         matches!(
             self,
-            Self::List { json: true } | Self::Run { json: true, .. }
+            Self::List { json: true }
+                | Self::Run { json: true, .. }
+                | Self::RunDue { json: true }
+                | Self::Verify { json: true, .. }
         )
+    }
+
+    /// Whether the command writes under `IEA_HOME` (and so logs there); the
+    /// ones that only read create nothing.
+    pub(super) fn writes(&self) -> bool {
+        !matches!(self, Self::List { .. } | Self::Check)
     }
 }
 
@@ -91,8 +126,14 @@ pub(super) fn run(home: &Home, cmd: BackupCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         BackupCmd::List { json } => list(home, json),
         BackupCmd::Run { name, json } => run_now(home, &name, json),
-        BackupCmd::RunDue => run_due(home),
-        BackupCmd::Verify { name, all } => verify(home, name, all),
+        BackupCmd::RunDue { json } => run_due(home, json),
+        BackupCmd::Verify { name, all, json } => verify(home, name, all, json),
+        BackupCmd::Add(args) => backup_scripts::add(home, &args),
+        BackupCmd::Modify(args) => backup_scripts::modify(home, &args),
+        BackupCmd::Remove(args) => backup_scripts::remove(home, &args),
+        BackupCmd::Check => backup_scripts::check(home),
+        BackupCmd::Postpone(args) => backup_scripts::postpone(home, &args),
+        BackupCmd::Resume(args) => backup_scripts::resume(home, &args),
         BackupCmd::Restore {
             script,
             file,
@@ -214,9 +255,7 @@ fn list(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
         say!("{}", messages::ASSISTANCE_WARNING)?;
     }
     if book.entries.is_empty() {
-        say!(
-            "Aucun script de sauvegarde. Créez-en un dans le centre de maintenance (Sauvegarder / Restaurer)."
-        )?;
+        say!("{}", messages::NO_SCRIPT)?;
     }
     for e in &book.entries {
         let s = &e.script;
@@ -271,6 +310,8 @@ struct RunJson<'a> {
     reason: Option<messages::Worded<'a, RunReason>>,
     archive: Option<&'a str>,
     size_bytes: Option<u64>,
+    /// The archive file's SHA-256, lower-case hex.
+    sha256: Option<&'a str>,
     destination: messages::Worded<'a, Place>,
     removed: &'a [String],
     kept_in_staging: bool,
@@ -287,6 +328,7 @@ impl<'a> From<&'a RunReport> for RunJson<'a> {
             reason: r.reason.as_ref().map(messages::run_reason_worded),
             archive: r.archive.as_deref(),
             size_bytes: r.size_bytes,
+            sha256: r.archive_sha256.as_deref(),
             destination: messages::place_worded(&r.destination),
             removed: &r.removed,
             kept_in_staging: r.kept_in_staging,
@@ -306,11 +348,33 @@ fn run_now(home: &Home, name: &str, json: bool) -> anyhow::Result<ExitCode> {
     Ok(exit_code(report.outcome.delivered()))
 }
 
-fn run_due(home: &Home) -> anyhow::Result<ExitCode> {
+/// `backup run-due --json`: what the scheduler's pass did.
+#[derive(Serialize)]
+struct DueJson<'a> {
+    /// The runs and late deliveries, in order.
+    runs: Vec<RunJson<'a>>,
+    /// Due, but not run: assistance mode is on.
+    skipped_for_assistance: &'a [String],
+    /// Due, but another backup, a restore or a closing held the store.
+    skipped_busy: &'a [String],
+    /// Whether a run or a delivery failed (exit code 1).
+    failed: bool,
+}
+
+fn run_due(home: &Home, json: bool) -> anyhow::Result<ExitCode> {
     let ctx = context(home)?;
     let assistance = PersistedState::load(home).assistance;
     let report = run::run_due(&ctx, &chrono::Local::now(), assistance, &Cancel::new())
         .map_err(explained(messages::run_error))?;
+    if json {
+        output::json(&DueJson {
+            runs: report.runs.iter().map(RunJson::from).collect(),
+            skipped_for_assistance: &report.skipped_for_assistance,
+            skipped_busy: &report.skipped_busy,
+            failed: report.any_failed(),
+        })?;
+        return Ok(exit_code(!report.any_failed()));
+    }
     if !report.skipped_for_assistance.is_empty() {
         say!(
             "{} Non exécutés : {}",
@@ -333,7 +397,54 @@ fn run_due(home: &Home) -> anyhow::Result<ExitCode> {
     Ok(exit_code(!report.any_failed()))
 }
 
-fn verify(home: &Home, name: Option<String>, all: bool) -> anyhow::Result<ExitCode> {
+/// `backup verify --json`: every script asked, every backup it keeps.
+#[derive(Serialize)]
+struct VerifyJson {
+    scripts: Vec<VerifiedScriptJson>,
+    /// Whether every script has backups and every one was read back whole
+    /// (exit code 0).
+    ok: bool,
+}
+
+/// One script: its backups as read back, or why they could not be listed.
+#[derive(Serialize)]
+struct VerifiedScriptJson {
+    script: String,
+    backups: Vec<VerifiedBackupJson>,
+    /// Why the destination could not be read (its French explanation).
+    error: Option<Explanation>,
+}
+
+/// One backup kept at the destination.
+#[derive(Serialize)]
+struct VerifiedBackupJson {
+    name: String,
+    size_bytes: u64,
+    /// The local time in its name.
+    taken_at: String,
+    /// Read back whole and matching its manifest.
+    ok: bool,
+    /// Why not: its code, parameters and French sentence.
+    #[serde(serialize_with = "worded_problem")]
+    problem: Option<VerifyProblem>,
+}
+
+/// A verification's problem as the other `--json` facts: code, params, text.
+#[allow(clippy::ref_option)] // serde's `serialize_with` hands the field by reference
+fn worded_problem<S: serde::Serializer>(
+    problem: &Option<VerifyProblem>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    problem
+        .as_ref()
+        .map(|p| messages::Worded {
+            fact: p,
+            text: messages::verify_problem(p),
+        })
+        .serialize(s)
+}
+
+fn verify(home: &Home, name: Option<String>, all: bool, json: bool) -> anyhow::Result<ExitCode> {
     let ctx = context(home)?;
     let names: Vec<String> = if all {
         ScriptBook::load(home)
@@ -345,39 +456,72 @@ fn verify(home: &Home, name: Option<String>, all: bool) -> anyhow::Result<ExitCo
     } else {
         name.into_iter().collect()
     };
-    let mut bad = 0usize;
+    let mut scripts = Vec::new();
     for name in names {
-        match run::verify_script(&ctx, &name, &NoProgress, &Cancel::new()) {
-            Ok(list) => {
-                if list.is_empty() {
-                    say!("{name} : aucune sauvegarde à l'emplacement.")?;
-                    bad += 1;
-                }
-                for v in list {
-                    match v.problem {
-                        None => say!(
-                            "{name} : {} ({}) — vérifiée",
-                            v.backup.name,
-                            human_size(v.backup.size_bytes)
-                        )?,
-                        Some(problem) => {
-                            bad += 1;
-                            say!(
-                                "{name} : {} — ÉCHEC : {}",
-                                v.backup.name,
-                                messages::verify_problem(&problem)
-                            )?;
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                bad += 1;
-                say!("{name} : {}", messages::run_error(&e).one_line())?;
-            }
+        let found = run::verify_script(&ctx, &name, &NoProgress, &Cancel::new());
+        let (backups, error) = match found {
+            Ok(list) => (
+                list.into_iter()
+                    .map(|v| VerifiedBackupJson {
+                        ok: v.problem.is_none(),
+                        name: v.backup.name,
+                        size_bytes: v.backup.size_bytes,
+                        taken_at: v.backup.taken_at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                        problem: v.problem,
+                    })
+                    .collect(),
+                None,
+            ),
+            Err(e) => (Vec::new(), Some(messages::run_error(&e))),
+        };
+        if !json {
+            say_verified(&name, &backups, error.as_ref())?;
+        }
+        scripts.push(VerifiedScriptJson {
+            script: name,
+            backups,
+            error,
+        });
+    }
+    // A script with no backup at its destination is a failure too: there is
+    // nothing to restore from.
+    let ok = scripts
+        .iter()
+        .all(|s| s.error.is_none() && !s.backups.is_empty() && s.backups.iter().all(|b| b.ok));
+    if json {
+        output::json(&VerifyJson { scripts, ok })?;
+    }
+    Ok(exit_code(ok))
+}
+
+/// The text of `backup verify` for one script.
+fn say_verified(
+    name: &str,
+    backups: &[VerifiedBackupJson],
+    error: Option<&Explanation>,
+) -> anyhow::Result<()> {
+    if let Some(e) = error {
+        say!("{name} : {}", e.one_line())?;
+        return Ok(());
+    }
+    if backups.is_empty() {
+        say!("{name} : aucune sauvegarde à l'emplacement.")?;
+    }
+    for b in backups {
+        match &b.problem {
+            None => say!(
+                "{name} : {} ({}) — vérifiée",
+                b.name,
+                human_size(b.size_bytes)
+            )?,
+            Some(problem) => say!(
+                "{name} : {} — ÉCHEC : {}",
+                b.name,
+                messages::verify_problem(problem)
+            )?,
         }
     }
-    Ok(exit_code(bad == 0))
+    Ok(())
 }
 
 fn restore(home: &Home, choice: RestoreChoice, yes: bool) -> anyhow::Result<ExitCode> {

@@ -1,6 +1,8 @@
 //! The year-end closing on the command line: `close-year --dossier NOM --year
-//! AAAA [--yes] [--json]` checks the prerequisites, asks for « oui » and runs
-//! the closing job with a progress bar; `exercises list [--dossier NOM]
+//! AAAA [--yes] [--json]` checks what is asked (a year that exists and is
+//! still open), then the prerequisites, whose refusal gives the command beside
+//! each screen; it asks for « oui » and runs the closing job with a progress
+//! bar; `exercises list [--dossier NOM]
 //! [--json]` lists the years of each dossier, open or closed, with their
 //! totals.
 
@@ -15,6 +17,7 @@ use super::output::{self, say};
 use super::progress::Bar;
 use super::usage::between;
 use super::{CliError, ensure_home, load_config};
+use crate::backup::book::ScriptBook;
 use crate::closing::{self, CloseReport, CloseRequest, ClosingStep, Totals};
 use crate::home::Home;
 use crate::jobs::Cancel;
@@ -44,7 +47,6 @@ pub(super) struct CloseYearArgs {
 #[derive(Subcommand)]
 pub(super) enum ExercisesCmd {
     /// Liste les exercices, du plus récent au plus ancien, par dossier
-    #[command(help_template = super::SUB_HELP_TEMPLATE)]
     List {
         /// Seulement ce dossier
         #[arg(long, value_name = "NOM")]
@@ -105,16 +107,25 @@ pub(super) fn close_year(home: &Home, args: &CloseYearArgs) -> anyhow::Result<Ex
     let (dossier, year) = (args.dossier.as_str(), args.year);
     ensure_home(home)?;
     let store_path = load_config(home)?.paths.store;
-    let dossier_id = {
+    // What is asked comes first: a year already closed or without data is
+    // said so, whatever the prerequisites.
+    let request = {
         let store = Store::open(&store_path).map_err(explained(messages::store_error))?;
-        closing::dossier_named(&store, dossier)
+        let dossier_id = closing::dossier_named(&store, dossier)
             .map_err(explained(messages::dossier_error))?
-            .id
+            .id;
+        let request = CloseRequest { dossier_id, year };
+        closing::check_request(&store, &request).map_err(explained(messages::closing_error))?;
+        request
     };
     let found = closing::prerequisites(home, &store_path, chrono::Local::now())
         .map_err(explained(messages::store_error))?;
     if !found.all_met() {
-        return Err(CliError::failure(messages::closing_refused(&found)).into());
+        // The scripts' names make the backup command one to copy.
+        let scripts: Vec<String> = ScriptBook::load(home)
+            .map(|book| book.entries.into_iter().map(|e| e.script.name).collect())
+            .unwrap_or_default();
+        return Err(CliError::failure(messages::closing_refused(&found, &scripts)).into());
     }
     confirm(
         args.yes,
@@ -134,7 +145,7 @@ pub(super) fn close_year(home: &Home, args: &CloseYearArgs) -> anyhow::Result<Ex
     let report = closing::close_year(
         home,
         &store_path,
-        &CloseRequest { dossier_id, year },
+        &request,
         true,
         &Bar::new(),
         &Cancel::new(),
@@ -169,18 +180,7 @@ pub(super) fn exercises(home: &Home, cmd: &ExercisesCmd) -> anyhow::Result<ExitC
         say!("Aucun exercice.")?;
     }
     for x in &list {
-        let state = if x.closed { "clôturé" } else { "ouvert" };
-        say!(
-            "{} — {} — {state} — {} bulletin(s), brut {}, net {}, cotisations {} + {}, {} déclaration(s)",
-            x.dossier,
-            x.year,
-            x.totals.payslips,
-            messages::money(x.totals.gross_cents),
-            messages::money(x.totals.net_cents),
-            messages::money(x.totals.employee_contrib_cents),
-            messages::money(x.totals.employer_contrib_cents),
-            x.totals.declarations
-        )?;
+        say!("{}", messages::exercise_text(x))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -26,6 +26,7 @@ pub(super) fn run(home: &Home, cmd: &ConfigCmd) -> anyhow::Result<ExitCode> {
             say!("{} : configuration correcte.", home.config_file().display())?;
         }
         ConfigCmd::Reset => {
+            super::ensure_home(home)?;
             let copy =
                 config::reset_keeping_copy(home).map_err(explained(messages::config_error))?;
             if let Some(copy) = copy {

@@ -23,9 +23,11 @@ const MAX_PAYSLIPS: u64 = 10_000_000;
 
 #[derive(Args)]
 pub(super) struct DemoArgs {
-    /// Nombre de bulletins de salaire à créer (par défaut : 20000)
+    // The default written with its thousands separator, as every number the
+    // program shows.
     #[arg(
         long,
+        help = "Nombre de bulletins de salaire à créer (par défaut : 20\u{202f}000)",
         value_name = "N",
         default_value_t = 20_000,
         hide_default_value = true,
@@ -61,16 +63,17 @@ pub(super) fn run(home: &Home, args: &DemoArgs) -> anyhow::Result<ExitCode> {
         Ok::<_, config::ConfigError>(())
     })
     .map_err(explained(messages::config_error))?;
+    let n = |count: u64| messages::integer(i128::from(count));
     say!(
-        "Base de démonstration créée : {}\n  {} dossiers, {} employeurs, {} salariés, {} bulletins de salaire, {} utilisateurs, {} postes\n  en {:.1} s",
+        "Base de démonstration créée : {}\n  {} dossiers, {} employeurs, {} salariés, {} bulletins de salaire, {} utilisateurs, {} postes\n  en {}",
         report.path.display(),
-        report.dossiers,
-        report.employers,
-        report.employees,
-        report.payslips,
-        report.users,
-        report.workstations,
-        report.elapsed.as_secs_f64()
+        n(report.dossiers),
+        n(report.employers),
+        n(report.employees),
+        n(report.payslips),
+        n(report.users),
+        n(report.workstations),
+        messages::duration_text(report.elapsed)
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -22,6 +22,7 @@ mod assistance;
 mod auth;
 mod autostart;
 mod backup;
+mod backup_scripts;
 mod centre;
 mod closing;
 mod config;
@@ -44,8 +45,8 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::Config;
 use crate::home::Home;
-use crate::logging;
 use crate::messages::{self, Explanation};
+use crate::{installation, logging};
 use tracing_appender::non_blocking::WorkerGuard;
 
 use error::explained;
@@ -99,93 +100,44 @@ struct CommonFlags {
     version: Option<bool>,
 }
 
-// The doc comments of the variants are the French help of the commands.
+// The doc comments of the variants are the French help of the commands; the
+// headings and templates of every help are set once, by `french_help`.
 #[derive(Subcommand)]
-#[command(
-    subcommand_help_heading = "Commandes",
-    subcommand_value_name = "COMMANDE"
-)]
 enum Cmd {
     /// Ouvre le centre de maintenance (ou l'amène au premier plan s'il est déjà ouvert)
-    #[command(help_template = SUB_HELP_TEMPLATE)]
     Centre(centre::CentreArgs),
-    #[command(
-        about = "Crée une base de démonstration réaliste dans IEA_HOME",
-        help_template = SUB_HELP_TEMPLATE
-    )]
+    #[command(about = "Crée une base de démonstration réaliste dans IEA_HOME")]
     Demo(demo::DemoArgs),
     /// Affiche l'état de l'installation
-    #[command(help_template = SUB_HELP_TEMPLATE)]
     Status(status::StatusArgs),
     /// Diagnostique l'accès à la base de données
-    #[command(help_template = SUB_HELP_TEMPLATE)]
     Doctor(doctor::DoctorArgs),
     /// Vérifie ou réinitialise le fichier de configuration
-    #[command(
-        subcommand,
-        help_template = SUB_HELP_TEMPLATE,
-        subcommand_help_heading = "Commandes",
-        subcommand_value_name = "COMMANDE"
-    )]
+    #[command(subcommand)]
     Config(config::ConfigCmd),
     /// Teste l'accès aux serveurs (authentification, mise à jour, Net-entreprises)
-    #[command(
-        subcommand,
-        help_template = SUB_HELP_TEMPLATE,
-        subcommand_help_heading = "Commandes",
-        subcommand_value_name = "COMMANDE"
-    )]
+    #[command(subcommand)]
     Servers(servers::ServersCmd),
     /// Authentification auprès du serveur Impact emploi
-    #[command(
-        subcommand,
-        help_template = SUB_HELP_TEMPLATE,
-        subcommand_help_heading = "Commandes",
-        subcommand_value_name = "COMMANDE"
-    )]
+    #[command(subcommand)]
     Auth(auth::AuthCmd),
     /// Mode assistance (avec le mot de passe du jour donné par l'assistance)
-    #[command(
-        subcommand,
-        help_template = SUB_HELP_TEMPLATE,
-        subcommand_help_heading = "Commandes",
-        subcommand_value_name = "COMMANDE"
-    )]
+    #[command(subcommand)]
     Assistance(assistance::AssistanceCmd),
     /// Démarrage du gestionnaire de services avec la session
-    #[command(
-        subcommand,
-        help_template = SUB_HELP_TEMPLATE,
-        subcommand_help_heading = "Commandes",
-        subcommand_value_name = "COMMANDE"
-    )]
+    #[command(subcommand)]
     Autostart(autostart::AutostartCmd),
     /// Sauvegardes et restaurations de la base
-    #[command(
-        subcommand,
-        help_template = SUB_HELP_TEMPLATE,
-        subcommand_help_heading = "Commandes",
-        subcommand_value_name = "COMMANDE"
-    )]
+    #[command(subcommand)]
     Backup(backup::BackupCmd),
     /// Clôture un exercice : les bulletins et déclarations de l'année passent dans les exercices clôturés
-    #[command(name = "close-year", help_template = SUB_HELP_TEMPLATE)]
+    #[command(name = "close-year")]
     CloseYear(closing::CloseYearArgs),
     /// Exercices des dossiers, ouverts et clôturés, avec leurs totaux
-    #[command(
-        subcommand,
-        help_template = SUB_HELP_TEMPLATE,
-        subcommand_help_heading = "Commandes",
-        subcommand_value_name = "COMMANDE"
-    )]
+    #[command(subcommand)]
     Exercises(closing::ExercisesCmd),
     /// Sessions d'Impact emploi ouvertes sur la base (« Déblocage accès au site »)
-    #[command(
-        subcommand,
-        help_template = SUB_HELP_TEMPLATE,
-        subcommand_help_heading = "Commandes",
-        subcommand_value_name = "COMMANDE"
-    )]
+    #[command(subcommand)]
     Sessions(sessions::SessionsCmd),
 }
 
@@ -193,10 +145,38 @@ enum Cmd {
 /// writes them (exit 0); a bad usage is said in French (exit 2): the `Err` is
 /// the exit code, the message already printed.
 pub fn parse() -> Result<Cli, ExitCode> {
-    Cli::command()
+    french_help(Cli::command(), HELP_TEMPLATE)
         .try_get_matches()
         .and_then(|matches| Cli::from_arg_matches(&matches))
         .map_err(|e| usage::report(&e))
+}
+
+/// The headings of a help, as French typography writes them: a space before
+/// the colon that clap adds (« Commandes : », « Arguments : », « Options : »),
+/// plain like every other colon the program prints.
+const COMMANDS_HEADING: &str = "Commandes ";
+const ARGUMENTS_HEADING: &str = "Arguments ";
+const OPTIONS_HEADING: &str = "Options ";
+
+/// Gives `cmd` and every command under it, however deep, the program's help:
+/// its template (« Utilisation : » rather than clap's "Usage:") and its
+/// headings. clap writes "Commands:", "Arguments:" and "Options:" itself unless
+/// each argument names its heading, and a nested command (`backup verify`)
+/// does not inherit its parent's template: both are set here, once, rather
+/// than on each definition, where one forgotten attribute showed English.
+fn french_help(cmd: clap::Command, template: &'static str) -> clap::Command {
+    cmd.help_template(template)
+        .subcommand_help_heading(COMMANDS_HEADING)
+        .subcommand_value_name("COMMANDE")
+        .mut_args(|arg| {
+            let heading = if arg.is_positional() {
+                ARGUMENTS_HEADING
+            } else {
+                OPTIONS_HEADING
+            };
+            arg.help_heading(heading)
+        })
+        .mut_subcommands(|sub| french_help(sub, SUB_HELP_TEMPLATE))
 }
 
 impl Cli {
@@ -222,7 +202,7 @@ impl Cli {
             None => Some("service"),
             Some(Cmd::Centre(_)) => Some("centre"),
             Some(Cmd::CloseYear(_)) => Some("cloture"),
-            Some(Cmd::Backup(_)) => Some("sauvegarde"),
+            Some(Cmd::Backup(cmd)) if cmd.writes() => Some("sauvegarde"),
             Some(Cmd::Auth(_) | Cmd::Assistance(_)) => Some("cli"),
             Some(Cmd::Sessions(cmd)) if cmd.changes_the_store() => Some("cli"),
             _ => None,
@@ -281,9 +261,25 @@ fn load_config(home: &Home) -> Result<Config, CliError> {
     })
 }
 
-/// Creates `IEA_HOME` and its folders, for the commands that write there.
+/// Creates `IEA_HOME` and its folders, for the commands that write there, and
+/// what a first start creates: the installation's identity and support key
+/// ([`installation::ensure_identity`]), so that support can compute the
+/// assistance codes of an installation used only from the command line.
+///
+/// The commands that only look (`status`, `doctor`, `config check`, `backup
+/// list|check`, `exercises list`, `sessions list`) do not call it and create
+/// nothing at all: they are what one runs on a folder to find out what it is
+/// (a mistyped `IEA_HOME`, a copy, a read-only share), where a new identity
+/// would be a new workstation for the licence server.
 fn ensure_home(home: &Home) -> Result<(), CliError> {
-    home.ensure().map_err(explained(messages::home_error))
+    home.ensure().map_err(explained(messages::home_error))?;
+    if let Err(e) = installation::ensure_identity(home) {
+        // A damaged identity file must not stop a backup or a closing: it is
+        // said, and the command goes on. Only the service refuses to start.
+        tracing::warn!(error = %e, "identité de l'installation inutilisable");
+        error::note_explanation(&messages::installation_error(&e));
+    }
+    Ok(())
 }
 
 /// The logs folder of the configuration, or the default one when the

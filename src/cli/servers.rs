@@ -57,6 +57,9 @@ pub(super) fn run(home: &Home, cmd: &ServersCmd) -> anyhow::Result<ExitCode> {
     let ServersCmd::Test { json } = cmd;
     crate::connection::install_crypto_provider();
     let config = load_config(home)?;
+    // The test is kept for the centre (`dernier-test-serveurs.json`): a
+    // command that writes in IEA_HOME.
+    super::ensure_home(home)?;
     let proxy_password =
         secrets::reveal(home, config.connection.proxy.password_encrypted.as_deref())
             .map_err(explained(messages::secret_error))?;

@@ -10,20 +10,21 @@ use anyhow::Context as _;
 
 use super::error::explained;
 use super::output::note;
-use super::{CliError, ensure_home, exit_code, plain};
+use super::{CliError, exit_code, plain};
 use crate::home::Home;
-use crate::installation::{self, Installation};
+use crate::installation;
 use crate::instance::{self, Acquired};
 use crate::{messages, tray};
 
 pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
-    ensure_home(home)?;
+    home.ensure().map_err(explained(messages::home_error))?;
     crate::connection::install_crypto_provider();
     // The installation's identity and its support key exist from the first start
-    // (PROTOCOL.md), so that support can compute unlock codes for it.
-    Installation::load_or_create(home).map_err(explained(messages::installation_error))?;
-    installation::support_key(home).map_err(explained(messages::installation_error))?;
-    let primary = match instance::acquire(home, "service", "centre accueil")
+    // (PROTOCOL.md), so that support can compute unlock codes for it. The
+    // commands go on without them; the service, whose identity the licence
+    // server sees, does not start with a damaged one.
+    installation::ensure_identity(home).map_err(explained(messages::installation_error))?;
+    let primary = match instance::acquire(home, instance::SERVICE, "centre accueil")
         .context("impossible de vérifier si le gestionnaire de services est déjà lancé")?
     {
         Acquired::Forwarded => {

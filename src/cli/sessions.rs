@@ -77,6 +77,9 @@ impl<'a> From<&'a SessionInfo> for SessionJson<'a> {
 }
 
 pub(super) fn run(home: &Home, cmd: &SessionsCmd) -> anyhow::Result<ExitCode> {
+    if cmd.changes_the_store() {
+        super::ensure_home(home)?;
+    }
     let store_path = load_config(home)?.paths.store;
     let store = Store::open(&store_path).map_err(explained(messages::store_error))?;
     let now = chrono::Utc::now();

@@ -11,6 +11,7 @@ use super::error::explained;
 use super::output::{self, say};
 use crate::fsutil::human_size;
 use crate::home::Home;
+use crate::service::state::{self, Capabilities, ServiceInputs};
 use crate::{messages, status};
 
 #[derive(Args)]
@@ -36,18 +37,24 @@ pub(super) fn run(home: &Home, args: &StatusArgs) -> anyhow::Result<ExitCode> {
         status.store.payslips,
     ) {
         say!(
-            "  version du schéma {v}, {}, {d} dossiers, {p} bulletins de salaire",
-            human_size(status.store.size_bytes)
+            "  version du schéma {v}, {}, {} dossiers, {} bulletins de salaire",
+            human_size(status.store.size_bytes),
+            messages::integer(i128::from(d)),
+            messages::integer(i128::from(p))
         )?;
     }
+    // The tray's own line for the connection, never the key of `--json`
+    // ("unknown", "licence_refused"): one wording for the same state. The
+    // store is said apart, just above.
+    let inputs = ServiceInputs {
+        connection: status.connection.clone(),
+        assistance: status.assistance,
+        store_problem: None,
+        backup_warnings: Vec::new(),
+    };
     say!(
-        "Connexion : {}{}",
-        status.state,
-        if status.assistance {
-            " (mode assistance)"
-        } else {
-            ""
-        }
+        "Connexion : {}",
+        messages::tray_line(&state::tray_view(&inputs, Capabilities::CURRENT).status)
     )?;
     match store_error {
         None => Ok(ExitCode::SUCCESS),

@@ -57,9 +57,12 @@ fn french(e: &clap::Error) -> String {
                 value(ContextKind::InvalidValue),
                 value(ContextKind::InvalidArg)
             );
-            // The value parsers of this module say what is expected, in French.
+            // The value parsers of this module say what is expected, in French;
+            // a choice among words lists them.
             if let Some(expected) = std::error::Error::source(e) {
                 let _ = write!(message, " : {expected}");
+            } else if let Some(valid) = e.get(ContextKind::ValidValue) {
+                let _ = write!(message, " : valeurs possibles : {valid}");
             }
             message
         }

@@ -302,6 +302,18 @@ struct Target {
     dossier: String,
 }
 
+/// Checks what is asked, before anything else is looked at: the dossier
+/// exists, and its year has something to close and is not closed yet. Gives
+/// the dossier's name.
+///
+/// A closing refused for its prerequisites must first be a closing that can
+/// be: a year already closed would otherwise be refused because the store
+/// "changed since the last backup" (its own closing wrote the change), and a
+/// year with no data for the backup it lacks.
+pub fn check_request(store: &Store, req: &CloseRequest) -> Result<String, ClosingError> {
+    resolve(store, req).map(|target| target.dossier)
+}
+
 /// Checks that the dossier exists and the year can be closed.
 fn resolve(store: &Store, req: &CloseRequest) -> Result<Target, ClosingError> {
     let conn = store.connection();

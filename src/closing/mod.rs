@@ -25,8 +25,8 @@ pub mod prereq;
 pub mod view;
 
 pub use job::{
-    CloseReport, CloseRequest, ClosingError, ClosingStep, MARKER_SUFFIX, Recovery, close_year,
-    closing_in_progress, recover_interrupted,
+    CloseReport, CloseRequest, ClosingError, ClosingStep, MARKER_SUFFIX, Recovery, check_request,
+    close_year, closing_in_progress, recover_interrupted,
 };
 pub use prereq::{
     Prerequisite, PrerequisiteDetail, PrerequisiteKind, Prerequisites, prerequisites,

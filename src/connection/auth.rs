@@ -7,7 +7,9 @@
 //! reads the configuration and the identity of the workstation, calls the server
 //! (never in assistance mode), and records the resulting [`ConnectionState`] for
 //! the tray, `status` and the support report, with the automatic retry time when
-//! the server could not be reached ([`retry_delay`]).
+//! the server could not be reached ([`retry_delay`]). [`authenticate_on_request`]
+//! is the same asked for from the command line: it plans that retry only when
+//! the resident service runs to make it.
 
 use std::time::Duration;
 
@@ -231,6 +233,31 @@ pub fn retry_delay(consecutive_failures: u32) -> Duration {
 /// read again after the call, so that a change made meanwhile by another process
 /// (assistance mode switched on in the centre) is kept.
 pub fn authenticate_now(home: &Home) -> Result<PersistedState, AuthError> {
+    authenticate_and_record(home, true).map(|done| done.state)
+}
+
+/// What an authentication asked for by hand came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authentication {
+    /// The state recorded, as the tray and `status` read it.
+    pub state: PersistedState,
+    /// What the server said this time, whole: its message, and on a duplicate
+    /// licence the workstations it names (the state keeps only the message).
+    pub outcome: AuthOutcome,
+}
+
+/// An authentication asked for from outside the service (`auth retry`): as
+/// [`authenticate_now`], but a failure plans an automatic retry only when the
+/// resident service runs to make it. Without it nothing would try again, and
+/// the state must not announce a retry at a time when nothing will happen.
+pub fn authenticate_on_request(home: &Home) -> Result<Authentication, AuthError> {
+    let service_retries = crate::instance::is_running(home, crate::instance::SERVICE);
+    authenticate_and_record(home, service_retries)
+}
+
+/// Authenticates and records the state; `retry_planned`: whether someone will
+/// try again after a failure (the next try's time is recorded only then).
+fn authenticate_and_record(home: &Home, retry_planned: bool) -> Result<Authentication, AuthError> {
     install_crypto_provider();
     if PersistedState::load(home).assistance {
         tracing::info!("authentification non lancée : mode assistance actif");
@@ -314,7 +341,7 @@ pub fn authenticate_now(home: &Home) -> Result<PersistedState, AuthError> {
                 + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
             (
                 ConnectionState::Unreachable {
-                    next_retry: Some(next.to_rfc3339()),
+                    next_retry: retry_planned.then(|| next.to_rfc3339()),
                 },
                 format!("{}: {problem}", step_key(*step)),
             )
@@ -330,7 +357,7 @@ pub fn authenticate_now(home: &Home) -> Result<PersistedState, AuthError> {
         consecutive_failures = state.consecutive_failures,
         "authentification : {detail}"
     );
-    Ok(state)
+    Ok(Authentication { state, outcome })
 }
 
 /// The serialised name of a step, for the history.

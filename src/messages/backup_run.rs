@@ -279,8 +279,12 @@ pub fn restore_success(r: &crate::backup::restore::RestoreReport) -> String {
         .created_at
         .with_timezone(&chrono::Local)
         .format("%d/%m/%Y à %H:%M");
-    let payslips = r.manifest.counts.get("payslips").copied().unwrap_or(0);
-    let dossiers = r.manifest.counts.get("dossiers").copied().unwrap_or(0);
+    let count = |table: &str| {
+        super::integer(i128::from(
+            r.manifest.counts.get(table).copied().unwrap_or(0),
+        ))
+    };
+    let (payslips, dossiers) = (count("payslips"), count("dossiers"));
     let mut text = format!(
         "La restauration de la base de données s'est déroulée avec succès.\n\
          La base {} est maintenant celle de la sauvegarde du {taken} ({dossiers} dossiers, \

@@ -4,13 +4,14 @@
 //! Accueil, the frequency ("tous les jours", "toutes les 2 semaines") and the
 //! line "<nom> — prochaine exécution le JJ/MM/AAAA à HH:MM" of the script list.
 
-use std::fmt::Display;
+use std::fmt::{Display, Write as _};
 
 use chrono::{DateTime, Local, NaiveDate, TimeZone};
 
 use super::{Explanation, explain, system_error};
 use crate::backup::book::{BookError, BookFault, BookFaultKind};
-use crate::backup::draft::ScriptProblem;
+use crate::backup::draft::{FieldProblem, ScriptField, ScriptProblem};
+use crate::backup::edit::SaveError;
 use crate::backup::schedule::{DateAnomaly, Staleness};
 use crate::backup::script::{DestinationKind, Frequency, FrequencyUnit, FtpSecurity, RunOutcome};
 
@@ -84,8 +85,8 @@ pub fn script_problem(p: &ScriptProblem) -> String {
 
 /// The sentence next to a field, knowing which field it is: an empty name
 /// reads "Indiquez un nom.", an FTP folder without its '/' asks for one.
-pub fn script_field_problem(field: crate::backup::draft::ScriptField, p: &ScriptProblem) -> String {
-    use crate::backup::draft::ScriptField as F;
+pub fn script_field_problem(field: ScriptField, p: &ScriptProblem) -> String {
+    use ScriptField as F;
     match (field, p) {
         (F::Name, ScriptProblem::Empty) => "Indiquez un nom.".to_owned(),
         (F::Every | F::Keep | F::FtpPort, ScriptProblem::Empty) => "Indiquez un nombre.".to_owned(),
@@ -103,6 +104,95 @@ pub fn script_field_problem(field: crate::backup::draft::ScriptField, p: &Script
         }
         _ => script_problem(p),
     }
+}
+
+/// The label of a field of the script form, as the form shows it.
+pub fn script_field_label(field: ScriptField) -> &'static str {
+    match field {
+        ScriptField::Name => "Nom du script",
+        ScriptField::Every => "Tous les",
+        ScriptField::Keep => "Nombre de sauvegardes à conserver",
+        ScriptField::StartDate => "À partir du",
+        ScriptField::Time => "Heure",
+        ScriptField::Folder => "Dossier de sauvegarde",
+        ScriptField::RemovableFolder => "Dossier sur le support amovible",
+        ScriptField::FtpHost => "Serveur",
+        ScriptField::FtpPort => "Port",
+        ScriptField::FtpUser => "Utilisateur",
+        ScriptField::FtpFolder => "Dossier distant",
+    }
+}
+
+/// Why a script was not saved: each refused value on its line, with the
+/// field's label and, from `place`, where it was typed (the option of the
+/// command line), and the form's own sentence.
+pub fn script_not_saved(
+    problems: &[FieldProblem],
+    place: &dyn Fn(ScriptField) -> String,
+) -> Explanation {
+    let mut what = String::from("Rien n'a été enregistré : corrigez d'abord ces valeurs.");
+    for p in problems {
+        let _ = write!(
+            what,
+            "\n• {} ({}) : {}",
+            script_field_label(p.field),
+            place(p.field),
+            script_field_problem(p.field, &p.problem)
+        );
+    }
+    Explanation {
+        title: "Script de sauvegarde non enregistré".to_owned(),
+        what,
+        why: "Un script n'est enregistré que lorsque toutes ses valeurs sont correctes : une \
+              valeur refusée n'est jamais enregistrée."
+            .to_owned(),
+        todo: "Corrigez les valeurs indiquées, puis recommencez.".to_owned(),
+        details: problems
+            .iter()
+            .map(|p| format!("{:?} : {:?}", p.field, p.problem))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// A script from its form that was not saved, in French.
+pub fn save_error(e: &SaveError, place: &dyn Fn(ScriptField) -> String) -> Explanation {
+    match e {
+        SaveError::Invalid(problems) => script_not_saved(problems, place),
+        SaveError::Book(book) => book_error(book),
+    }
+}
+
+/// "Le script « X » a été créé." or "… a été enregistré.", as the form says it.
+pub fn script_saved_text(name: &str, created: bool) -> String {
+    if created {
+        format!("Le script « {name} » a été créé.")
+    } else {
+        format!("Le script « {name} » a été enregistré.")
+    }
+}
+
+/// Said once a script was removed: the backups it made are kept, and where;
+/// the ones still waiting for their destination stay in `staging`.
+pub fn script_removed_text(
+    name: &str,
+    destination: &str,
+    pending: &[String],
+    staging: &std::path::Path,
+) -> String {
+    let mut text = format!(
+        "Le script « {name} » a été supprimé. Les sauvegardes qu'il a faites sont conservées : \
+         {destination}."
+    );
+    if !pending.is_empty() {
+        let _ = write!(
+            text,
+            "\nSes sauvegardes en attente de dépôt restent dans {} : {}.",
+            staging.display(),
+            pending.join(", ")
+        );
+    }
+    text
 }
 
 const WHY_BOOK: &str = "Sans ce fichier, les sauvegardes automatiques ne peuvent pas être \
@@ -137,8 +227,19 @@ pub fn book_fault(f: &BookFault) -> Explanation {
                 system_error(*system)
             ),
         ),
-        K::Syntax { path, line, detail } => {
-            let place = line.map_or_else(String::new, |l| format!(" à la ligne {l}"));
+        K::Syntax {
+            path,
+            line,
+            key,
+            detail,
+        } => {
+            let mut place = line.map_or_else(String::new, |l| format!(" à la ligne {l}"));
+            if let Some(key) = key {
+                let _ = write!(place, ", clé « {key} »");
+                if let Some(expected) = expected_value(key, detail) {
+                    let _ = write!(place, " : {expected}");
+                }
+            }
             explain(
                 "Scripts de sauvegarde incorrects",
                 format!(
@@ -152,9 +253,11 @@ pub fn book_fault(f: &BookFault) -> Explanation {
                  était. Sinon, contactez votre informaticien ou l'assistance et donnez-leur \
                  les détails ci-dessous.",
                 format!(
-                    "Fichier : {}{}\nMessage technique : {detail}",
+                    "Fichier : {}{}{}\nMessage technique : {detail}",
                     path.display(),
-                    line.map_or_else(String::new, |l| format!("\nLigne : {l}"))
+                    line.map_or_else(String::new, |l| format!("\nLigne : {l}")),
+                    key.as_ref()
+                        .map_or_else(String::new, |k| format!("\nClé : {k}"))
                 ),
             )
         }
@@ -208,6 +311,37 @@ pub fn book_fault(f: &BookFault) -> Explanation {
             technical,
         ),
     }
+}
+
+/// What the key of the scripts file at fault should hold, in French: a key
+/// that is missing, or the form of its value.
+fn expected_value(key: &str, detail: &str) -> Option<String> {
+    if detail.starts_with("missing field") {
+        return Some("cette clé manque".to_owned());
+    }
+    if detail.starts_with("unknown field") {
+        return Some("clé inconnue".to_owned());
+    }
+    let leaf = key.rsplit('.').next().unwrap_or(key);
+    let expected = match leaf {
+        "name" => {
+            "un nom de 1 à 60 caractères, sans / ni \\, entre guillemets, différent \
+                   de celui des autres scripts"
+        }
+        "start_date" => "une date écrite AAAA-MM-JJ, par exemple \"2026-01-05\"",
+        "time" => "une heure écrite HH:MM:SS, par exemple \"23:00:00\"",
+        "enabled" | "passive" => "true ou false",
+        "every" | "keep" => "un nombre entier de 1 à 99",
+        "unit" => "\"jours\", \"semaines\" ou \"mois\"",
+        "type" => "\"folder\", \"removable\" ou \"ftp\"",
+        "security" => "\"explicit\", \"implicit\" ou \"plain\"",
+        "port" => "un nombre entier de 1 à 65535",
+        "path" | "host" | "user" | "folder" | "volume_id" | "volume_label" => {
+            "un texte entre guillemets"
+        }
+        _ => return None,
+    };
+    Some(format!("il faut {expected}"))
 }
 
 /// "Date de sauvegarde incorrecte", what is wrong with it, and the next step.
@@ -281,6 +415,24 @@ pub fn postponed_text(names: &[String], days: u32) -> String {
         ),
     }
 }
+
+/// "aucun script de sauvegarde", "1 script de sauvegarde", "3 scripts de
+/// sauvegarde".
+pub fn script_count(n: usize) -> String {
+    match n {
+        0 => "aucun script de sauvegarde".to_owned(),
+        1 => "1 script de sauvegarde".to_owned(),
+        n => format!("{} scripts de sauvegarde", super::integer(n as i128)),
+    }
+}
+
+/// Said when there is no backup script at all, with the two ways to make one.
+pub const NO_SCRIPT: &str = "Aucun script de sauvegarde. Créez-en un dans le centre de \
+     maintenance (« Sauvegarder / Restaurer ») ou avec iea-maintenance backup add.";
+
+/// Said when « Annuler le report » found nothing postponed.
+pub const NOTHING_POSTPONED: &str =
+    "Aucune sauvegarde automatique n'était repoussée : rien n'a changé.";
 
 /// Said once a postponement was cancelled.
 pub fn postponement_cleared_text(names: &[String]) -> String {
@@ -399,11 +551,13 @@ mod tests {
             BookError::Syntax {
                 path: path.clone(),
                 line: Some(7),
+                key: Some("enabled".into()),
                 detail: "invalid boolean".into(),
             },
             BookError::Syntax {
                 path: path.clone(),
                 line: None,
+                key: None,
                 detail: "two scripts are named".into(),
             },
             BookError::Write {

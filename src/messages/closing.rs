@@ -8,8 +8,8 @@ use chrono::{DateTime, Local, Utc};
 
 use super::Explanation;
 use crate::closing::{
-    CloseReport, ClosingError, DossierError, Prerequisite, PrerequisiteDetail, PrerequisiteKind,
-    Prerequisites, Recovery, Totals,
+    CloseReport, ClosingError, DossierError, ExerciseInfo, Prerequisite, PrerequisiteDetail,
+    PrerequisiteKind, Prerequisites, Recovery, Totals,
 };
 use crate::store::sessions::SessionInfo;
 
@@ -196,14 +196,62 @@ pub fn prerequisite_line(p: &Prerequisite) -> String {
     }
 }
 
+/// The command that meets an unmet prerequisite, for the command line: the
+/// backup to run (`scripts`: the names of the backup scripts), the
+/// postponement of every script. `None` where only a person can help.
+pub fn prerequisite_command(kind: PrerequisiteKind, scripts: &[String]) -> Option<String> {
+    match kind {
+        PrerequisiteKind::RecentBackup => Some(match scripts {
+            [] => "iea-maintenance backup add NOM --folder DOSSIER, puis iea-maintenance \
+                   backup run NOM"
+                .to_owned(),
+            [one] => format!("iea-maintenance backup run {}", shell_word(one)),
+            many => format!(
+                "iea-maintenance backup run NOM (NOM : {})",
+                many.iter()
+                    .map(|n| shell_word(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+        PrerequisiteKind::BackupsPostponed => Some(format!(
+            "iea-maintenance backup postpone --all --days {}",
+            crate::closing::prereq::POSTPONE_DAYS
+        )),
+        PrerequisiteKind::NobodyConnected | PrerequisiteKind::LicenceValid => None,
+    }
+}
+
+/// The command that relaunches the automatic backups after a closing (the
+/// seed's reminder, on the command line).
+pub const RESUME_BACKUPS_COMMAND: &str = "iea-maintenance backup resume --all";
+
+/// `name` as one word of a shell command: as it is when it is plain, else
+/// between single quotes.
+fn shell_word(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '@'));
+    if plain {
+        name.to_owned()
+    } else {
+        format!("'{}'", name.replace('\'', "'\\''"))
+    }
+}
+
 /// The refusal to start a closing while prerequisites are unmet: every
-/// prerequisite on its line (✔ or ✘), and the command that closes each session
-/// left open by a crash.
-pub fn closing_refused(found: &Prerequisites) -> Explanation {
+/// prerequisite on its line (✔ or ✘), what to do on the screen and, beside
+/// it, the command that does it (`scripts`: the names of the backup scripts),
+/// and the command that closes each session left open by a crash.
+pub fn closing_refused(found: &Prerequisites, scripts: &[String]) -> Explanation {
     let mut what =
         String::from("La clôture ne peut pas commencer : des prérequis ne sont pas remplis.");
     for p in &found.items {
         let _ = write!(what, "\n{}", prerequisite_line(p));
+        if let Some(command) = prerequisite_command(p.kind, scripts).filter(|_| !p.met) {
+            let _ = write!(what, " En ligne de commande : {command}");
+        }
     }
     let mut todo = String::new();
     for s in found
@@ -360,24 +408,65 @@ pub fn closing_error(e: &ClosingError) -> Explanation {
     }
 }
 
-/// The counts and totals of a year, one per line.
-pub fn totals_text(t: &Totals) -> String {
+/// "1 bulletin", "12 345 bulletins", "aucun bulletin": a count and its noun.
+fn count_of(n: u64, one: &str, many: &str) -> String {
+    match n {
+        0 => format!("aucun {one}"),
+        1 => format!("1 {one}"),
+        n => format!("{} {many}", super::integer(i128::from(n))),
+    }
+}
+
+/// A year of `exercises list`, on two lines: the dossier, the year, open or
+/// closed, the counts; then the totals, each by its name — gross, net, the
+/// employee's and the employer's contributions, the PAS withheld.
+pub fn exercise_text(x: &ExerciseInfo) -> String {
+    let t = &x.totals;
+    let state = match x.closed_at.as_deref().map(closed_on) {
+        Some(Some(day)) if x.closed => format!("clôturé le {day}"),
+        _ if x.closed => "clôturé".to_owned(),
+        _ => "ouvert".to_owned(),
+    };
     format!(
-        "Bulletins : {}\nBrut : {}\nNet : {}\nCotisations salariales : {}\nCotisations \
-         patronales : {}\nPrélèvement à la source : {}\nDéclarations : {} ({})",
-        t.payslips,
+        "{} — {} — {state} — {}, {}\n  brut {}, net {}, cotisations salariales {}, \
+         cotisations patronales {}, prélèvement à la source (PAS) {}",
+        x.dossier,
+        x.year,
+        count_of(t.payslips, "bulletin", "bulletins"),
+        count_of(t.declarations, "déclaration", "déclarations"),
         money(t.gross_cents),
         money(t.net_cents),
         money(t.employee_contrib_cents),
         money(t.employer_contrib_cents),
         money(t.pas_cents),
-        t.declarations,
+    )
+}
+
+/// "31/01/2026" from a stored RFC 3339 time, on this computer's calendar.
+fn closed_on(rfc3339: &str) -> Option<String> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .ok()
+        .map(|t| t.with_timezone(&Local).format("%d/%m/%Y").to_string())
+}
+
+/// The counts and totals of a year, one per line.
+pub fn totals_text(t: &Totals) -> String {
+    format!(
+        "Bulletins : {}\nBrut : {}\nNet : {}\nCotisations salariales : {}\nCotisations \
+         patronales : {}\nPrélèvement à la source : {}\nDéclarations : {} ({})",
+        super::integer(i128::from(t.payslips)),
+        money(t.gross_cents),
+        money(t.net_cents),
+        money(t.employee_contrib_cents),
+        money(t.employer_contrib_cents),
+        money(t.pas_cents),
+        super::integer(i128::from(t.declarations)),
         money(t.declarations_total_cents)
     )
 }
 
 /// "1 h 02 min 03 s", "2 min 05 s", "4,2 s".
-fn duration_text(d: std::time::Duration) -> String {
+pub fn duration_text(d: std::time::Duration) -> String {
     let secs = d.as_secs();
     if secs >= 3600 {
         format!(
@@ -393,16 +482,18 @@ fn duration_text(d: std::time::Duration) -> String {
     }
 }
 
-/// The end of a closing: what moved, the totals, the time, and the seed's
-/// reminder to resume the automatic backups.
+/// The end of a closing on the command line: what moved, the totals, the
+/// time, and the seed's reminder to resume the automatic backups, with the
+/// command that does it.
 pub fn close_report_text(r: &CloseReport) -> String {
     format!(
         "L'exercice {} du dossier « {} » est clôturé : {} bulletin(s) et {} déclaration(s) \
-         déplacés dans les exercices clôturés, totaux vérifiés.\n{}\nDurée : {}.\n\n{}",
+         déplacés dans les exercices clôturés, totaux vérifiés.\n{}\nDurée : {}.\n\n{} En ligne \
+         de commande : {RESUME_BACKUPS_COMMAND}",
         r.year,
         r.dossier,
-        r.payslips_moved,
-        r.declarations_moved,
+        super::integer(i128::from(r.payslips_moved)),
+        super::integer(i128::from(r.declarations_moved)),
         totals_text(&r.totals),
         duration_text(r.elapsed),
         CLOSING_BACKUP_REMINDER
@@ -466,6 +557,7 @@ mod tests {
                 fault: crate::backup::book::BookError::Syntax {
                     path: "/iea/sauvegardes.toml".into(),
                     line: Some(3),
+                    key: None,
                     detail: "expected `=`".into(),
                 }
                 .fault(),
@@ -496,6 +588,43 @@ mod tests {
             prerequisite_detail(&nobody),
             "Personne n'utilise Impact emploi."
         );
+    }
+
+    #[test]
+    fn a_year_gives_each_total_by_its_name() {
+        let x = ExerciseInfo {
+            dossier_id: 1,
+            dossier: "Asso".into(),
+            year: 2025,
+            closed: false,
+            closed_at: None,
+            totals: Totals {
+                payslips: 12_345,
+                gross_cents: 123_456_789,
+                net_cents: 96_000_000,
+                employee_contrib_cents: 27_456_789,
+                employer_contrib_cents: 41_000_000,
+                pas_cents: 3_210_000,
+                declarations: 1,
+                declarations_total_cents: 68_456_789,
+            },
+        };
+        assert_eq!(
+            exercise_text(&x),
+            "Asso — 2025 — ouvert — 12\u{202f}345 bulletins, 1 déclaration\n  brut \
+             1\u{202f}234\u{202f}567,89\u{a0}€, net 960\u{202f}000,00\u{a0}€, cotisations \
+             salariales 274\u{202f}567,89\u{a0}€, cotisations patronales \
+             410\u{202f}000,00\u{a0}€, prélèvement à la source (PAS) 32\u{202f}100,00\u{a0}€"
+        );
+    }
+
+    #[test]
+    fn script_names_are_written_as_one_shell_word() {
+        assert_eq!(shell_word("Quotidienne"), "Quotidienne");
+        assert_eq!(shell_word("Clé-USB_2"), "Clé-USB_2");
+        assert_eq!(shell_word("Mensuelle FTP"), "'Mensuelle FTP'");
+        assert_eq!(shell_word("L'hebdo"), "'L'\\''hebdo'");
+        assert_eq!(shell_word("$HOME"), "'$HOME'");
     }
 
     #[test]

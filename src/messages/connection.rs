@@ -11,7 +11,6 @@
 use std::fmt::Write as _;
 
 use super::{Explanation, config_error, explain, installation_error, io_error, secret_error};
-use crate::config::ConnectionMode;
 use crate::connection::auth::{AuthError, AuthOutcome, DuplicateWorkstation};
 use crate::connection::client::ClientError;
 use crate::connection::servers::{ServerName, ServerProblem, ServerResult, ServerTestReport, Step};
@@ -116,27 +115,25 @@ pub fn server_test_summary(report: &ServerTestReport) -> String {
 
 /// Advice after a failed test, only where it helps:
 ///
-/// - seed 001: add « :80 » after the server name of the first two addresses, when
-///   one of them is an `http://` address with another port and failed where a
-///   filtering network stops it (connection, proxy, no answer). An `http://`
-///   address without port already uses port 80, and an `https://` one must not be
-///   sent to port 80, so neither gets this advice;
+/// - seed 001: add « :80 » after the server name of the first two addresses,
+///   when one of them is still the default `https://` address and failed where
+///   a filtering network stops it (connection, proxy, no answer): some
+///   networks let the vendor's server through on port 80 only. An address the
+///   user typed with a port of their own, or another server, keeps its port:
+///   it was set on purpose, and changing it would be poor advice;
 /// - an `http://` address refused in Sécurisé mode: write `https://`;
 /// - a proxy asking for an identification: fill in its user and password;
 /// - a certificate of an unknown authority: the company's authority file.
 pub fn server_advice(report: &ServerTestReport) -> Option<String> {
     let mut advice: Vec<String> = Vec::new();
 
-    let port_advice: Vec<(ServerName, String, u16)> = report
+    let port_advice: Vec<(ServerName, String)> = report
         .results
         .iter()
-        .filter(|r| !r.ok && matches!(r.name, ServerName::Authentification | ServerName::MiseAJour))
-        .filter(|r| blocked_by_the_network(r))
+        .filter(|r| !r.ok && blocked_by_the_network(r))
         .filter_map(|r| {
             let url = url::Url::parse(&r.url).ok()?;
-            let port = url.port()?;
-            (report.mode != ConnectionMode::Secure && url.scheme() == "http" && port != 80)
-                .then(|| (r.name, with_port_80(&url), port))
+            is_default_address(r.name, &url).then(|| (r.name, with_port_80(&url)))
         })
         .collect();
     if !port_advice.is_empty() {
@@ -147,13 +144,17 @@ pub fn server_advice(report: &ServerTestReport) -> Option<String> {
         };
         let examples: Vec<String> = port_advice
             .iter()
-            .map(|(_, fixed, port)| format!("« :{port} » devient « :80 » : « {fixed} »"))
+            .map(|(_, fixed)| format!("« {fixed} »"))
             .collect();
+        let host = url::Url::parse(crate::config::DEFAULT_AUTH_URL)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
         advice.push(format!(
-            "Ajoutez « :80 » au bout {which}, juste après le nom du serveur, à la place du \
-             port indiqué ({}). Cliquez ensuite sur « Enregistrer », puis relancez « Tester \
-             l'accès aux serveurs ».",
-            examples.join(" ; ")
+            "Le réseau ne laisse peut-être passer le serveur Impact emploi que par le port \
+             80 : ajoutez « :80 » au bout {which}, juste après « {host} » ({}). Cliquez \
+             ensuite sur « Enregistrer », puis relancez « Tester l'accès aux serveurs ».",
+            and_list(&examples)
         ));
     }
 
@@ -200,6 +201,18 @@ fn blocked_by_the_network(r: &ServerResult) -> bool {
         (Step::Proxy, Some(ServerProblem::UnexpectedHttp(code))) => *code != 407,
         _ => false,
     }
+}
+
+/// Whether `url` is still the default address of `name` (seed 001's advice is
+/// for those only). The Net-entreprises address is never one: it is another
+/// organisation's server.
+fn is_default_address(name: ServerName, url: &url::Url) -> bool {
+    let default = match name {
+        ServerName::Authentification => crate::config::DEFAULT_AUTH_URL,
+        ServerName::MiseAJour => crate::config::DEFAULT_UPDATE_URL,
+        ServerName::NetEntreprises => return false,
+    };
+    url::Url::parse(default).is_ok_and(|d| d == *url)
 }
 
 /// The address with ":80" right after the server name (`Url` would drop a
@@ -249,6 +262,20 @@ fn server_said(message: &str) -> String {
         String::new()
     } else {
         format!(" Message du serveur : « {message} »")
+    }
+}
+
+/// What the original program said of a duplicate licence (seed 003).
+const DUPLICATE_SEED: &str = "Une licence est identique sur 2 postes différents, suite \
+     certainement à une réinstallation ! La solution consiste à réinstaller l'un des 2 \
+     postes avec le bon code de réinstallation.";
+
+/// "« A »", "« A » et « B »", "« A », « B » et « C »" (items already quoted).
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} et {last}", rest.join(", ")),
     }
 }
 
@@ -316,13 +343,19 @@ pub fn auth_outcome(o: &AuthOutcome, support_address: &str, version: &str) -> Ex
             message,
             workstations,
         } => {
-            let mut what = "Le serveur virtuel a répondu : Une licence est identique sur 2 \
-                 postes différents, suite certainement à une réinstallation ! La solution \
-                 consiste à réinstaller l'un des 2 postes avec le bon code de réinstallation."
-                .to_owned();
+            // The server's own words first; the seed's sentence, which users
+            // know from the original program, says what it means.
+            let mut what = if message.trim().is_empty() {
+                format!("Le serveur virtuel a répondu : {DUPLICATE_SEED}")
+            } else {
+                format!(
+                    "Le serveur d'authentification a répondu : « {} ».\n{DUPLICATE_SEED}",
+                    message.trim()
+                )
+            };
             if !workstations.is_empty() {
                 let list: Vec<String> = workstations.iter().map(workstation_line).collect();
-                let _ = write!(what, " Postes concernés : {}.", list.join(", "));
+                let _ = write!(what, "\nPostes concernés : {}.", and_list(&list));
             }
             let mut details = format!(
                 "Réponse du serveur d'authentification : 409 licence_duplicate\nMessage : {message}"
@@ -339,12 +372,17 @@ pub fn auth_outcome(o: &AuthOutcome, support_address: &str, version: &str) -> Ex
                 what,
                 "Tant que la même licence est utilisée sur deux postes, le serveur refuse la \
                  connexion de ce poste.",
+                // The licence manager (« Administrer », « Gestionnaire de
+                // licences ») is greyed in this version: the one who can free a
+                // workstation today is support, told which two they are.
                 format!(
-                    "Ouvrez le centre de maintenance, cliquez sur « Administrer » puis \
-                     « Gestionnaire de licences ». Dans la fenêtre « Gestion des licences par \
-                     poste », sélectionnez chaque ligne puis cliquez sur « Réinitialiser \
-                     poste », et relancez Impact emploi. Si le problème persiste : {} {MEANWHILE}",
-                    lower_first(&contact)
+                    "{contact} Indiquez-lui {} : elle réinitialise celui qui ne doit plus \
+                     utiliser la licence. Relancez ensuite Impact emploi. {MEANWHILE}",
+                    if workstations.is_empty() {
+                        "le nom des deux postes qui utilisent la licence".to_owned()
+                    } else {
+                        format!("les {} postes nommés ci-dessus", workstations.len())
+                    }
                 ),
                 details,
             )
@@ -393,10 +431,27 @@ pub fn connection_state_explanation(
         }
         ConnectionState::Unreachable { next_retry } => {
             let contact = contact_support(support_address, version);
-            let retry = next_retry.as_deref().map_or_else(
-                || "Un nouvel essai est fait automatiquement.".to_owned(),
-                |at| format!("Nouvel essai automatique le {}.", french_time(at)),
-            );
+            // No time means that no retry was planned: the attempt was made
+            // without the resident service, and nothing will try again.
+            let (retry, todo) = match next_retry.as_deref() {
+                Some(at) => (
+                    format!("Nouvel essai automatique le {}.", french_time(at)),
+                    "Ouvrez les paramètres de connexion et cliquez sur « Tester l'accès aux \
+                     serveurs » pour voir où la connexion échoue, puis choisissez « Relancer \
+                     l'authentification auprès du serveur »."
+                        .to_owned(),
+                ),
+                None => (
+                    "Aucun nouvel essai automatique n'est prévu : le gestionnaire de \
+                     services n'est pas lancé."
+                        .to_owned(),
+                    "Cherchez où la connexion échoue avec « Tester l'accès aux serveurs » \
+                     (iea-maintenance servers test), puis réessayez avec iea-maintenance auth \
+                     retry, ou démarrez le gestionnaire de services : il réessaiera de \
+                     lui-même."
+                        .to_owned(),
+                ),
+            };
             return Some(explain(
                 super::TITLE_CONNECTION_FAILED,
                 format!(
@@ -405,10 +460,8 @@ pub fn connection_state_explanation(
                 ),
                 "Sans réponse du serveur, ce poste ne peut pas faire vérifier sa licence.",
                 format!(
-                    "Ouvrez les paramètres de connexion et cliquez sur « Tester l'accès aux \
-                     serveurs » pour voir où la connexion échoue, puis choisissez « Relancer \
-                     l'authentification auprès du serveur ». Si malgré cette action le cœur \
-                     rouge est toujours présent : {} {MEANWHILE}",
+                    "{todo} Si malgré cette action le cœur rouge est toujours présent : {} \
+                     {MEANWHILE}",
                     lower_first(&contact)
                 ),
                 format!(
@@ -549,7 +602,7 @@ pub fn auth_error(e: &AuthError) -> Explanation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ConnectionKind;
+    use crate::config::{ConnectionKind, ConnectionMode};
 
     fn result(
         name: ServerName,
@@ -660,28 +713,31 @@ mod tests {
         );
     }
 
+    // Rewritten with the advice: it used to be given to an http:// address with
+    // a port of its own (« à la place du port indiqué »), which is the one case
+    // where it is poor advice.
     #[test]
-    fn port_80_advice_only_where_it_helps() {
+    fn port_80_advice_only_for_the_default_addresses_a_network_filters() {
         let refused = || Some(ServerProblem::ConnectionRefused);
-        // http with another port, refused: advice for both first addresses.
+        // The two default addresses, refused: advice for both, after the name.
         let r = report(
-            ConnectionMode::Normal,
+            ConnectionMode::Secure,
             vec![
                 result(
                     ServerName::Authentification,
-                    "http://impact-emploi.urssaf.fr:8080/",
+                    "https://impact-emploi.urssaf.fr/",
                     Step::Tcp,
                     refused(),
                 ),
                 result(
                     ServerName::MiseAJour,
-                    "http://impact-emploi.urssaf.fr:8080/updates",
+                    "https://impact-emploi.urssaf.fr/updates",
                     Step::Tcp,
                     refused(),
                 ),
                 result(
                     ServerName::NetEntreprises,
-                    "https://n.fr:8443/",
+                    "https://services.net-entreprises.fr/authentifier/1.0/",
                     Step::Tcp,
                     refused(),
                 ),
@@ -689,45 +745,28 @@ mod tests {
         );
         let advice = server_advice(&r).expect("advice");
         assert!(
-            advice.contains("Ajoutez « :80 » au bout des deux premières adresses"),
+            advice.contains(
+                "ajoutez « :80 » au bout des deux premières adresses, juste après \
+                 « impact-emploi.urssaf.fr »"
+            ),
             "{advice}"
         );
         assert!(
-            advice.contains("http://impact-emploi.urssaf.fr:80/updates"),
+            advice.contains(
+                "« https://impact-emploi.urssaf.fr:80/ » et \
+                 « https://impact-emploi.urssaf.fr:80/updates »"
+            ),
             "{advice}"
         );
-        assert!(!advice.contains("n.fr"), "{advice}");
-        // http without port (already 80), https, a name that does not resolve, or
-        // a certificate: ":80" would change nothing.
-        for (url, step, problem) in [
-            ("http://impact-emploi.urssaf.fr/", Step::Tcp, refused()),
-            (
-                "https://impact-emploi.urssaf.fr:8443/",
-                Step::Tcp,
-                refused(),
-            ),
-            (
-                "http://impact-emploi.urssaf.fr:8080/",
-                Step::Dns,
-                Some(ServerProblem::NameNotFound),
-            ),
-            (
-                "http://impact-emploi.urssaf.fr:8080/",
-                Step::Http,
-                Some(ServerProblem::UnexpectedHttp(500)),
-            ),
-        ] {
-            let r = report(
-                ConnectionMode::Normal,
-                vec![result(ServerName::Authentification, url, step, problem)],
-            );
-            assert_eq!(server_advice(&r), None, "{url} {step:?}");
-        }
+        assert!(!advice.contains("net-entreprises"), "{advice}");
+        assert!(!advice.contains("à la place"), "{advice}");
+
+        // One default address with no answer in time: advice for it alone.
         let r = report(
             ConnectionMode::Extended,
             vec![result(
                 ServerName::MiseAJour,
-                "http://impact-emploi.urssaf.fr:8080/updates",
+                "https://impact-emploi.urssaf.fr/updates",
                 Step::Http,
                 Some(ServerProblem::NoAnswerInTime { timeout_secs: 30 }),
             )],
@@ -737,6 +776,39 @@ mod tests {
             advice.contains("de l'« Adresse du serveur de mise à jour »"),
             "{advice}"
         );
+
+        // A port set on purpose, another server, an address already on port 80,
+        // a name that does not resolve, a server that answers: no ":80".
+        for (url, step, problem) in [
+            ("http://impact-emploi.urssaf.fr:8080/", Step::Tcp, refused()),
+            (
+                "https://impact-emploi.urssaf.fr:8443/",
+                Step::Tcp,
+                refused(),
+            ),
+            ("http://impact-emploi.urssaf.fr/", Step::Tcp, refused()),
+            ("https://paie.asso.fr/", Step::Tcp, refused()),
+            ("https://impact-emploi.urssaf.fr:80/", Step::Tcp, refused()),
+            (
+                "https://impact-emploi.urssaf.fr/",
+                Step::Dns,
+                Some(ServerProblem::NameNotFound),
+            ),
+            (
+                "https://impact-emploi.urssaf.fr/",
+                Step::Http,
+                Some(ServerProblem::UnexpectedHttp(500)),
+            ),
+        ] {
+            let r = report(
+                ConnectionMode::Normal,
+                vec![result(ServerName::Authentification, url, step, problem)],
+            );
+            assert!(
+                server_advice(&r).is_none_or(|a| !a.contains(":80")),
+                "{url} {step:?}"
+            );
+        }
     }
 
     #[test]
@@ -855,8 +927,18 @@ mod tests {
             duplicate.what.contains("« PC-COMPTA » (vu le 02/01/2026"),
             "{duplicate:#?}"
         );
+        assert!(duplicate.what.contains("« Doublon »"), "{duplicate:#?}");
         assert!(
-            duplicate.todo.contains("« Réinitialiser poste »"),
+            duplicate.what.contains(") et « PC-ACCUEIL »."),
+            "{duplicate:#?}"
+        );
+        // The licence manager is greyed in this version: no sending there.
+        assert!(
+            !duplicate.todo.contains("Gestionnaire de licences"),
+            "{duplicate:#?}"
+        );
+        assert!(
+            duplicate.todo.contains("les 2 postes nommés"),
             "{duplicate:#?}"
         );
         assert!(duplicate.todo.contains(support), "{duplicate:#?}");
@@ -930,6 +1012,20 @@ mod tests {
             "{x:#?}"
         );
         assert!(x.todo.contains("« Serveur de connexion 3.1.0 »"), "{x:#?}");
+        // Without a planned time, nothing will try again: no retry announced.
+        let x = connection_state_explanation(
+            &ConnectionState::Unreachable { next_retry: None },
+            support,
+            "3.1.0",
+        )
+        .expect("explained");
+        assert!(!x.what.contains("Nouvel essai automatique"), "{x:#?}");
+        assert!(
+            x.what
+                .contains("Aucun nouvel essai automatique n'est prévu"),
+            "{x:#?}"
+        );
+        assert!(x.todo.contains("iea-maintenance auth retry"), "{x:#?}");
     }
 
     #[test]

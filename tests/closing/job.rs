@@ -508,3 +508,30 @@ fn another_connected_session_refuses_the_start() {
     )
     .expect("close");
 }
+
+#[test]
+fn regression_exercises_list_in_text_names_each_contribution_and_the_pas() {
+    let install = Install::ready(800);
+    let (_, totals) = install.year();
+    let out = install.cli(&["exercises", "list", "--dossier", crate::DOSSIER]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let line = said
+        .lines()
+        .position(|l| l.contains(&format!(" — {YEAR} — ouvert — ")))
+        .expect("the year's line");
+    let amounts = said.lines().nth(line + 1).expect("the totals' line");
+    for (name, cents) in [
+        ("brut", totals.gross_cents),
+        ("net", totals.net_cents),
+        ("cotisations salariales", totals.employee_contrib_cents),
+        ("cotisations patronales", totals.employer_contrib_cents),
+        ("prélèvement à la source (PAS)", totals.pas_cents),
+    ] {
+        let expected = format!("{name} {}", messages::money(cents));
+        assert!(amounts.contains(&expected), "{expected} in {amounts}");
+    }
+    assert!(install.close_cli().status.success());
+    let said = text(&install.cli(&["exercises", "list", "--dossier", crate::DOSSIER]));
+    assert!(said.contains(&format!(" — {YEAR} — clôturé le ")), "{said}");
+}

@@ -153,3 +153,105 @@ fn a_session_left_by_a_crash_is_closed_from_the_command_line_and_an_active_one_i
     let out = install.cli(&["sessions", "disconnect", &id.to_string()]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
 }
+
+#[test]
+fn regression_close_year_on_a_closed_year_says_it_is_already_closed() {
+    let install = Install::ready(500);
+    let out = install.close_cli();
+    assert!(out.status.success(), "{}", text(&out));
+    // The closing's own audit line is newer than the last backup: the
+    // prerequisites would now say the store changed since. What is asked
+    // comes first.
+    let out = install.close_cli();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("Exercice déjà clôturé"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "L'exercice {} du dossier « {} » est déjà clôturé.",
+            crate::YEAR,
+            crate::DOSSIER
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("modifiée depuis"), "{said}");
+    assert!(!said.contains("Prérequis"), "{said}");
+}
+
+#[test]
+fn regression_a_year_without_data_is_not_found_before_the_prerequisites() {
+    // The demo as built: prerequisites unmet (no backup, a leftover session).
+    let install = Install::new(500);
+    assert!(!unmet(&install).is_empty());
+    let out = install.cli(&[
+        "close-year",
+        "--dossier",
+        crate::DOSSIER,
+        "--year",
+        "1999",
+        "--yes",
+    ]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("Exercice introuvable"), "{said}");
+    assert!(
+        said.contains("n'a ni bulletin ni déclaration en 1999"),
+        "{said}"
+    );
+    assert!(!said.contains("Prérequis"), "{said}");
+}
+
+#[test]
+fn regression_the_closing_refusal_gives_the_command_beside_the_screen() {
+    let install = Install::new(500);
+    install.sql("DELETE FROM sessions");
+    install.add_daily_script("Quotidienne");
+    let out = install.cli(&[
+        "close-year",
+        "--dossier",
+        crate::DOSSIER,
+        "--year",
+        &crate::YEAR.to_string(),
+        "--yes",
+    ]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    // The screen's words stay, and the command is beside them.
+    assert!(said.contains("« Sauvegarder / Restaurer »"), "{said}");
+    assert!(
+        said.contains("En ligne de commande : iea-maintenance backup run Quotidienne"),
+        "{said}"
+    );
+    assert!(
+        said.contains("En ligne de commande : iea-maintenance backup postpone --all --days 2"),
+        "{said}"
+    );
+
+    // The commands given are the ones that meet the prerequisites.
+    crate::next_second();
+    for args in [
+        &["backup", "run", "Quotidienne"][..],
+        &["backup", "postpone", "--all", "--days", "2"][..],
+    ] {
+        let out = install.cli(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+    }
+    let out = install.cli(&[
+        "close-year",
+        "--dossier",
+        crate::DOSSIER,
+        "--year",
+        &crate::YEAR.to_string(),
+        "--yes",
+    ]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    // And the closing's end says how to relaunch the automatic backups.
+    assert!(
+        said.contains("En ligne de commande : iea-maintenance backup resume --all"),
+        "{said}"
+    );
+    let out = install.cli(&["backup", "resume", "--all"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(unmet(&install).contains(&PrerequisiteKind::BackupsPostponed));
+}
