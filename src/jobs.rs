@@ -25,6 +25,9 @@ pub enum JobKind {
     Restore,
     /// A year-end closing (it also holds the backup lock for its whole run).
     Closing,
+    /// A database transfer to the secure space (it also holds the backup lock:
+    /// a backup writes its journal into the store being sent).
+    Transfer,
 }
 
 impl JobKind {
@@ -36,6 +39,7 @@ impl JobKind {
             Self::Backup => "sauvegarde",
             Self::Restore => "restauration",
             Self::Closing => "cloture",
+            Self::Transfer => "transfert",
         }
     }
 }
@@ -103,6 +107,13 @@ pub enum Phase {
     ClosingClose,
     /// Closing, step 3: "Réindexation".
     ClosingReindex,
+    /// Transfer: an archive kept from an earlier run compared with the store
+    /// (a new snapshot, hashed).
+    TransferCompare,
+    /// Transfer: an archive read back before it is sent again.
+    TransferCheckArchive,
+    /// Transfer: the archive sent to the secure space (bytes counted).
+    TransferUpload,
 }
 
 /// Receives progress from a job. Implementations must be cheap: jobs call them often.

@@ -29,5 +29,6 @@ pub mod service;
 pub mod status;
 pub mod store;
 pub mod support;
+pub mod transfer;
 pub mod tray;
 pub mod ui;

@@ -258,6 +258,13 @@ pub fn save_report(request: &SupportRequest, path: &Path) -> Result<(), SupportE
 /// and never sent over an unencrypted link to another computer. Each network step
 /// gives up after [`SEND_TIMEOUT`].
 pub fn send(home: &Home, request: &SupportRequest) -> Result<(), SupportError> {
+    send_as(home, request, "demande d'assistance")
+}
+
+/// [`send`] for another message than a support request (the transfer's
+/// report): the same SMTP settings and checks; `what` names the message in
+/// the log.
+pub fn send_as(home: &Home, request: &SupportRequest, what: &str) -> Result<(), SupportError> {
     crate::fsutil::debug_assert_not_ui_thread("support::send");
     crate::connection::install_crypto_provider();
     let config = Config::load(home)?;
@@ -295,14 +302,14 @@ pub fn send(home: &Home, request: &SupportRequest) -> Result<(), SupportError> {
             port,
             destinataires = %request.to,
             rapport = %request.report_name,
-            "demande d'assistance envoyée"
+            "{what} envoyé(e)"
         ),
         Err(e) => tracing::warn!(
             serveur = %host,
             port,
             destinataires = %request.to,
             erreur = %e,
-            "demande d'assistance non envoyée"
+            "{what} non envoyé(e)"
         ),
     }
     result

@@ -480,6 +480,27 @@ pub fn sha256_file(path: &Path) -> io::Result<String> {
     sha256_and_size(path).map(|(sha, _)| sha)
 }
 
+/// The SHA-256 and size of a snapshot of the store at `store_path`, taken as
+/// [`build_archive`] takes it (the online backup API into `staging_dir`, then
+/// removed): equal to the `database_sha256` of an archive's manifest exactly
+/// when the store holds the same data as when that archive was made. It tells
+/// whether an archive still is the store, without making a new one.
+pub fn snapshot_sha256(
+    store_path: &Path,
+    staging_dir: &Path,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<(String, u64), ArchiveError> {
+    check_cancel(cancel)?;
+    let file_name = store_path
+        .file_name()
+        .map_or_else(|| "base".into(), |n| n.to_string_lossy().into_owned());
+    let snapshot = Scratch::new(staging_dir.join(format!("{PARTIAL_PREFIX}{file_name}.controle")));
+    take_snapshot(store_path, snapshot.path(), progress, cancel)?;
+    check_cancel(cancel)?;
+    sha256_and_size(snapshot.path()).map_err(io_err(snapshot.path()))
+}
+
 /// The manifest of the archive at `path`, without decompressing the database.
 pub fn read_manifest(path: &Path) -> Result<Manifest, ArchiveError> {
     let mut archive = open_archive(path)?;
@@ -1321,6 +1342,33 @@ mod tests {
             r.get::<_, i64>(0)
         })
         .expect("count") as u64
+    }
+
+    /// The transfer reuses an archive while a new snapshot of the store hashes
+    /// as its manifest says, and makes a new one when the store changed: this
+    /// holds only if two snapshots of an unchanged store are the same bytes.
+    #[test]
+    fn a_snapshot_hashes_as_the_archive_until_the_store_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = demo_store(dir.path(), 300);
+        let staging = staging(dir.path());
+        let built = build_archive(&store, &staging, NAME, None, &NoProgress, &Cancel::new())
+            .expect("archive");
+        // Opened and closed by someone else in between: no change of data.
+        drop(Store::open(&store).expect("open"));
+        let (sha, size) =
+            snapshot_sha256(&store, &staging, &NoProgress, &Cancel::new()).expect("snapshot");
+        assert_eq!(sha, built.manifest.database_sha256);
+        assert_eq!(size, built.manifest.database_size);
+        assert_eq!(names_in(&staging), vec![NAME.to_owned()], "nothing left");
+        Store::open(&store)
+            .expect("open")
+            .connection()
+            .execute("UPDATE employees SET first_name = 'Léa' WHERE id = 1", [])
+            .expect("change");
+        let (changed, _) =
+            snapshot_sha256(&store, &staging, &NoProgress, &Cancel::new()).expect("snapshot");
+        assert_ne!(changed, built.manifest.database_sha256);
     }
 
     /// Raises its cancel flag when the job enters the phase `label`.

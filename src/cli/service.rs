@@ -37,7 +37,15 @@ pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
         tracing::error!(error = %e, "planificateur des sauvegardes non démarré");
         note!("Les sauvegardes automatiques n'ont pas pu démarrer : {e}");
     }
-    match tray::run(home.clone(), primary.requests) {
+    let ran = tray::run(home.clone(), primary.requests);
+    // The service quits: the other workstations no longer see it running.
+    if let (Ok(config), Ok(Some(identity))) = (
+        crate::config::Config::load(home),
+        installation::Installation::load(home),
+    ) {
+        let _ = crate::service::presence::withdraw(&config.paths.store, identity.workstation_id);
+    }
+    match ran {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(tray::TrayError::NoTrayHost) => {
             tracing::warn!("aucune zone de notification");

@@ -29,7 +29,7 @@ pub use job::{
     close_year, closing_in_progress, recover_interrupted,
 };
 pub use prereq::{
-    Prerequisite, PrerequisiteDetail, PrerequisiteKind, Prerequisites, prerequisites,
+    Prerequisite, PrerequisiteDetail, PrerequisiteKind, Prerequisites, last_change, prerequisites,
 };
 pub use view::{
     DossierError, DossierInfo, ExerciseInfo, Totals, dossier_named, dossiers, exercises,

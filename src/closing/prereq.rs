@@ -199,9 +199,9 @@ pub fn prerequisites(
 }
 
 /// The newest change journaled in the store (`audit_log`, where the payroll
-/// program notes every change): the latest of the last line written and the
+/// program notes every change; the transfer checks its backups the same way): the latest of the last line written and the
 /// latest time written, since lines may come from computers whose clocks differ.
-fn last_change(store: &Store) -> Result<Option<DateTime<Utc>>, StoreError> {
+pub fn last_change(store: &Store) -> Result<Option<DateTime<Utc>>, StoreError> {
     let mut stmt = store
         .connection()
         .prepare(

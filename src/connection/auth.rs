@@ -389,6 +389,7 @@ mod tests {
             status,
             location: None,
             body: body.as_bytes().to_vec(),
+            headers: reqwest::header::HeaderMap::new(),
         }
     }
 

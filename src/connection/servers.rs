@@ -476,6 +476,8 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) location: Option<String>,
     pub(crate) body: Vec<u8>,
+    /// Every header of the answer (the tus calls of the transfer read theirs).
+    pub(crate) headers: reqwest::header::HeaderMap,
 }
 
 impl Answer {
@@ -661,6 +663,7 @@ impl<'a> Link<'a> {
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(|l| clean_location(url, l));
+        let headers = response.headers().clone();
         let mut body = Vec::new();
         response
             .take(MAX_BODY)
@@ -678,6 +681,7 @@ impl<'a> Link<'a> {
             status,
             location,
             body,
+            headers,
         })
     }
 
@@ -765,7 +769,7 @@ fn tls_failure(e: &io::Error) -> Failure {
 
 /// The step and problem of a reqwest error (the way was checked just before, so
 /// what is left is mostly the HTTP exchange).
-fn reqwest_failure(e: &reqwest::Error, request_secs: u64) -> Failure {
+pub(crate) fn reqwest_failure(e: &reqwest::Error, request_secs: u64) -> Failure {
     if e.is_timeout() {
         return Failure::passing(
             Step::Http,
@@ -1100,6 +1104,7 @@ mod tests {
             status,
             location: None,
             body: body.as_bytes().to_vec(),
+            headers: reqwest::header::HeaderMap::new(),
         };
         assert!(judge_ping(&answer(200, r#"{"service":"iea-auth","version":"1"}"#)).is_ok());
         assert_eq!(
@@ -1134,6 +1139,7 @@ mod tests {
             status: 302,
             location: Some("https://ailleurs.fr/".to_owned()),
             body: Vec::new(),
+            headers: reqwest::header::HeaderMap::new(),
         };
         assert_eq!(
             judge_net_entreprises(&moved).expect_err("redirect").problem,

@@ -24,6 +24,7 @@ mod connection;
 mod paths;
 mod sessions;
 mod support;
+mod transfer;
 mod tray;
 
 pub use assistance::*;
@@ -36,6 +37,7 @@ pub use connection::*;
 pub use paths::*;
 pub use sessions::*;
 pub use support::*;
+pub use transfer::*;
 pub use tray::*;
 
 use std::fmt;
@@ -283,6 +285,9 @@ pub fn phase_label(phase: Phase) -> &'static str {
         Phase::ClosingRepair => "Arrêt du serveur – Réparation de la base",
         Phase::ClosingClose => "Clôture",
         Phase::ClosingReindex => "Réindexation",
+        Phase::TransferCompare => "Comparaison de la base et de son archive",
+        Phase::TransferCheckArchive => "Relecture de l'archive",
+        Phase::TransferUpload => "Transfert vers Sharebox",
     }
 }
 
@@ -730,6 +735,7 @@ pub fn job_kind(kind: JobKind) -> &'static str {
         JobKind::Backup => "une sauvegarde",
         JobKind::Restore => "une restauration",
         JobKind::Closing => "une clôture d'exercice",
+        JobKind::Transfer => "un transfert des bases de données",
     }
 }
 

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod auth_loop;
 pub mod notify;
 pub mod persist;
+pub mod presence;
 pub mod scheduler;
 pub mod state;
 

@@ -18,8 +18,9 @@ use crate::home::Home;
 use crate::jobs::Cancel;
 use crate::service::persist::PersistedState;
 
-/// How often the scheduler looks at the clock.
-pub const TICK: Duration = Duration::from_secs(30);
+/// How often the scheduler looks at the clock (and renews the service's sign
+/// of life, [`crate::service::presence::PERIOD`]).
+pub const TICK: Duration = crate::service::presence::PERIOD;
 
 /// What the scheduler remembers between ticks.
 #[derive(Debug, Default)]
@@ -118,7 +119,17 @@ pub fn spawn(home: Home) -> std::io::Result<std::thread::JoinHandle<()>> {
         .spawn(move || {
             let mut scheduler = Scheduler::default();
             let cancel = Cancel::new();
+            // The sign of life beside the store: renewed at every tick (its
+            // period), moved along when the active store changes.
+            let mut announced: Option<(std::path::PathBuf, uuid::Uuid)> = None;
             loop {
+                let now_at = crate::service::presence::renew(&home);
+                if let Some((old_store, id)) = &announced
+                    && now_at.as_ref().is_none_or(|(store, _)| store != old_store)
+                {
+                    let _ = crate::service::presence::withdraw(old_store, *id);
+                }
+                announced = now_at;
                 scheduler.tick(&home, &cancel);
                 std::thread::sleep(TICK);
             }
