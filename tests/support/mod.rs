@@ -7,3 +7,4 @@ pub mod ftp;
 pub mod https;
 pub mod proxy;
 pub mod smtp;
+pub mod tus;
