@@ -36,6 +36,7 @@ mod servers;
 mod service;
 mod sessions;
 mod status;
+mod transfer;
 mod usage;
 
 use std::path::PathBuf;
@@ -139,6 +140,9 @@ enum Cmd {
     /// Sessions d'Impact emploi ouvertes sur la base (« Déblocage accès au site »)
     #[command(subcommand)]
     Sessions(sessions::SessionsCmd),
+    /// Transfert des bases de données vers Urssaf (« Reprise de données »)
+    #[command(subcommand)]
+    Transfer(transfer::TransferCmd),
 }
 
 /// Parses the arguments of the process. Help and version are printed as clap
@@ -190,6 +194,7 @@ impl Cli {
             Some(Cmd::CloseYear(args)) => args.json,
             Some(Cmd::Exercises(cmd)) => cmd.json(),
             Some(Cmd::Sessions(cmd)) => cmd.json(),
+            Some(Cmd::Transfer(cmd)) => cmd.json(),
             _ => false,
         }
     }
@@ -205,6 +210,7 @@ impl Cli {
             Some(Cmd::Backup(cmd)) if cmd.writes() => Some("sauvegarde"),
             Some(Cmd::Auth(_) | Cmd::Assistance(_)) => Some("cli"),
             Some(Cmd::Sessions(cmd)) if cmd.changes_the_store() => Some("cli"),
+            Some(Cmd::Transfer(cmd)) if cmd.writes() => Some("transfert"),
             _ => None,
         }
     }
@@ -242,6 +248,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::CloseYear(args)) => closing::close_year(&home, &args),
         Some(Cmd::Exercises(cmd)) => closing::exercises(&home, &cmd),
         Some(Cmd::Sessions(cmd)) => sessions::run(&home, &cmd),
+        Some(Cmd::Transfer(cmd)) => transfer::run(&home, cmd),
     }
 }
 

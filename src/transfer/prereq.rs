@@ -594,7 +594,7 @@ fn data_findings(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Da
     out.push(finding(
         conn,
         DataCheck::EmployeesArchived,
-        "SELECT d.name, e.name, upper(w.last_name) || ' ' || w.first_name,
+        "SELECT d.name, e.name, w.last_name, w.first_name,
                 (SELECT max(end_date) FROM contracts c WHERE c.employee_id = w.id)
          FROM employees w
          JOIN employers e ON e.id = w.employer_id
@@ -605,11 +605,14 @@ fn data_findings(conn: &Connection, today: NaiveDate) -> rusqlite::Result<Vec<Da
          ORDER BY d.name, e.name, w.last_name, w.first_name",
         &[&EMPLOYEES_WITHOUT_CONTRACT_AT],
         |r| {
+            // Upper case of every alphabet (SQLite's upper() knows ASCII only).
+            let last: String = r.get(2)?;
+            let first: String = r.get(3)?;
             Ok(Offence::EmployeeWithoutContract {
                 dossier: r.get(0)?,
                 employer: r.get(1)?,
-                employee: r.get(2)?,
-                last_end: r.get(3)?,
+                employee: format!("{} {first}", last.to_uppercase()),
+                last_end: r.get(4)?,
             })
         },
     )?);

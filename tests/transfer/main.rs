@@ -17,7 +17,7 @@ mod install;
 // mod cli;
 // mod crash;
 mod domain;
-// mod prerequisites;
+mod prerequisites;
 // mod proxy;
 // mod report;
 
