@@ -273,6 +273,12 @@ impl Tinyproxy {
     /// letters, digits and `-_.` there, no other sign). Its files
     /// (configuration, log) go to `dir`.
     pub fn start(dir: &Path, user: &str, password: &str) -> Self {
+        Self::start_with(dir, user, password, "")
+    }
+
+    /// As [`start`](Self::start), with more lines of configuration (such as
+    /// `Bind 127.0.0.2`: the address its outgoing connections come from).
+    pub fn start_with(dir: &Path, user: &str, password: &str, extra: &str) -> Self {
         let log = dir.join("tinyproxy.log");
         // tinyproxy cannot be asked for a port of the system's choosing: take a
         // free one, and take another if something else got it first.
@@ -285,7 +291,7 @@ impl Tinyproxy {
                 format!(
                     "Port {port}\nListen 127.0.0.1\nTimeout 60\nMaxClients 50\n\
                      LogFile \"{}\"\nLogLevel Info\nDisableViaHeader Yes\n\
-                     BasicAuth {user} {password}\n",
+                     BasicAuth {user} {password}\n{extra}",
                     log.display()
                 ),
             )

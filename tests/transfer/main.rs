@@ -18,8 +18,8 @@ mod install;
 // mod crash;
 mod domain;
 mod prerequisites;
-// mod proxy;
-// mod report;
+mod proxy;
+mod report;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
