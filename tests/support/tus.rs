@@ -199,6 +199,17 @@ impl CutRelay {
     /// Relays to `127.0.0.1:target`, cutting when the client has sent
     /// `cut_after` bytes.
     pub fn start(target: u16, cut_after: u64) -> Self {
+        Self::start_with(target, cut_after, None)
+    }
+
+    /// Relays to `127.0.0.1:target` without cutting, passing what the client
+    /// sends at `bytes_per_sec` at most (a slow line, to stop a program in
+    /// the middle of an upload).
+    pub fn slow(target: u16, bytes_per_sec: u64) -> Self {
+        Self::start_with(target, u64::MAX, Some(bytes_per_sec))
+    }
+
+    fn start_with(target: u16, cut_after: u64, rate: Option<u64>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let sent = Arc::new(AtomicU64::new(0));
@@ -230,9 +241,9 @@ impl CutRelay {
                 let (c_in, s_out) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
                 let (sent, cut_done, list2) = (Arc::clone(&s), Arc::clone(&c), Arc::clone(&list));
                 std::thread::spawn(move || {
-                    pump(c_in, s_out, Some((sent, cut_done, cut_after, list2)));
+                    pump(c_in, s_out, Some((sent, cut_done, cut_after, list2)), rate);
                 });
-                std::thread::spawn(move || pump(server, client, None));
+                std::thread::spawn(move || pump(server, client, None, None));
             }
         });
         Self {
@@ -272,9 +283,10 @@ impl Drop for CutRelay {
 
 type Counter = (Arc<AtomicU64>, Arc<AtomicBool>, u64, Arc<Mutex<Vec<TcpStream>>>);
 
-/// Copies `from` to `to`; on the client side, counts and cuts.
-fn pump(mut from: TcpStream, mut to: TcpStream, counter: Option<Counter>) {
-    let mut buf = vec![0_u8; 64 * 1024];
+/// Copies `from` to `to`; on the client side, counts and cuts, and keeps to
+/// `rate` bytes per second when given.
+fn pump(mut from: TcpStream, mut to: TcpStream, counter: Option<Counter>, rate: Option<u64>) {
+    let mut buf = vec![0_u8; if rate.is_some() { 16 * 1024 } else { 64 * 1024 }];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
@@ -291,6 +303,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, counter: Option<Counter>) {
         }
         if to.write_all(&buf[..n]).is_err() {
             break;
+        }
+        if let Some(rate) = rate {
+            std::thread::sleep(Duration::from_secs_f64(n as f64 / rate.max(1) as f64));
         }
     }
     let _ = to.shutdown(Shutdown::Write);

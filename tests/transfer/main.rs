@@ -14,8 +14,8 @@ mod support;
 #[allow(dead_code, private_interfaces)]
 mod install;
 
-// mod cli;
-// mod crash;
+mod cli;
+mod crash;
 mod domain;
 mod prerequisites;
 mod proxy;
