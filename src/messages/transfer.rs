@@ -446,14 +446,13 @@ pub fn transfer_error(e: &TransferError) -> Explanation {
             DIRECT_FAILED_TITLE,
             match via_proxy {
                 None => format!(
-                    "{} (étape « {} » : {}).",
-                    DIRECT_FAILED_WHY,
+                    "{DIRECT_FAILED_WHY} Détail : échec à l'étape « {} » ({}).",
                     server_step(*step),
                     server_problem(problem)
                 ),
                 Some(proxy) => format!(
-                    "La connexion à Sharebox par le proxy {proxy} n'a pas pu s'établir non plus \
-                     (étape « {} » : {}).",
+                    "La connexion à Sharebox par le proxy {proxy} n'a pas pu s'établir non plus. \
+                     Détail : échec à l'étape « {} » ({}).",
                     server_step(*step),
                     server_problem(problem)
                 ),
@@ -543,7 +542,9 @@ pub fn transfer_report_subject(base: &str, manager: &str) -> String {
     }
 }
 
-/// The body of the report.
+/// The body of the report: the installation and the dates, each store with
+/// its size, SHA-256 and receipt, the prerequisites sent anyway, then the
+/// workstation.
 pub fn transfer_report_body(f: &ReportFacts) -> String {
     let mut b = String::new();
     let _ = writeln!(b, "Bonjour,\n");
@@ -552,24 +553,32 @@ pub fn transfer_report_body(f: &ReportFacts) -> String {
         "Le transfert de nos bases de données vers Sharebox a été effectué avec succès.\n"
     );
     let _ = writeln!(b, "Installation : {}", f.installation_id);
-    let _ = writeln!(b, "Poste : {}", f.hostname);
     let _ = writeln!(b, "Gestionnaire : {}", f.manager);
-    let _ = writeln!(b, "Version du centre de maintenance : {}", f.version);
     let _ = writeln!(b, "Transfert commencé le : {}", local(f.started_at));
     if let Some(end) = f.ended_at {
         let _ = writeln!(b, "Transfert terminé le : {}", local(end));
     }
     let _ = writeln!(b, "\nBases transférées ({}) :", f.stores.len());
     for s in &f.stores {
-        let _ = writeln!(b, "\n• {}", s.name);
-        let _ = writeln!(b, "  Fichier : {}", s.store.display());
-        let _ = writeln!(b, "  Taille de l'archive : {} ({} octets)", human_size(s.size_bytes), s.size_bytes);
+        let _ = writeln!(b, "• {}", s.name);
+        let _ = writeln!(
+            b,
+            "  Taille de l'archive : {} ({} octets)",
+            human_size(s.size_bytes),
+            s.size_bytes
+        );
         let _ = writeln!(b, "  SHA-256 : {}", s.sha256);
         let _ = writeln!(b, "  Archive faite le : {}", local(s.made_at));
         if let Some(at) = s.received_at {
             let _ = writeln!(b, "  Reçue par Sharebox le : {}", local(at));
         }
-        let _ = writeln!(b, "  Accusé de réception : {} (le {})", s.receipt, local(s.completed_at));
+        let _ = writeln!(
+            b,
+            "  Accusé de réception : {} (le {})",
+            s.receipt,
+            local(s.completed_at)
+        );
+        let _ = writeln!(b, "  Fichier : {}", s.store.display());
     }
     let _ = writeln!(b, "\nPrérequis acceptés tels quels :");
     if f.acknowledged.is_empty() {
@@ -584,6 +593,11 @@ pub fn transfer_report_body(f: &ReportFacts) -> String {
             );
         }
     }
+    let _ = writeln!(
+        b,
+        "\nPoste : {} — centre de maintenance {}",
+        f.hostname, f.version
+    );
     let _ = writeln!(b, "\nCordialement,\n{}", f.manager);
     b
 }

@@ -9,6 +9,10 @@
 mod https;
 #[path = "../support/smtp.rs"]
 mod smtp;
+#[path = "../support/tus.rs"]
+mod tus;
+#[path = "../support/external.rs"]
+mod external;
 mod support;
 
 mod a_propos;
@@ -25,3 +29,4 @@ mod navigation;
 mod restauration;
 mod sauvegardes;
 mod support_request;
+mod transfert;

@@ -21,6 +21,7 @@ pub mod journal;
 pub mod restauration;
 pub mod sauvegardes;
 pub mod support;
+pub mod transfert;
 
 pub use a_propos::APropos;
 pub use accueil::Accueil;
@@ -35,6 +36,7 @@ pub use journal::Journal;
 pub use restauration::Restauration;
 pub use sauvegardes::Sauvegardes;
 pub use support::SupportScreen;
+pub use transfert::Transfert;
 
 use super::screen::{Entry, NavGroup, ScreenId};
 
@@ -61,11 +63,7 @@ pub fn registry() -> Vec<Entry> {
             "Gérer les mises à jour",
             NavGroup::Maintain,
         ),
-        Entry::planned(
-            ScreenId::Transfert,
-            "Transfert database vers Urssaf",
-            NavGroup::Maintain,
-        ),
+        Entry::built(Transfert::default()),
         Entry::built(Cloture::default()),
         Entry::built(Connexion::default()),
         Entry::built(Chemins::default()),
