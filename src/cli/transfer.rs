@@ -76,6 +76,7 @@ pub(super) struct CheckArgs {
 }
 
 #[derive(Args)]
+#[allow(clippy::struct_excessive_bools)] // the command's flags
 pub(super) struct RunArgs {
     /// Une base à transférer (plusieurs fois possible) ; par défaut, la base active
     #[arg(long = "base", value_name = "FICHIER")]
@@ -232,7 +233,10 @@ fn check(home: &Home, args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 say!("      • {}", messages::offence_line(row))?;
             }
             if d.total > ROWS_SHOWN as u64 {
-                say!("      … et {} autre(s) (--json les donne toutes)", d.total - ROWS_SHOWN as u64)?;
+                say!(
+                    "      … et {} autre(s) (--json les donne toutes)",
+                    d.total - ROWS_SHOWN as u64
+                )?;
             }
             say!("      {}", messages::data_check_fix(d.check))?;
         }
@@ -245,7 +249,10 @@ fn check(home: &Home, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             } else {
                 "✘"
             };
-            say!("  {mark} {} — {detail}", messages::installation_check_label(check))?;
+            say!(
+                "  {mark} {} — {detail}",
+                messages::installation_check_label(check)
+            )?;
             if !met {
                 say!("      {}", messages::installation_check_todo(check))?;
             }
@@ -257,7 +264,11 @@ fn check(home: &Home, args: &CheckArgs) -> anyhow::Result<ExitCode> {
 /// The installation items of a store: (item, met, what was found).
 fn installation_lines(f: &StoreFindings) -> Vec<(InstallationCheck, bool, String)> {
     let i = &f.installation;
-    let connected: Vec<String> = i.connected().iter().map(|s| messages::session_who(s)).collect();
+    let connected: Vec<String> = i
+        .connected()
+        .iter()
+        .map(|s| messages::session_who(s))
+        .collect();
     let services: Vec<String> = i
         .running_services()
         .iter()
@@ -331,7 +342,7 @@ fn server_status(home: &Home) -> Result<(bool, String), String> {
 /// One progress bar per store on the terminal: the gauge, « C » and « T ».
 struct Bars {
     multi: MultiProgress,
-    bars: std::sync::Mutex<Vec<Option<ProgressBar>>>,
+    slots: std::sync::Mutex<Vec<Option<ProgressBar>>>,
     drawn: bool,
 }
 
@@ -344,7 +355,7 @@ impl Bars {
         }
         Self {
             multi,
-            bars: std::sync::Mutex::new(vec![None; count]),
+            slots: std::sync::Mutex::new(vec![None; count]),
             drawn,
         }
     }
@@ -355,7 +366,7 @@ impl TransferProgress for Bars {
         if !self.drawn {
             return;
         }
-        let Ok(mut bars) = self.bars.lock() else {
+        let Ok(mut bars) = self.slots.lock() else {
             return;
         };
         let Some(slot) = bars.get_mut(index) else {
@@ -384,7 +395,7 @@ impl TransferProgress for Bars {
 
 impl Drop for Bars {
     fn drop(&mut self) {
-        if let Ok(bars) = self.bars.lock() {
+        if let Ok(bars) = self.slots.lock() {
             for bar in bars.iter().flatten() {
                 bar.finish_and_clear();
             }
@@ -464,7 +475,13 @@ fn send(home: &Home, args: &RunArgs) -> anyhow::Result<ExitCode> {
         Ok(report) => report,
         Err(e) => {
             let mut explanation = messages::transfer_error(&e);
-            if matches!(e, TransferError::NotEstablished { via_proxy: None, .. }) {
+            if matches!(
+                e,
+                TransferError::NotEstablished {
+                    via_proxy: None,
+                    ..
+                }
+            ) {
                 explanation.todo = format!(
                     "{}\nRelancez avec le proxy : iea-maintenance transfer run --proxy \
                      HOTE:PORT [--proxy-user NOM --proxy-password-stdin] [--save-proxy]",
@@ -513,9 +530,8 @@ fn send(home: &Home, args: &RunArgs) -> anyhow::Result<ExitCode> {
 
 fn report_cmd(home: &Home, args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let manager = args.manager.clone().unwrap_or_else(report::default_manager);
-    let facts = report::facts(home, &manager).map_err(explained(|e: &ReportError| {
-        messages::report_error(e)
-    }))?;
+    let facts = report::facts(home, &manager)
+        .map_err(explained(|e: &ReportError| messages::report_error(e)))?;
     let mail = report::compose(&facts);
     let sent = if args.send {
         ensure_home(home)?;

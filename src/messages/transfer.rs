@@ -119,9 +119,9 @@ fn date(stored: &str) -> String {
 /// One offending row, in a line.
 pub fn offence_line(o: &Offence) -> String {
     match o {
-        Offence::DuplicateName { dossier, same_name } => format!(
-            "Dossier « {dossier} » : {same_name} dossiers de production portent ce nom."
-        ),
+        Offence::DuplicateName { dossier, same_name } => {
+            format!("Dossier « {dossier} » : {same_name} dossiers de production portent ce nom.")
+        }
         Offence::UnusedProduction { dossier } => format!(
             "Dossier « {dossier} » : en production, mais sans aucun bulletin ni déclaration."
         ),
@@ -149,11 +149,7 @@ pub fn offence_line(o: &Offence) -> String {
         } => {
             let codes = match active.as_slice() {
                 [] => "aucun code risque actif".to_owned(),
-                many => format!(
-                    "{} codes risque actifs ({})",
-                    many.len(),
-                    many.join(", ")
-                ),
+                many => format!("{} codes risque actifs ({})", many.len(), many.join(", ")),
             };
             format!("{employer} (SIRET {siret}), dossier « {dossier} » : {codes}.")
         }
@@ -190,7 +186,9 @@ pub fn installation_check_label(check: InstallationCheck) -> &'static str {
         InstallationCheck::RecentBackup => {
             "Vos données sont sauvegardées (sauvegarde vérifiée après la dernière modification)"
         }
-        InstallationCheck::NobodyConnected => "Le logiciel Impact emploi est fermé sur tous les postes",
+        InstallationCheck::NobodyConnected => {
+            "Le logiciel Impact emploi est fermé sur tous les postes"
+        }
         InstallationCheck::NoOtherService => {
             "Le gestionnaire de services est fermé sur les autres postes"
         }
@@ -220,11 +218,16 @@ pub fn installation_check_todo(check: InstallationCheck) -> &'static str {
 }
 
 fn local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%d/%m/%Y à %H:%M").to_string()
+    t.with_timezone(&Local)
+        .format("%d/%m/%Y à %H:%M")
+        .to_string()
 }
 
 /// What was found for the backup item.
-pub fn backup_detail(last_backup: Option<DateTime<Utc>>, last_change: Option<DateTime<Utc>>) -> String {
+pub fn backup_detail(
+    last_backup: Option<DateTime<Utc>>,
+    last_change: Option<DateTime<Utc>>,
+) -> String {
     match (last_backup, last_change) {
         (None, _) => "Aucune sauvegarde vérifiée de cette base.".to_owned(),
         (Some(good), Some(change)) if good < change => format!(
@@ -252,10 +255,9 @@ pub fn service_seen(s: &crate::service::presence::ServiceSeen) -> String {
 /// What a blocker is, in a line (the command line and the job's refusal).
 pub fn blocker_line(b: &Blocker) -> String {
     match b {
-        Blocker::Unreadable(store) => format!(
-            "« {} » : la base n'a pas pu être lue.",
-            store.display()
-        ),
+        Blocker::Unreadable(store) => {
+            format!("« {} » : la base n'a pas pu être lue.", store.display())
+        }
         Blocker::Installation(store, check) => format!(
             "« {} » : {} — non rempli. {}",
             store.display(),
@@ -336,9 +338,9 @@ pub fn transfer_server_problem(e: &ServerError) -> String {
             server_step(*step),
             server_problem(problem)
         ),
-        ServerError::Refused { status, message } if message.is_empty() => format!(
-            "Le serveur d'authentification refuse cette installation (code {status})."
-        ),
+        ServerError::Refused { status, message } if message.is_empty() => {
+            format!("Le serveur d'authentification refuse cette installation (code {status}).")
+        }
         ServerError::Refused { status, message } => format!(
             "Le serveur d'authentification refuse cette installation (code {status}) : « {message} »."
         ),
@@ -357,9 +359,9 @@ pub fn tus_problem(e: &TusError) -> String {
             "la connexion a été interrompue plusieurs fois ({})",
             server_problem(problem)
         ),
-        TusError::NotTus { detail } => format!(
-            "l'adresse ne répond pas comme un espace de dépôt (tus 1.0.0) : {detail}"
-        ),
+        TusError::NotTus { detail } => {
+            format!("l'adresse ne répond pas comme un espace de dépôt (tus 1.0.0) : {detail}")
+        }
         TusError::Status { method, status } => {
             format!("réponse inattendue du serveur de dépôt ({method} : code {status})")
         }
@@ -615,7 +617,10 @@ mod tests {
             bytes_per_sec: Some(2.0 * 1024.0 * 1024.0),
             seconds_left: Some(18),
         };
-        assert_eq!(gauge_text(&g), "12,0 Mo / 48,0 Mo – 2,0 Mo/s – 18 s restantes");
+        assert_eq!(
+            gauge_text(&g),
+            "12,0 Mo / 48,0 Mo – 2,0 Mo/s – 18 s restantes"
+        );
         assert_eq!(seconds_left(185), "3 min 05 s");
         assert_eq!(seconds_left(3720), "1 h 02 min");
     }

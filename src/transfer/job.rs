@@ -267,8 +267,8 @@ pub enum TransferError {
     Archive {
         /// The store.
         store: PathBuf,
-        /// Why.
-        fault: ArchiveFault,
+        /// Why (boxed: the error stays small on the happy path).
+        fault: Box<ArchiveFault>,
     },
     /// The connection to the secure space could not be established: the
     /// proxy window's case.
@@ -398,9 +398,7 @@ impl<'a> Board<'a> {
             .ok()
             .and_then(|r| r.get(i).map(|r| r.gauge.total))
             .unwrap_or(0);
-        let due = meter
-            .last_told
-            .is_none_or(|t| t.elapsed() >= GAUGE_EVERY)
+        let due = meter.last_told.is_none_or(|t| t.elapsed() >= GAUGE_EVERY)
             || (total > 0 && done >= total);
         if !due {
             return;
@@ -458,9 +456,10 @@ impl Progress for RowProgress<'_, '_> {
 
 /// The name of a store, as the report and the server know it: its file name.
 pub fn store_name(store: &Path) -> String {
-    store
-        .file_name()
-        .map_or_else(|| store.display().to_string(), |n| n.to_string_lossy().into_owned())
+    store.file_name().map_or_else(
+        || store.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// The archive's file name for `store` made at `at`: the store's name, a
@@ -472,7 +471,13 @@ fn archive_file_name(store: &Path, at: DateTime<Local>) -> String {
         .map_or_else(|| "base".into(), |n| n.to_string_lossy().into_owned());
     let stem: String = stem
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let digest = Sha256::digest(store.as_os_str().as_encoded_bytes());
     format!(
@@ -543,7 +548,9 @@ pub fn run(
         .stores
         .iter()
         .map(|store| {
-            let done = state.record(store).is_some_and(super::state::StoreRecord::done);
+            let done = state
+                .record(store)
+                .is_some_and(super::state::StoreRecord::done);
             let step = if done {
                 StepState::AlreadyDone
             } else {
@@ -663,7 +670,10 @@ pub fn run(
                 store: store.clone(),
                 name: store_name(store),
                 size_bytes: archive.as_ref().map_or(0, |a| a.size_bytes),
-                sha256: archive.as_ref().map(|a| a.sha256.clone()).unwrap_or_default(),
+                sha256: archive
+                    .as_ref()
+                    .map(|a| a.sha256.clone())
+                    .unwrap_or_default(),
                 made_at: archive.as_ref().map_or(started_at, |a| a.made_at),
                 received_at: record.and_then(|r| r.upload.as_ref()?.received_at),
                 receipt: completion
@@ -710,9 +720,9 @@ pub fn save_fallback_proxy(
     };
     Config::modify(home, |config| {
         let saved = &mut config.connection.proxy;
-        saved.host = proxy.host.trim().to_owned();
+        proxy.host.trim().clone_into(&mut saved.host);
         saved.port = proxy.port;
-        saved.user = proxy.user.trim().to_owned();
+        proxy.user.trim().clone_into(&mut saved.user);
         if let Some(password) = encrypted {
             saved.password_encrypted = password;
         }
@@ -884,7 +894,8 @@ impl<'a, 'b> Run<'a, 'b> {
     /// (« a change to the store after compression is detected before
     /// sending »). Returns it and whether an earlier archive was replaced.
     fn compress(&mut self, i: usize, store: &Path) -> Result<(ArchiveRecord, bool), TransferError> {
-        self.board.set(i, |row| row.compression = StepState::Running);
+        self.board
+            .set(i, |row| row.compression = StepState::Running);
         let kept = self.state.record(store).and_then(|r| r.archive.clone());
         let (mut record, mut origin) = match kept {
             Some(kept) => self.ensure_current(i, store, kept)?,
@@ -930,7 +941,8 @@ impl<'a, 'b> Run<'a, 'b> {
                 sha == kept.database_sha256
             };
             if same_data {
-                self.board.phase(i, Phase::TransferCheckArchive, kept.size_bytes);
+                self.board
+                    .phase(i, Phase::TransferCheckArchive, kept.size_bytes);
                 let sha = archive::sha256_file(&path).map_err(|source| TransferError::Io {
                     path: path.clone(),
                     source,
@@ -1031,7 +1043,8 @@ impl<'a, 'b> Run<'a, 'b> {
             return Err(TransferError::NoStore);
         };
         self.board.set(i, |row| row.transfer = StepState::Running);
-        self.board.phase(i, Phase::TransferUpload, archive.size_bytes);
+        self.board
+            .phase(i, Phase::TransferUpload, archive.size_bytes);
         let endpoint = sharebox.endpoint.to_string();
         let existing = self
             .state
@@ -1133,7 +1146,7 @@ fn archive_error(store: &Path, e: &archive::ArchiveError) -> TransferError {
     }
     TransferError::Archive {
         store: store.to_path_buf(),
-        fault: e.fault(),
+        fault: Box::new(e.fault()),
     }
 }
 

@@ -305,12 +305,9 @@ impl Prerequisites {
     pub fn blockers(&self, acknowledged: &BTreeSet<Acknowledged>) -> Vec<Blocker> {
         let mut out = Vec::new();
         for check in &self.stores {
-            let findings = match &check.result {
-                Ok(f) => f,
-                Err(_) => {
-                    out.push(Blocker::Unreadable(check.store.clone()));
-                    continue;
-                }
+            let Ok(findings) = &check.result else {
+                out.push(Blocker::Unreadable(check.store.clone()));
+                continue;
             };
             for item in [
                 InstallationCheck::RecentBackup,
@@ -342,9 +339,9 @@ impl Prerequisites {
             .filter(|a| {
                 self.stores.iter().any(|s| {
                     s.store == a.store
-                        && s.result.as_ref().is_ok_and(|f| {
-                            f.data.iter().any(|d| d.check == a.check && !d.met())
-                        })
+                        && s.result
+                            .as_ref()
+                            .is_ok_and(|f| f.data.iter().any(|d| d.check == a.check && !d.met()))
                 })
             })
             .cloned()
@@ -369,9 +366,8 @@ pub fn check(home: &Home, stores: &[PathBuf], now: DateTime<Local>) -> Prerequis
         .map(|store| {
             let active_backup = (active.as_deref() == Some(store.as_path()))
                 .then(|| {
-                    book.as_ref().and_then(|b| {
-                        b.entries.iter().filter_map(|e| e.state.last_good_at).max()
-                    })
+                    book.as_ref()
+                        .and_then(|b| b.entries.iter().filter_map(|e| e.state.last_good_at).max())
                 })
                 .flatten();
             StoreCheck {
@@ -647,7 +643,11 @@ fn finding(
 /// The month `months` months before `day`, as a payslip period (`AAAA-MM`).
 fn months_before(day: NaiveDate, months: u32) -> String {
     let index = i64::from(day.year()) * 12 + i64::from(day.month0()) - i64::from(months);
-    format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
 }
 
 #[cfg(test)]

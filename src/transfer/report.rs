@@ -166,7 +166,10 @@ pub fn compose(facts: &ReportFacts) -> TransferMail {
         body: crate::messages::transfer_report_body(facts),
         attachment_name: format!(
             "reprise-de-donnees-{}.json",
-            facts.ended_at.unwrap_or(facts.started_at).format("%Y%m%d-%H%M%S")
+            facts
+                .ended_at
+                .unwrap_or(facts.started_at)
+                .format("%Y%m%d-%H%M%S")
         ),
         attachment: serde_json::to_string_pretty(facts).unwrap_or_default(),
     }

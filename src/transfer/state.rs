@@ -263,7 +263,10 @@ mod tests {
     fn the_state_round_trips_and_a_damaged_file_is_said_not_replaced() {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = Home::at(dir.path());
-        assert_eq!(TransferState::load(&home).expect("none"), TransferState::default());
+        assert_eq!(
+            TransferState::load(&home).expect("none"),
+            TransferState::default()
+        );
         let mut state = TransferState::default();
         state.record_mut(Path::new("/a.iea")).completion = Some(Completion {
             receipt: "R-1".into(),

@@ -280,11 +280,9 @@ impl Sharebox {
             .ok_or_else(|| TusError::NotTus {
                 detail: "201 without Location".to_owned(),
             })?;
-        self.endpoint
-            .join(location)
-            .map_err(|_| TusError::NotTus {
-                detail: "unreadable Location".to_owned(),
-            })
+        self.endpoint.join(location).map_err(|_| TusError::NotTus {
+            detail: "unreadable Location".to_owned(),
+        })
     }
 
     /// Where the upload at `upload` stands on the server (`HEAD`): the bytes
@@ -352,7 +350,8 @@ impl Sharebox {
                     sent(at.min(size));
                 }
             });
-            let result = self.upload_chunks(upload, file, size, from, &confirmed, &in_flight, cancel);
+            let result =
+                self.upload_chunks(upload, file, size, from, &confirmed, &in_flight, cancel);
             done.store(true, Ordering::Relaxed);
             result
         })
@@ -517,7 +516,9 @@ impl Sharebox {
             200 | 204 => upload_offset(&response).map_err(Attempt::Stop),
             // A proxy on the way refuses PATCH: the same as a POST.
             405 | 501 if !by_post => {
-                tracing::info!("PATCH refusé en chemin : envoi par POST avec X-HTTP-Method-Override");
+                tracing::info!(
+                    "PATCH refusé en chemin : envoi par POST avec X-HTTP-Method-Override"
+                );
                 self.patch_by_post.store(true, Ordering::Relaxed);
                 Err(Attempt::Again(ServerProblem::UnexpectedHttp(
                     response.status().as_u16(),

@@ -1,7 +1,7 @@
 //! The secure space of the database transfer for the tests: the official tus
-//! server (@tus/server with @tus/file-store, Node), installed by `bash
-//! .ci/setup` into tests/support/tus/node_modules and started here over HTTPS
-//! on a free port of 127.0.0.1 (tests/support/tus/server.mjs). It stops when
+//! server (`@tus/server` with `@tus/file-store`, Node), installed by `bash
+//! .ci/setup` into `tests/support/tus/node_modules` and started here over
+//! HTTPS on a free port of 127.0.0.1 (`tests/support/tus/server.mjs`). It stops when
 //! dropped, and by itself when the test process dies (its standard input
 //! closes).
 //!
@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -55,8 +56,10 @@ impl StoredUpload {
         let bytes = std::fs::read(&self.data).expect("upload data");
         Sha256::digest(&bytes)
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+            .fold(String::with_capacity(64), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
     }
 }
 
@@ -110,7 +113,9 @@ impl TusServer {
             .stderr(std::fs::File::create(&log).expect("tus log"))
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("node est introuvable ({e}) : installez Node.js puis lancez `bash .ci/setup`")
+                panic!(
+                    "node est introuvable ({e}) : installez Node.js puis lancez `bash .ci/setup`"
+                )
             });
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout");
@@ -228,8 +233,7 @@ impl CutRelay {
                     break;
                 }
                 let Ok(client) = client else { continue };
-                let Ok(server) =
-                    TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], target)))
+                let Ok(server) = TcpStream::connect(SocketAddr::from(([127, 0, 0, 1], target)))
                 else {
                     continue;
                 };
@@ -238,10 +242,14 @@ impl CutRelay {
                     list.push(client.try_clone().expect("clone"));
                     list.push(server.try_clone().expect("clone"));
                 }
-                let (c_in, s_out) = (client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+                let (c_in, s_out) = (
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                );
                 let (sent, cut_done, list2) = (Arc::clone(&s), Arc::clone(&c), Arc::clone(&list));
                 std::thread::spawn(move || {
-                    pump(c_in, s_out, Some((sent, cut_done, cut_after, list2)), rate);
+                    let counter = (sent, cut_done, cut_after, list2);
+                    pump(c_in, s_out, Some(&counter), rate);
                 });
                 std::thread::spawn(move || pump(server, client, None, None));
             }
@@ -281,18 +289,23 @@ impl Drop for CutRelay {
     }
 }
 
-type Counter = (Arc<AtomicU64>, Arc<AtomicBool>, u64, Arc<Mutex<Vec<TcpStream>>>);
+type Counter = (
+    Arc<AtomicU64>,
+    Arc<AtomicBool>,
+    u64,
+    Arc<Mutex<Vec<TcpStream>>>,
+);
 
 /// Copies `from` to `to`; on the client side, counts and cuts, and keeps to
 /// `rate` bytes per second when given.
-fn pump(mut from: TcpStream, mut to: TcpStream, counter: Option<Counter>, rate: Option<u64>) {
+fn pump(mut from: TcpStream, mut to: TcpStream, counter: Option<&Counter>, rate: Option<u64>) {
     let mut buf = vec![0_u8; if rate.is_some() { 16 * 1024 } else { 64 * 1024 }];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if let Some((sent, cut_done, cut_after, streams)) = &counter {
+        if let Some((sent, cut_done, cut_after, streams)) = counter {
             let total = sent.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
             if total >= *cut_after && !cut_done.swap(true, Ordering::SeqCst) {
                 for s in streams.lock().expect("lock").drain(..) {

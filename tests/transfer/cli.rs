@@ -33,10 +33,21 @@ fn check_run_and_report_from_the_command_line() {
         .collect();
     assert_eq!(unmet, codes);
     let first = data.iter().find(|d| d["met"] == false).expect("unmet");
-    assert!(first["rows"][0]["text"].as_str().is_some_and(|t| !t.is_empty()));
-    assert!(first["fix"].as_str().is_some_and(|t| t.contains("Impact emploi")));
+    assert!(
+        first["rows"][0]["text"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert!(
+        first["fix"]
+            .as_str()
+            .is_some_and(|t| t.contains("Impact emploi"))
+    );
     let installation = json["stores"][0]["installation"].as_array().expect("items");
-    assert!(installation.iter().all(|i| i["met"] == true), "{installation:?}");
+    assert!(
+        installation.iter().all(|i| i["met"] == true),
+        "{installation:?}"
+    );
 
     let plain = world.install.cli(&["transfer", "check"]);
     let said = text(&plain);
@@ -50,11 +61,17 @@ fn check_run_and_report_from_the_command_line() {
     // Without accepting the data items: refused, nothing sent.
     let out = world.install.cli(&["transfer", "run", "--yes"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(text(&out).contains("Prérequis non remplis"), "{}", text(&out));
+    assert!(
+        text(&out).contains("Prérequis non remplis"),
+        "{}",
+        text(&out)
+    );
     assert!(text(&out).contains("--accept"), "{}", text(&out));
     assert!(world.tus.uploads().is_empty());
     // An unknown item is a bad usage that lists the known ones.
-    let out = world.install.cli(&["transfer", "run", "--yes", "--accept", "tout"]);
+    let out = world
+        .install
+        .cli(&["transfer", "run", "--yes", "--accept", "tout"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out).contains("code-risque"), "{}", text(&out));
 
@@ -89,6 +106,9 @@ fn check_run_and_report_from_the_command_line() {
         .cli(&["transfer", "report", "--send", "--manager", "Marie Dupont"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let said = text(&out);
-    assert!(said.contains("Accusé de réception : ACC-2026-01-7731"), "{said}");
+    assert!(
+        said.contains("Accusé de réception : ACC-2026-01-7731"),
+        "{said}"
+    );
     assert!(said.contains("Copier le contenu"), "{said}");
 }

@@ -86,7 +86,10 @@ fn check_delivered(world: &World, report: &serde_json::Value) {
     assert_eq!(world.completions()[0]["files"][0]["sha256"], sha);
     let manifest = archive::verify_archive(&uploads[0].data, &NoProgress, &Cancel::new())
         .expect("the file received is a whole, verified archive");
-    assert_eq!(manifest.schema_version, iea_maintenance::store::SCHEMA_VERSION);
+    assert_eq!(
+        manifest.schema_version,
+        iea_maintenance::store::SCHEMA_VERSION
+    );
 }
 
 #[test]
@@ -132,7 +135,9 @@ fn a_sigkill_during_the_upload_then_a_rerun_resumes_and_delivers_the_announced_f
     assert!(kept < size, "killed in the middle: {kept} of {size}");
 
     let report = world.transfer_to_the_end();
-    let resumed_from = report["stores"][0]["resumed_from"].as_u64().expect("offset");
+    let resumed_from = report["stores"][0]["resumed_from"]
+        .as_u64()
+        .expect("offset");
     assert!(
         resumed_from >= 1024 * 1024,
         "resumed from the server's offset, not from zero: {resumed_from}"

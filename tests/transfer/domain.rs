@@ -6,11 +6,11 @@
 
 use std::sync::Mutex;
 
+use iea_maintenance::jobs::Cancel;
 use iea_maintenance::transfer::state::TransferState;
 use iea_maintenance::transfer::{
     NoTransferProgress, StepState, StoreRow, TransferError, TransferProgress, run,
 };
-use iea_maintenance::jobs::Cancel;
 
 use crate::support::https::Reply;
 use crate::support::tus::CutRelay;
@@ -41,8 +41,8 @@ impl TransferProgress for StopAtUpload {
 fn a_store_arrives_whole_with_its_metadata_and_receipt_and_is_not_sent_twice() {
     let world = World::new(2_000);
     let rows = Rows::default();
-    let report = run(&world.install.home, &world.request(), &rows, &Cancel::new())
-        .expect("transfer");
+    let report =
+        run(&world.install.home, &world.request(), &rows, &Cancel::new()).expect("transfer");
 
     // The server has exactly the archive, with PROTOCOL.md's metadata.
     let uploads = world.tus.uploads();
@@ -50,7 +50,11 @@ fn a_store_arrives_whole_with_its_metadata_and_receipt_and_is_not_sent_twice() {
     let upload = &uploads[0];
     let sent = &report.stores[0];
     assert_eq!(upload.received(), sent.size_bytes);
-    assert_eq!(upload.sha256(), sent.sha256, "the file received is the archive");
+    assert_eq!(
+        upload.sha256(),
+        sent.sha256,
+        "the file received is the archive"
+    );
     assert_eq!(upload.metadata["sha256"], sent.sha256);
     assert_eq!(upload.metadata["store_name"], "impact-emploi.iea");
     let identity = iea_maintenance::installation::Installation::load(&world.install.home)
@@ -69,7 +73,12 @@ fn a_store_arrives_whole_with_its_metadata_and_receipt_and_is_not_sent_twice() {
     assert_eq!(file["sha256"], sent.sha256.as_str());
     assert_eq!(file["size"], sent.size_bytes);
     assert_eq!(file["store_name"], "impact-emploi.iea");
-    assert!(file["upload_url"].as_str().expect("url").ends_with(&upload.id));
+    assert!(
+        file["upload_url"]
+            .as_str()
+            .expect("url")
+            .ends_with(&upload.id)
+    );
     assert_eq!(sent.receipt, "ACC-2026-01-7731");
     let status_call = world
         .auth
@@ -119,9 +128,16 @@ fn an_upload_cut_at_half_resumes_and_sends_less_than_1_2_times_the_file() {
         &StopAtUpload(cancel.clone()),
         &cancel,
     );
-    assert!(matches!(stopped, Err(TransferError::Cancelled)), "{stopped:?}");
+    assert!(
+        matches!(stopped, Err(TransferError::Cancelled)),
+        "{stopped:?}"
+    );
     let state = TransferState::load(&world.install.home).expect("state");
-    let size = state.stores[0].archive.as_ref().expect("archive kept").size_bytes;
+    let size = state.stores[0]
+        .archive
+        .as_ref()
+        .expect("archive kept")
+        .size_bytes;
     assert!(size > 2 * 1024 * 1024, "a store of some size: {size}");
 
     // The relay cuts every connection once half the archive went through.
@@ -136,7 +152,10 @@ fn an_upload_cut_at_half_resumes_and_sends_less_than_1_2_times_the_file() {
     .expect("transfer after the cut");
     assert!(relay.cut(), "the connection was cut");
     let sent = &report.stores[0];
-    assert_eq!(sent.size_bytes, size, "the archive was kept, not made again");
+    assert_eq!(
+        sent.size_bytes, size,
+        "the archive was kept, not made again"
+    );
     let uploads = world.tus.uploads();
     assert_eq!(uploads.len(), 1, "one upload, resumed");
     assert_eq!(uploads[0].sha256(), sent.sha256);
@@ -159,7 +178,10 @@ fn a_store_changed_after_its_compression_is_compressed_again_before_it_is_sent()
         &cancel,
     );
     assert!(matches!(first, Err(TransferError::Cancelled)), "{first:?}");
-    let before = TransferState::load(&world.install.home).expect("state").stores[0].clone();
+    let before = TransferState::load(&world.install.home)
+        .expect("state")
+        .stores[0]
+        .clone();
     let old_archive = before.archive.expect("archive");
     assert!(before.upload.is_some(), "the upload was created");
     assert_eq!(world.tus.uploads().len(), 1);
@@ -208,9 +230,8 @@ fn a_transfer_not_open_says_the_server_s_words_and_sends_nothing() {
     match refused {
         Err(TransferError::Closed { message }) => {
             assert_eq!(message, "Votre reprise est prévue le 12 janvier.");
-            let said = iea_maintenance::messages::transfer_error(&TransferError::Closed {
-                message,
-            });
+            let said =
+                iea_maintenance::messages::transfer_error(&TransferError::Closed { message });
             assert!(said.what.contains("12 janvier"), "{}", said.what);
         }
         other => panic!("expected a refusal, got {other:?}"),

@@ -40,7 +40,10 @@ use support::tus::TusServer;
 pub const LICENCE: &str = "LIC-TRANSFERT-0001";
 
 /// The recipients the server gives.
-pub const RECIPIENTS: [&str; 2] = ["reprise@urssaf.test", "impact-emploi-association@urssaf.test"];
+pub const RECIPIENTS: [&str; 2] = [
+    "reprise@urssaf.test",
+    "impact-emploi-association@urssaf.test",
+];
 
 /// The subject the server gives.
 pub const SUBJECT: &str = "Service Impact Emploi Association – Reprise de données";
@@ -102,7 +105,7 @@ impl World {
         })
         .expect("config");
         let mut identity = Installation::load_or_create(&world.install.home).expect("identity");
-        identity.licence_key = LICENCE.to_owned();
+        LICENCE.clone_into(&mut identity.licence_key);
         identity.save(&world.install.home).expect("save identity");
         world.backup_now();
         world

@@ -77,13 +77,19 @@ fn each_data_prerequisite_is_detected_on_a_store_spoiled_on_purpose() {
         iea_maintenance::store::Store::open_read_only(&install.store())
             .expect("open")
             .connection()
-            .query_row("SELECT name FROM employers WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT name FROM employers WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .expect("employer")
     };
     let (archived_one, two_codes) = (name_of(2), name_of(1));
     let found = unmet(&install);
     let checks: Vec<DataCheck> = found.iter().map(|(c, _)| *c).collect();
-    assert_eq!(checks, DataCheck::ALL.to_vec(), "every item, in the seed's order");
+    assert_eq!(
+        checks,
+        DataCheck::ALL.to_vec(),
+        "every item, in the seed's order"
+    );
     let rows = |check: DataCheck| {
         found
             .iter()
@@ -93,7 +99,11 @@ fn each_data_prerequisite_is_detected_on_a_store_spoiled_on_purpose() {
     };
     let duplicates = rows(DataCheck::UniqueDossierNames);
     assert_eq!(duplicates.len(), 2, "{duplicates:?}");
-    assert!(duplicates.iter().all(|o| matches!(o, Offence::DuplicateName { same_name: 2, .. })));
+    assert!(
+        duplicates
+            .iter()
+            .all(|o| matches!(o, Offence::DuplicateName { same_name: 2, .. }))
+    );
     assert!(matches!(
         &rows(DataCheck::UnusedDossiersInSimulation)[..],
         [Offence::UnusedProduction { dossier }] if dossier.trim() == DOSSIER.to_uppercase()
@@ -191,7 +201,11 @@ fn the_backup_sessions_and_other_services_block_and_are_named() {
         .iter()
         .map(|s| s.presence.hostname.as_str())
         .collect();
-    assert_eq!(services, ["POSTE-ACCUEIL"], "this workstation's service is not listed");
+    assert_eq!(
+        services,
+        ["POSTE-ACCUEIL"],
+        "this workstation's service is not listed"
+    );
     let blockers = found.blockers(&BTreeSet::new());
     for item in [
         InstallationCheck::RecentBackup,

@@ -33,7 +33,11 @@ fn the_proxy_fallback_goes_through_a_real_connect_proxy_with_authentication() {
     // Direct: the connection cannot be established.
     let direct = run(home, &world.request(), &NoTransferProgress, &Cancel::new());
     match &direct {
-        Err(e @ TransferError::NotEstablished { via_proxy: None, .. }) => {
+        Err(
+            e @ TransferError::NotEstablished {
+                via_proxy: None, ..
+            },
+        ) => {
             let said = iea_maintenance::messages::transfer_error(e);
             assert_eq!(
                 said.title,
@@ -66,7 +70,10 @@ fn the_proxy_fallback_goes_through_a_real_connect_proxy_with_authentication() {
         other => panic!("expected the proxy to refuse, got {other:?}"),
     }
     let config = Config::load(home).expect("config");
-    assert!(config.connection.proxy.host.is_empty(), "nothing kept after a failure");
+    assert!(
+        config.connection.proxy.host.is_empty(),
+        "nothing kept after a failure"
+    );
 
     // The right one: the store goes through the proxy's tunnel.
     request.proxy = Some(FallbackProxy {
@@ -97,7 +104,10 @@ fn the_proxy_fallback_goes_through_a_real_connect_proxy_with_authentication() {
     let stored = saved.password_encrypted.clone().expect("password kept");
     assert!(!stored.contains(PROXY_PASSWORD));
     assert_eq!(
-        SecretKey::load_or_create(home).expect("key").decrypt(&stored).expect("decrypt"),
+        SecretKey::load_or_create(home)
+            .expect("key")
+            .decrypt(&stored)
+            .expect("decrypt"),
         PROXY_PASSWORD
     );
     assert_eq!(config.connection.kind, ConnectionKind::Direct);

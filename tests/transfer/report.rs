@@ -44,8 +44,7 @@ fn the_report_arrives_with_the_seed_s_subject_and_every_store() {
         report::facts(home, "Marie Dupont"),
         Err(ReportError::NothingReceived)
     ));
-    let done = run(home, &world.request(), &NoTransferProgress, &Cancel::new())
-        .expect("transfer");
+    let done = run(home, &world.request(), &NoTransferProgress, &Cancel::new()).expect("transfer");
     let facts = report::facts(home, "Marie Dupont").expect("facts");
     let mail = report::compose(&facts);
     report::send(home, &mail).unwrap_or_else(|e| panic!("send: {e:?}\n{}", server.log()));
@@ -61,12 +60,7 @@ fn the_report_arrives_with_the_seed_s_subject_and_every_store() {
         "Service Impact Emploi Association – Reprise de données – Marie Dupont"
     );
     assert!(m.subject.starts_with(SUBJECT));
-    let body = &m
-        .parts
-        .iter()
-        .find(|p| !p.attachment)
-        .expect("body")
-        .text;
+    let body = &m.parts.iter().find(|p| !p.attachment).expect("body").text;
     let store = &done.stores[0];
     for expected in [
         "impact-emploi.iea",
@@ -77,20 +71,29 @@ fn the_report_arrives_with_the_seed_s_subject_and_every_store() {
         "Prérequis acceptés tels quels",
         &facts.installation_id,
     ] {
-        assert!(body.contains(expected), "{expected:?} missing from:\n{body}");
+        assert!(
+            body.contains(expected),
+            "{expected:?} missing from:\n{body}"
+        );
     }
     for acknowledged in &facts.acknowledged {
         let label = iea_maintenance::messages::data_check_label(acknowledged.check);
         assert!(body.contains(label), "{label:?} missing from:\n{body}");
     }
     assert!(!body.contains(MAIL_PASSWORD));
-    let attachment = m.parts.iter().find(|p| p.attachment).expect("facts attached");
+    let attachment = m
+        .parts
+        .iter()
+        .find(|p| p.attachment)
+        .expect("facts attached");
     let json: serde_json::Value = serde_json::from_str(&attachment.text).expect("json");
     assert_eq!(json["stores"][0]["sha256"], store.sha256.as_str());
 
     // A refused password: an error that says what to do, the report intact
     // for « Copier les destinataires » and « Copier le contenu ».
-    let wrong = SecretKey::load_or_create(home).expect("key").encrypt("faux");
+    let wrong = SecretKey::load_or_create(home)
+        .expect("key")
+        .encrypt("faux");
     Config::modify(home, |c| {
         c.mail.password_encrypted = Some(wrong);
         Ok::<_, ConfigError>(())

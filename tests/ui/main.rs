@@ -5,15 +5,15 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/external.rs"]
+mod external;
 #[path = "../support/https.rs"]
 mod https;
 #[path = "../support/smtp.rs"]
 mod smtp;
+mod support;
 #[path = "../support/tus.rs"]
 mod tus;
-#[path = "../support/external.rs"]
-mod external;
-mod support;
 
 mod a_propos;
 mod accueil;

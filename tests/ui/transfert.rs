@@ -19,12 +19,15 @@ use iea_maintenance::ui::{CentreApp, ScreenId};
 use crate::https::{Reply, TestCa, TestServer, loopback_cert};
 use crate::sauvegardes::{add_script, backup_folder, centre_now, daily};
 use crate::support::{
-    Workstation, centre, click, click_and_read_clipboard, fixed_workstation, is_disabled,
-    settle, shows, shows_part, snapshot, store_with_payroll, workstation,
+    Workstation, centre, click, click_and_read_clipboard, fixed_workstation, is_disabled, settle,
+    shows, shows_part, snapshot, store_with_payroll, workstation,
 };
 use crate::tus::TusServer;
 
-const RECIPIENTS: [&str; 2] = ["reprise@urssaf.test", "impact-emploi-association@urssaf.test"];
+const RECIPIENTS: [&str; 2] = [
+    "reprise@urssaf.test",
+    "impact-emploi-association@urssaf.test",
+];
 const SUBJECT: &str = "Service Impact Emploi Association – Reprise de données";
 
 /// The servers of a workstation: the authentication server's transfer calls
@@ -155,12 +158,21 @@ fn from_the_prerequisites_to_the_report_to_send() {
     assert!(shows_part(&harness, "Le serveur a donné le « GO »"));
 
     crate::support::click_in_view(&mut harness, "Transférer");
-    assert!(shows(&harness, "Confirmer le transfert des bases de données ?"));
-    assert!(servers.tus.as_ref().expect("tus").uploads().is_empty(), "nothing before « Oui »");
+    assert!(shows(
+        &harness,
+        "Confirmer le transfert des bases de données ?"
+    ));
+    assert!(
+        servers.tus.as_ref().expect("tus").uploads().is_empty(),
+        "nothing before « Oui »"
+    );
     click(&mut harness, "Oui");
 
     // The end: the rows, the success, the message to send.
-    assert!(shows_part(&harness, "effectué avec succès"), "the end window");
+    assert!(
+        shows_part(&harness, "effectué avec succès"),
+        "the end window"
+    );
     for column in ["Progression", "C", "T"] {
         assert!(shows(&harness, column), "{column}");
     }
@@ -172,12 +184,21 @@ fn from_the_prerequisites_to_the_report_to_send() {
 
     // No SMTP settings: « Envoyer le rapport » greyed, saying why; copying works.
     assert!(is_disabled(&harness, "Envoyer le rapport"));
-    assert!(shows_part(&harness, "La messagerie du support n'est pas réglée"));
+    assert!(shows_part(
+        &harness,
+        "La messagerie du support n'est pas réglée"
+    ));
     let recipients = click_and_read_clipboard(&mut harness, "Copier les destinataires");
     assert_eq!(recipients.as_deref(), Some(RECIPIENTS.join(", ").as_str()));
     let content = click_and_read_clipboard(&mut harness, "Copier le contenu").expect("content");
-    assert!(content.starts_with(&format!("Objet : {SUBJECT} – ")), "{content}");
-    assert!(content.contains("Accusé de réception : ACC-2026-01-7731"), "{content}");
+    assert!(
+        content.starts_with(&format!("Objet : {SUBJECT} – ")),
+        "{content}"
+    );
+    assert!(
+        content.contains("Accusé de réception : ACC-2026-01-7731"),
+        "{content}"
+    );
     assert!(content.contains(&uploads[0].sha256()), "{content}");
     for check in [DataCheck::ExitDateSet, DataCheck::OneRiskCode] {
         let label = iea_maintenance::messages::data_check_label(check);
@@ -187,7 +208,10 @@ fn from_the_prerequisites_to_the_report_to_send() {
 
     // Back to the list: the last transfer is remembered, its message reachable.
     click(&mut harness, "Retour à la liste des bases");
-    assert!(shows_part(&harness, "Dernier transfert : 1 base(s) reçue(s)"));
+    assert!(shows_part(
+        &harness,
+        "Dernier transfert : 1 base(s) reçue(s)"
+    ));
     let _ = store;
 }
 
@@ -208,7 +232,10 @@ fn a_go_given_later_is_seen_without_reopening_the_centre() {
     }
     settle(&mut harness);
     assert!(!shows_part(&harness, "prévue le 12 janvier 2027"));
-    assert!(shows_part(&harness, "prérequis ne sont pas remplis"), "only the data left");
+    assert!(
+        shows_part(&harness, "prérequis ne sont pas remplis"),
+        "only the data left"
+    );
 }
 
 #[test]
@@ -221,7 +248,10 @@ fn supprimer_takes_a_store_off_the_list_only_and_ajouter_refuses_a_stranger() {
     std::fs::write(&stranger, "pas une base").expect("stranger");
     crate::support::set_field(&mut harness, "Autre base", &stranger.display().to_string());
     click(&mut harness, "Ajouter");
-    assert!(shows_part(&harness, "n'est pas une base de données Impact emploi"));
+    assert!(shows_part(
+        &harness,
+        "n'est pas une base de données Impact emploi"
+    ));
     let other = ws.home.root().join("autre.iea");
     drop(Store::create(&other).expect("another store"));
     crate::support::set_field(&mut harness, "Autre base", &other.display().to_string());
@@ -240,8 +270,7 @@ fn supprimer_takes_a_store_off_the_list_only_and_ajouter_refuses_a_stranger() {
 /// state file keeps it (fixed, for the picture).
 fn finished_transfer(ws: &Workstation, store: &Path) {
     use iea_maintenance::transfer::state::{
-        ArchiveRecord, Completion, RunRecord, StoreRecord, StoreStamp, TransferState,
-        UploadRecord,
+        ArchiveRecord, Completion, RunRecord, StoreRecord, StoreStamp, TransferState, UploadRecord,
     };
     let at = |h: u32, m: u32| {
         Local
@@ -312,9 +341,21 @@ fn transfert_snapshot() {
                                       archive, size_bytes, outcome)
                VALUES ('Quotidienne', 'manuel', '{}', '{}', '{{}}',
                        'Quotidienne-20261112-090000.iea.zip', 1234, 'ok');",
-            Local.with_ymd_and_hms(2026, 11, 10, 17, 0, 0).single().expect("t").to_rfc3339(),
-            Local.with_ymd_and_hms(2026, 11, 12, 9, 0, 0).single().expect("t").to_rfc3339(),
-            Local.with_ymd_and_hms(2026, 11, 12, 9, 1, 0).single().expect("t").to_rfc3339(),
+            Local
+                .with_ymd_and_hms(2026, 11, 10, 17, 0, 0)
+                .single()
+                .expect("t")
+                .to_rfc3339(),
+            Local
+                .with_ymd_and_hms(2026, 11, 12, 9, 0, 0)
+                .single()
+                .expect("t")
+                .to_rfc3339(),
+            Local
+                .with_ymd_and_hms(2026, 11, 12, 9, 1, 0)
+                .single()
+                .expect("t")
+                .to_rfc3339(),
         ))
         .expect("journal");
     let _servers = servers(&ws, true);
@@ -332,10 +373,7 @@ fn transfert_end_snapshot() {
     let mut harness = centre_now(&ws, ScreenId::Transfert);
     click(&mut harness, "Voir le message à envoyer");
     crate::support::set_field(&mut harness, "Nom du gestionnaire", "Marie Dupont");
-    assert!(shows(
-        &harness,
-        &format!("{SUBJECT} – Marie Dupont")
-    ));
+    assert!(shows(&harness, &format!("{SUBJECT} – Marie Dupont")));
     assert!(shows(&harness, "Copier les destinataires"));
     assert!(shows(&harness, "Copier le contenu"));
     snapshot(&mut harness, "transfert-message");
@@ -382,27 +420,42 @@ fn the_proxy_window_appears_when_the_direct_way_fails_and_executes_through_the_p
         &harness,
         "La connexion à Sharebox en mode direct n'a pu s'établir"
     ));
-    assert!(shows_part(&harness, "l'adresse, le port, ainsi que les identifiants"));
+    assert!(shows_part(
+        &harness,
+        "l'adresse, le port, ainsi que les identifiants"
+    ));
     assert!(servers.tus.as_ref().expect("tus").uploads().is_empty());
     harness
         .get_by_label("Mot de passe")
         .set_text_value_accesskit("Proxy-Paie-2026");
     settle(&mut harness);
     harness
-        .get_by_label("Enregistrer ce proxy dans les paramètres de connexion (mot de passe chiffré)")
+        .get_by_label(
+            "Enregistrer ce proxy dans les paramètres de connexion (mot de passe chiffré)",
+        )
         .click();
     settle(&mut harness);
     click(&mut harness, "Exécuter");
 
-    assert!(shows_part(&harness, "effectué avec succès"), "the end window");
+    assert!(
+        shows_part(&harness, "effectué avec succès"),
+        "the end window"
+    );
     assert!(shows_part(
         &harness,
-        &format!("Le transfert est passé par le proxy 127.0.0.1:{}", proxy.port())
+        &format!(
+            "Le transfert est passé par le proxy 127.0.0.1:{}",
+            proxy.port()
+        )
     ));
     let uploads = servers.tus.as_ref().expect("tus").uploads();
     assert_eq!(uploads.len(), 1);
     assert_eq!(uploads[0].received(), uploads[0].size);
-    assert!(proxy.log().contains("CONNECT 127.0.0.1:"), "{}", proxy.log());
+    assert!(
+        proxy.log().contains("CONNECT 127.0.0.1:"),
+        "{}",
+        proxy.log()
+    );
     let saved = Config::load(&ws.home).expect("config").connection.proxy;
     assert!(saved.password_encrypted.is_some(), "kept, encrypted");
 }

@@ -103,6 +103,7 @@ type PrereqKey = (Vec<PathBuf>, u64, u64, u64);
 
 /// The « Transfert database vers Urssaf » screen.
 #[derive(Debug, Default)]
+#[allow(clippy::struct_excessive_bools)] // independent states of the screen, not modes
 pub struct Transfert {
     last_pass: Option<u64>,
     status: Task<Result<TransferStatus, Explanation>>,
@@ -156,7 +157,9 @@ impl Transfert {
         self.status_at = Some(egui_ctx.input(|i| i.time));
         let home = ctx.home.clone();
         self.status
-            .start(egui_ctx, "centre-transfert-serveur", move || server_status(&home));
+            .start(egui_ctx, "centre-transfert-serveur", move || {
+                server_status(&home)
+            });
     }
 
     fn prereq_key(&self, ctx: &AppCtx) -> PrereqKey {
@@ -175,17 +178,19 @@ impl Transfert {
         self.prereq_at = Some(egui_ctx.input(|i| i.time));
         let home = ctx.home.clone();
         let now = ctx.now();
-        self.prereq.start(egui_ctx, "centre-transfert-prerequis", move || {
-            transfer::check(&home, &stores, now)
-        });
+        self.prereq
+            .start(egui_ctx, "centre-transfert-prerequis", move || {
+                transfer::check(&home, &stores, now)
+            });
     }
 
     fn start_last(&mut self, egui_ctx: &egui::Context, home: &Home) {
         let home = home.clone();
         let manager = self.manager.clone();
-        self.last.start(egui_ctx, "centre-transfert-dernier", move || {
-            read_last(&home, manager)
-        });
+        self.last
+            .start(egui_ctx, "centre-transfert-dernier", move || {
+                read_last(&home, manager)
+            });
     }
 
     // -----------------------------------------------------------------------
@@ -237,10 +242,7 @@ impl Transfert {
             let label = ui.label("Autre base");
             ui.add(egui::TextEdit::singleline(&mut self.add_text).desired_width(FIELD_WIDTH))
                 .labelled_by(label.id);
-            let browse = ui.add_enabled(
-                !self.browse.is_pending(),
-                egui::Button::new("Parcourir…"),
-            );
+            let browse = ui.add_enabled(!self.browse.is_pending(), egui::Button::new("Parcourir…"));
             if browse.clicked() {
                 let near = ctx.typed_path(&self.add_text);
                 widgets::FileDialog::pick_file("Ajouter une base Impact emploi")
@@ -254,11 +256,12 @@ impl Transfert {
             );
             if add.clicked() {
                 let path = ctx.typed_path(&self.add_text);
-                self.adding.start(ui.ctx(), "centre-transfert-ajout", move || {
-                    crate::store::catalog::probe(&path)
-                        .map(|_| path)
-                        .map_err(|e| messages::store_error(&e))
-                });
+                self.adding
+                    .start(ui.ctx(), "centre-transfert-ajout", move || {
+                        crate::store::catalog::probe(&path)
+                            .map(|_| path)
+                            .map_err(|e| messages::store_error(&e))
+                    });
             }
             if self.adding.is_pending() {
                 widgets::pending_ui(ui, "Vérification de la base…");
@@ -287,7 +290,9 @@ impl Transfert {
         for store in &found.stores {
             egui::Frame::group(ui.style()).show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                ui.label(RichText::new(format!("Base « {} »", ctx.path_text(&store.store))).strong());
+                ui.label(
+                    RichText::new(format!("Base « {} »", ctx.path_text(&store.store))).strong(),
+                );
                 self.store_prerequisites_ui(ui, ctx, store);
             });
             ui.add_space(6.0);
@@ -370,7 +375,9 @@ impl Transfert {
         );
         ui.horizontal_wrapped(|ui| {
             widgets::mark_ui(ui, widgets::Mark::Warning);
-            ui.label(messages::installation_check_label(InstallationCheck::Antivirus));
+            ui.label(messages::installation_check_label(
+                InstallationCheck::Antivirus,
+            ));
         });
         ui.label(RichText::new(messages::ANTIVIRUS_REMINDER).weak());
     }
@@ -392,12 +399,24 @@ impl Transfert {
         }
         ui.indent(("transfert-lignes", store, data.check.code()), |ui| {
             for row in data.rows.iter().take(ROWS_SHOWN) {
-                ui.label(RichText::new(format!("• {}", messages::offence_line(row))).color(widgets::error_color(ui)));
+                ui.label(
+                    RichText::new(format!("• {}", messages::offence_line(row)))
+                        .color(widgets::error_color(ui)),
+                );
             }
             if data.total > ROWS_SHOWN as u64 {
-                ui.label(format!("… et {} autre(s) ligne(s).", data.total - ROWS_SHOWN as u64));
+                ui.label(format!(
+                    "… et {} autre(s) ligne(s).",
+                    data.total - ROWS_SHOWN as u64
+                ));
             }
-            ui.label(RichText::new(format!("Où corriger : {}", messages::data_check_fix(data.check))).weak());
+            ui.label(
+                RichText::new(format!(
+                    "Où corriger : {}",
+                    messages::data_check_fix(data.check)
+                ))
+                .weak(),
+            );
             let key = Acknowledged {
                 store: store.to_path_buf(),
                 check: data.check,
@@ -441,11 +460,12 @@ impl Transfert {
             return Some("Cochez au moins une base de données à transférer.".to_owned());
         }
         if ctx.running_backup().is_some() || ctx.running_restore().is_some() {
-            return Some("Une sauvegarde ou une restauration est en cours : attendez sa fin.".to_owned());
+            return Some(
+                "Une sauvegarde ou une restauration est en cours : attendez sa fin.".to_owned(),
+            );
         }
-        let found = match self.prereq.latest() {
-            None => return Some("Vérification des prérequis…".to_owned()),
-            Some(found) => found,
+        let Some(found) = self.prereq.latest() else {
+            return Some("Vérification des prérequis…".to_owned());
         };
         if self.prereq_for.as_ref().map(|k| &k.0) != Some(&self.ticked()) {
             return Some("Vérification des prérequis…".to_owned());
@@ -475,7 +495,10 @@ impl Transfert {
                     ui.label(RichText::new(reason).color(widgets::warn_color(ui)));
                 }
                 None => {
-                    ui.label(RichText::new("Le serveur a donné le « GO » : le transfert est ouvert.").color(widgets::ok_color(ui)));
+                    ui.label(
+                        RichText::new("Le serveur a donné le « GO » : le transfert est ouvert.")
+                            .color(widgets::ok_color(ui)),
+                    );
                 }
             }
         });
@@ -633,9 +656,9 @@ impl Transfert {
         if let Some(saved) = saved
             && !saved.host.trim().is_empty()
         {
-            form.host = saved.host.clone();
+            form.host.clone_from(&saved.host);
             form.port = saved.port.to_string();
-            form.user = saved.user.clone();
+            form.user.clone_from(&saved.user);
             form.saved_password = saved.password_encrypted.is_some();
         }
         self.proxy = Some(form);
@@ -769,7 +792,7 @@ impl Transfert {
             .map(|l| l.manager.clone())
             .unwrap_or_default();
         let manager = self.manager.get_or_insert(default_manager);
-        facts.manager = manager.trim().to_owned();
+        manager.trim().clone_into(&mut facts.manager);
         let mail = report::compose(&facts);
         egui::Grid::new("transfert-message")
             .num_columns(2)
@@ -820,9 +843,10 @@ impl Transfert {
             if send.clicked() {
                 let home = ctx.home.clone();
                 let mail = mail.clone();
-                self.send.start(ui.ctx(), "centre-transfert-rapport", move || {
-                    report::send(&home, &mail).map_err(|e| messages::report_error(&e))
-                });
+                self.send
+                    .start(ui.ctx(), "centre-transfert-rapport", move || {
+                        report::send(&home, &mail).map_err(|e| messages::report_error(&e))
+                    });
             }
             if let Some(why) = unsendable {
                 ui.label(RichText::new(why).color(widgets::warn_color(ui)));
@@ -834,7 +858,10 @@ impl Transfert {
         match self.send.latest() {
             Some(Ok(())) if !self.send.is_pending() => {
                 ui.horizontal_wrapped(|ui| {
-                    widgets::done_ui(ui, &format!("Le rapport a été envoyé à {}.", mail.to.join(", ")));
+                    widgets::done_ui(
+                        ui,
+                        &format!("Le rapport a été envoyé à {}.", mail.to.join(", ")),
+                    );
                 });
             }
             Some(Err(e)) if !self.send.is_pending() => {
@@ -846,7 +873,10 @@ impl Transfert {
         }
         ui.add_space(6.0);
         ui.horizontal_wrapped(|ui| {
-            if ui.add(egui::Button::new("Copier les destinataires")).clicked() {
+            if ui
+                .add(egui::Button::new("Copier les destinataires"))
+                .clicked()
+            {
                 ctx.push(Command::CopyToClipboard(mail.to.join(", ")));
                 self.copied = Some("Destinataires copiés.");
             }
@@ -862,7 +892,10 @@ impl Transfert {
             }
         });
         ui.add_space(8.0);
-        if ui.add(egui::Button::new("Retour à la liste des bases")).clicked() {
+        if ui
+            .add(egui::Button::new("Retour à la liste des bases"))
+            .clicked()
+        {
             self.dismissed = true;
             self.show_message = false;
         }
@@ -889,7 +922,10 @@ impl Transfert {
         ui.horizontal_wrapped(|ui| {
             widgets::mark_ui(ui, widgets::Mark::Ok);
             ui.label(line);
-            if ui.add(egui::Button::new("Voir le message à envoyer")).clicked() {
+            if ui
+                .add(egui::Button::new("Voir le message à envoyer"))
+                .clicked()
+            {
                 self.show_message = true;
             }
         });
@@ -995,9 +1031,8 @@ fn server_status(home: &Home) -> Result<TransferStatus, Explanation> {
 
 /// The state file's last transfer and its report.
 fn read_last(home: &Home, manager: Option<String>) -> Result<LastTransfer, Explanation> {
-    let state = transfer::state::TransferState::load(home).map_err(|e| {
-        messages::transfer_error(&TransferError::State(e))
-    })?;
+    let state = transfer::state::TransferState::load(home)
+        .map_err(|e| messages::transfer_error(&TransferError::State(e)))?;
     let manager = manager.unwrap_or_else(report::default_manager);
     let facts = match report::facts(home, &manager) {
         Ok(f) => Some(f),
@@ -1140,10 +1175,7 @@ impl Screen for Transfert {
             && let Some(Ok(path)) = self.adding.latest().cloned()
         {
             if !self.list.iter().any(|l| l.path == path) {
-                self.list.push(Listed {
-                    path,
-                    ticked: true,
-                });
+                self.list.push(Listed { path, ticked: true });
             }
             self.add_text.clear();
             self.note = None;
