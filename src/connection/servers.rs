@@ -84,6 +84,10 @@ pub enum ServerProblem {
     NameNotFound,
     /// Nothing listens on that port (the connection was refused).
     ConnectionRefused,
+    /// The connection was cut by the other end or by a device on the way
+    /// (reset, closed before the exchange was over), as a firewall does with
+    /// a connection it does not allow.
+    ConnectionCut,
     /// No answer within the limit.
     NoAnswerInTime {
         /// The limit that ran out, in seconds.
@@ -129,6 +133,7 @@ impl std::fmt::Display for ServerProblem {
         match self {
             Self::NameNotFound => f.write_str("name not found"),
             Self::ConnectionRefused => f.write_str("connection refused"),
+            Self::ConnectionCut => f.write_str("connection cut (reset or closed)"),
             Self::NoAnswerInTime { timeout_secs } => {
                 write!(f, "no answer within {timeout_secs} s")
             }
@@ -719,12 +724,7 @@ impl<'a> Link<'a> {
             let _ = stream.set_write_timeout(Some(left));
             match conn.complete_io(&mut stream) {
                 Ok((0, 0)) if conn.is_handshaking() => {
-                    return Err(Failure::passing(
-                        Step::Tls,
-                        ServerProblem::Other(
-                            "connection closed during the TLS handshake".to_owned(),
-                        ),
-                    ));
+                    return Err(Failure::passing(Step::Tls, ServerProblem::ConnectionCut));
                 }
                 Ok(_) => {}
                 Err(e)
@@ -763,8 +763,20 @@ fn tls_failure(e: &io::Error) -> Failure {
             Failure::fixed(Step::Tls, problem)
         }
         Some(other) => Failure::fixed(Step::Tls, ServerProblem::Other(other.to_string())),
+        None if is_cut(e) => Failure::passing(Step::Tls, ServerProblem::ConnectionCut),
         None => Failure::passing(Step::Tls, ServerProblem::Other(e.to_string())),
     }
+}
+
+/// Whether an I/O error is a connection cut by the other end or on the way.
+fn is_cut(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+    )
 }
 
 /// The step and problem of a reqwest error (the way was checked just before, so
@@ -777,6 +789,18 @@ pub(crate) fn reqwest_failure(e: &reqwest::Error, request_secs: u64) -> Failure 
                 timeout_secs: request_secs,
             },
         );
+    }
+    let step = if e.is_connect() {
+        Step::Tcp
+    } else {
+        Step::Http
+    };
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(err) = source {
+        if err.downcast_ref::<io::Error>().is_some_and(is_cut) {
+            return Failure::passing(step, ServerProblem::ConnectionCut);
+        }
+        source = err.source();
     }
     let mut detail = String::new();
     let mut source: Option<&dyn std::error::Error> = Some(e);
@@ -799,11 +823,7 @@ pub(crate) fn reqwest_failure(e: &reqwest::Error, request_secs: u64) -> Failure 
         }
         source = err.source();
     }
-    if e.is_connect() {
-        Failure::passing(Step::Tcp, ServerProblem::Other(detail))
-    } else {
-        Failure::passing(Step::Http, ServerProblem::Other(detail))
-    }
+    Failure::passing(step, ServerProblem::Other(detail))
 }
 
 /// `Location` made absolute against `url`, without user information or query.

@@ -52,6 +52,9 @@ pub fn server_problem(p: &ServerProblem) -> String {
     match p {
         ServerProblem::NameNotFound => "Nom de serveur introuvable".to_owned(),
         ServerProblem::ConnectionRefused => "Connexion refusée".to_owned(),
+        ServerProblem::ConnectionCut => {
+            "Connexion coupée par le serveur ou par un équipement du réseau".to_owned()
+        }
         ServerProblem::NoAnswerInTime { timeout_secs } => {
             format!("Pas de réponse dans le délai ({timeout_secs} s)")
         }

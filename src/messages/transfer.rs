@@ -334,7 +334,7 @@ pub fn transfer_closed(message: &str) -> String {
 pub fn transfer_server_problem(e: &ServerError) -> String {
     match e {
         ServerError::Unreachable { step, problem } => format!(
-            "Le serveur d'authentification ne répond pas (étape « {} » : {}).",
+            "Le serveur d'authentification ne répond pas (étape «\u{a0}{}\u{a0}» : {}).",
             server_step(*step),
             server_problem(problem)
         ),
@@ -351,7 +351,7 @@ pub fn transfer_server_problem(e: &ServerError) -> String {
 pub fn tus_problem(e: &TusError) -> String {
     match e {
         TusError::NotEstablished { step, problem } => format!(
-            "connexion impossible (étape « {} » : {})",
+            "connexion impossible (étape «\u{a0}{}\u{a0}» : {})",
             server_step(*step),
             server_problem(problem)
         ),
@@ -448,13 +448,13 @@ pub fn transfer_error(e: &TransferError) -> Explanation {
             DIRECT_FAILED_TITLE,
             match via_proxy {
                 None => format!(
-                    "{DIRECT_FAILED_WHY} Détail : échec à l'étape « {} » ({}).",
+                    "{DIRECT_FAILED_WHY} Détail : échec à l'étape «\u{a0}{}\u{a0}» ({}).",
                     server_step(*step),
                     server_problem(problem)
                 ),
                 Some(proxy) => format!(
                     "La connexion à Sharebox par le proxy {proxy} n'a pas pu s'établir non plus. \
-                     Détail : échec à l'étape « {} » ({}).",
+                     Détail : échec à l'étape «\u{a0}{}\u{a0}» ({}).",
                     server_step(*step),
                     server_problem(problem)
                 ),
