@@ -11,11 +11,19 @@
 //! [`Sharebox::upload`] sends a file from an offset in chunks sized on the
 //! measured speed, and after a cut asks the server where it stands (`HEAD`)
 //! and goes on from there: bytes the server kept are never sent again.
+//!
+//! Each chunk goes as one buffer, read from the file while the chunk before
+//! it is on the wire: the HTTP client then writes it in full TLS records, and
+//! the link does not wait for the disk between chunks. (A body read through
+//! `std::io::Read` goes in pieces of 8 KiB, each its own TLS record; with it,
+//! and each chunk read only once the one before was answered, the loopback
+//! benchmark took 1.6 to 2.1 times as long as `curl`.) The gauge and
+//! « Annuler » therefore act between chunks, which last about
+//! [`CHUNK_SECONDS`] at the measured speed.
 
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -34,16 +42,19 @@ use crate::jobs::Cancel;
 /// The protocol version spoken.
 pub const TUS_VERSION: &str = "1.0.0";
 
-/// The first chunk, before any speed is known.
-pub const FIRST_CHUNK: usize = 1024 * 1024;
+/// The first chunk, before any speed is known: a few seconds on the slowest
+/// line a chunk is given time for.
+pub const FIRST_CHUNK: usize = 256 * 1024;
 /// The smallest chunk.
 pub const MIN_CHUNK: usize = 256 * 1024;
-/// The largest chunk (memory: one chunk is read before it is sent, so that
-/// its checksum can go in the headers).
+/// The largest chunk (memory: a chunk is read before it is sent, so that its
+/// checksum can go in the headers, and the next one is read meanwhile: twice
+/// this at most).
 pub const MAX_CHUNK: usize = 32 * 1024 * 1024;
-/// A chunk lasts about this long at the measured speed: progress stays
-/// lively and a cut costs little, while fast links send few requests.
-const CHUNK_SECONDS: f64 = 2.0;
+/// A chunk lasts about this long at the measured speed: the gauge moves and
+/// « Annuler » is heard at least this often, and a cut costs little, while
+/// fast links send few requests.
+pub const CHUNK_SECONDS: f64 = 2.0;
 /// The slowest speed a chunk is given time for, before any is measured.
 const MIN_RATE: f64 = 64.0 * 1024.0;
 /// Consecutive failed attempts on one upload before the run gives up (the
@@ -148,7 +159,8 @@ impl std::fmt::Debug for Sharebox {
 pub struct Sent {
     /// The offset it started from (what the server already had).
     pub resumed_from: u64,
-    /// The bytes of the file this run put on the wire, repeats included.
+    /// The bytes of the file this run put on the wire, repeats included (a
+    /// chunk cut on the way counts whole: at most this much).
     pub bytes_sent: u64,
     /// How many times it had to ask the server where it stood after a cut.
     pub resumptions: u32,
@@ -261,7 +273,7 @@ impl Sharebox {
             .join(",");
         let response = self.send(
             "POST",
-            self.tus(self.client.post(self.endpoint.clone()))
+            tus(self.client.post(self.endpoint.clone()))
                 .header("Upload-Length", size.to_string())
                 .header("Upload-Metadata", encoded)
                 .header(reqwest::header::CONTENT_LENGTH, "0")
@@ -290,7 +302,7 @@ impl Sharebox {
     pub fn offset(&self, upload: &Url) -> Result<u64, TusError> {
         let response = self.send(
             "HEAD",
-            self.tus(self.client.head(upload.clone()))
+            tus(self.client.head(upload.clone()))
                 .header(reqwest::header::CACHE_CONTROL, "no-store")
                 .timeout(self.limits.request),
         )?;
@@ -312,8 +324,7 @@ impl Sharebox {
         }
         let response = self.send(
             "DELETE",
-            self.tus(self.client.delete(upload.clone()))
-                .timeout(self.limits.request),
+            tus(self.client.delete(upload.clone())).timeout(self.limits.request),
         )?;
         match response.status().as_u16() {
             200 | 204 | 404 | 410 => Ok(()),
@@ -337,38 +348,6 @@ impl Sharebox {
         sent: &(dyn Fn(u64) + Sync),
         cancel: &Cancel,
     ) -> Result<Sent, TusError> {
-        // The gauge moves within a chunk: a watcher tells `sent` the offset
-        // plus what the HTTP client took of the chunk under way.
-        let confirmed = AtomicU64::new(from);
-        let in_flight = Arc::new(AtomicU64::new(0));
-        let done = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            scope.spawn(|| {
-                while !done.load(Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(100));
-                    let at = confirmed.load(Ordering::Relaxed) + in_flight.load(Ordering::Relaxed);
-                    sent(at.min(size));
-                }
-            });
-            let result =
-                self.upload_chunks(upload, file, size, from, &confirmed, &in_flight, cancel);
-            done.store(true, Ordering::Relaxed);
-            result
-        })
-    }
-
-    /// The chunks of [`upload`](Self::upload), one after the other.
-    #[allow(clippy::too_many_arguments)]
-    fn upload_chunks(
-        &self,
-        upload: &Url,
-        file: &Path,
-        size: u64,
-        from: u64,
-        confirmed: &AtomicU64,
-        in_flight: &Arc<AtomicU64>,
-        cancel: &Cancel,
-    ) -> Result<Sent, TusError> {
         let read_error = |e: io::Error| TusError::Read {
             path: file.display().to_string(),
             detail: e.to_string(),
@@ -382,20 +361,42 @@ impl Sharebox {
         let mut chunk = FIRST_CHUNK;
         let mut rate: Option<f64> = None;
         let mut failures = 0_u32;
+        // The chunk read while the one before it went: (its offset, its bytes).
+        let mut ahead: Option<(u64, Vec<u8>)> = None;
+        sent(offset);
         while offset < size {
             if cancel.is_cancelled() {
                 return Err(TusError::Cancelled);
             }
-            let len = chunk.min(usize::try_from(size - offset).unwrap_or(chunk));
-            let mut data = vec![0_u8; len];
-            source
-                .seek(SeekFrom::Start(offset))
-                .and_then(|_| source.read_exact(&mut data))
-                .map_err(read_error)?;
+            let wanted = chunk.min(usize::try_from(size - offset).unwrap_or(chunk));
+            let mut data = match ahead.take() {
+                Some((at, data)) if at == offset && !data.is_empty() => data,
+                _ => read_at(&mut source, offset, wanted).map_err(read_error)?,
+            };
+            data.truncate(wanted);
+            let len = data.len();
+            // The next chunk is read while this one is on the wire.
+            let next_at = offset + len as u64;
+            let next_len = rate
+                // Before any speed is known, as much as a chunk may hold: the
+                // second chunk takes what the measured speed wants of it.
+                .map_or(MAX_CHUNK, next_chunk)
+                .min(usize::try_from(size - next_at).unwrap_or(MAX_CHUNK));
             let started = Instant::now();
-            in_flight.store(0, Ordering::Relaxed);
-            let result = self.patch(upload, offset, data, rate, in_flight, cancel);
-            report.bytes_sent += in_flight.swap(0, Ordering::Relaxed);
+            let (result, next) = std::thread::scope(|scope| {
+                let reader = (next_len > 0).then(|| {
+                    let source = &mut source;
+                    scope.spawn(move || read_at(source, next_at, next_len))
+                });
+                let result = self.patch(upload, offset, data, rate);
+                (result, reader.map(std::thread::ScopedJoinHandle::join))
+            });
+            ahead = match next {
+                Some(Ok(Ok(data))) => Some((next_at, data)),
+                // Read again when needed, where the error is told.
+                _ => None,
+            };
+            report.bytes_sent += len as u64;
             match result {
                 Ok(new_offset) if new_offset > offset && new_offset <= size => {
                     let secs = started.elapsed().as_secs_f64().max(0.001);
@@ -404,7 +405,7 @@ impl Sharebox {
                     rate = Some(smoothed);
                     chunk = next_chunk(smoothed);
                     offset = new_offset;
-                    confirmed.store(offset, Ordering::Relaxed);
+                    sent(offset);
                     failures = 0;
                 }
                 Ok(_) => {
@@ -429,7 +430,7 @@ impl Sharebox {
                         match self.offset(upload) {
                             Ok(at) if at <= size => {
                                 offset = at;
-                                confirmed.store(offset, Ordering::Relaxed);
+                                sent(offset);
                                 report.resumptions += 1;
                                 break;
                             }
@@ -452,16 +453,14 @@ impl Sharebox {
         Ok(report)
     }
 
-    /// One PATCH (or its POST stand-in) of `data` at `offset`; `counted`
-    /// follows the bytes the HTTP client takes.
+    /// One PATCH (or its POST stand-in) of `data` at `offset`, sent as one
+    /// buffer.
     fn patch(
         &self,
         upload: &Url,
         offset: u64,
         data: Vec<u8>,
         rate: Option<f64>,
-        counted: &Arc<AtomicU64>,
-        cancel: &Cancel,
     ) -> Result<u64, Attempt> {
         let len = data.len();
         let checksum = self.capabilities.checksum_sha256.then(|| {
@@ -476,15 +475,7 @@ impl Sharebox {
         let expected = len as f64 / rate.map_or(MIN_RATE, |r| (r / 4.0).max(MIN_RATE));
         let limit = self.limits.request + Duration::from_secs_f64(expected.min(3600.0));
         let by_post = self.patch_by_post.load(Ordering::Relaxed);
-        let body = Body::sized(
-            Counting {
-                data: Arc::new(data),
-                at: 0,
-                counted: Arc::clone(counted),
-                cancel: cancel.clone(),
-            },
-            len as u64,
-        );
+        let body = Body::from(data);
         let request = if by_post {
             self.client
                 .post(upload.clone())
@@ -492,8 +483,7 @@ impl Sharebox {
         } else {
             self.client.patch(upload.clone())
         };
-        let mut request = self
-            .tus(request)
+        let mut request = tus(request)
             .header("Upload-Offset", offset.to_string())
             .header(
                 reqwest::header::CONTENT_TYPE,
@@ -506,7 +496,6 @@ impl Sharebox {
         }
         let response = match request.send() {
             Ok(r) => r,
-            Err(_) if cancel.is_cancelled() => return Err(Attempt::Stop(TusError::Cancelled)),
             Err(e) => {
                 let Failure { problem, .. } = reqwest_failure(&e, limit.as_secs());
                 return Err(Attempt::Again(problem));
@@ -538,11 +527,6 @@ impl Sharebox {
         }
     }
 
-    /// `Tus-Resumable` on a request.
-    fn tus(&self, request: RequestBuilder) -> RequestBuilder {
-        request.header("Tus-Resumable", TUS_VERSION)
-    }
-
     /// Sends a request that is not a PATCH: a network failure is a lost
     /// connection (the caller tries again or stops).
     fn send(&self, method: &'static str, request: RequestBuilder) -> Result<Response, TusError> {
@@ -560,6 +544,11 @@ impl Sharebox {
     pub fn settings(&self) -> &ConnectionSettings {
         &self.settings
     }
+}
+
+/// `Tus-Resumable` on a request.
+fn tus(request: RequestBuilder) -> RequestBuilder {
+    request.header("Tus-Resumable", TUS_VERSION)
 }
 
 /// What became of one PATCH.
@@ -600,28 +589,18 @@ fn pause(delay: Duration, cancel: &Cancel) -> Result<(), TusError> {
     Ok(())
 }
 
-/// The body of a PATCH: the chunk, counted as the HTTP client takes it (the
-/// gauge moves within a chunk), and cut short by « Annuler » (the request is
-/// then abandoned; the server keeps what it received).
-struct Counting {
-    data: Arc<Vec<u8>>,
-    at: usize,
-    counted: Arc<AtomicU64>,
-    cancel: Cancel,
-}
-
-impl Read for Counting {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.cancel.is_cancelled() {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "annulé"));
-        }
-        let left = &self.data[self.at..];
-        let n = left.len().min(buf.len());
-        buf[..n].copy_from_slice(&left[..n]);
-        self.at += n;
-        self.counted.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
+/// `len` bytes of `file` from `offset` (fewer only at its end).
+fn read_at(file: &mut std::fs::File, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(offset))?;
+    let mut data = Vec::with_capacity(len);
+    file.take(len as u64).read_to_end(&mut data)?;
+    if data.len() < len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "file shorter than announced",
+        ));
     }
+    Ok(data)
 }
 
 #[cfg(test)]
@@ -636,19 +615,20 @@ mod tests {
     }
 
     #[test]
-    fn the_body_counts_what_is_taken_and_stops_on_cancel() {
-        let counted = Arc::new(AtomicU64::new(0));
-        let cancel = Cancel::new();
-        let mut body = Counting {
-            data: Arc::new(vec![7_u8; 10]),
-            at: 0,
-            counted: Arc::clone(&counted),
-            cancel: cancel.clone(),
-        };
-        let mut buf = [0_u8; 4];
-        assert_eq!(body.read(&mut buf).expect("read"), 4);
-        assert_eq!(counted.load(Ordering::Relaxed), 4);
-        cancel.cancel();
-        assert!(body.read(&mut buf).is_err());
+    fn chunks_are_read_at_their_offset_and_a_short_file_is_an_error() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("archive");
+        std::fs::write(&path, (0..100_u8).collect::<Vec<_>>()).expect("write");
+        let mut file = std::fs::File::open(&path).expect("open");
+        assert_eq!(
+            read_at(&mut file, 10, 5).expect("read"),
+            vec![10, 11, 12, 13, 14]
+        );
+        assert_eq!(
+            read_at(&mut file, 95, 5).expect("read"),
+            vec![95, 96, 97, 98, 99]
+        );
+        let short = read_at(&mut file, 98, 5).expect_err("past the end");
+        assert_eq!(short.kind(), io::ErrorKind::UnexpectedEof);
     }
 }
