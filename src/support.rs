@@ -258,13 +258,38 @@ pub fn save_report(request: &SupportRequest, path: &Path) -> Result<(), SupportE
 /// and never sent over an unencrypted link to another computer. Each network step
 /// gives up after [`SEND_TIMEOUT`].
 pub fn send(home: &Home, request: &SupportRequest) -> Result<(), SupportError> {
-    send_as(home, request, "demande d'assistance")
+    send_as(home, request, Outgoing::SupportRequest)
+}
+
+/// Which message [`send_as`] sends: it is named in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outgoing {
+    /// The request for remote assistance.
+    SupportRequest,
+    /// The report of the database transfer (seed 004, step 6).
+    TransferReport,
+}
+
+impl Outgoing {
+    /// The log's words once it went, and when it did not.
+    fn log_words(self) -> (&'static str, &'static str) {
+        match self {
+            Self::SupportRequest => (
+                "demande d'assistance envoyée",
+                "demande d'assistance non envoyée",
+            ),
+            Self::TransferReport => (
+                "rapport de reprise de données envoyé",
+                "rapport de reprise de données non envoyé",
+            ),
+        }
+    }
 }
 
 /// [`send`] for another message than a support request (the transfer's
-/// report): the same SMTP settings and checks; `what` names the message in
-/// the log.
-pub fn send_as(home: &Home, request: &SupportRequest, what: &str) -> Result<(), SupportError> {
+/// report): the same SMTP settings and checks.
+pub fn send_as(home: &Home, request: &SupportRequest, kind: Outgoing) -> Result<(), SupportError> {
+    let (sent, not_sent) = kind.log_words();
     crate::fsutil::debug_assert_not_ui_thread("support::send");
     crate::connection::install_crypto_provider();
     let config = Config::load(home)?;
@@ -302,14 +327,14 @@ pub fn send_as(home: &Home, request: &SupportRequest, what: &str) -> Result<(), 
             port,
             destinataires = %request.to,
             rapport = %request.report_name,
-            "{what} envoyé(e)"
+            "{sent}"
         ),
         Err(e) => tracing::warn!(
             serveur = %host,
             port,
             destinataires = %request.to,
             erreur = %e,
-            "{what} non envoyé(e)"
+            "{not_sent}"
         ),
     }
     result

@@ -187,6 +187,6 @@ pub fn send(home: &Home, mail: &TransferMail) -> Result<(), ReportError> {
         report_name: mail.attachment_name.clone(),
         report: mail.attachment.clone(),
     };
-    crate::support::send_as(home, &request, "rapport de reprise de données")?;
+    crate::support::send_as(home, &request, crate::support::Outgoing::TransferReport)?;
     Ok(())
 }
