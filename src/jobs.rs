@@ -25,6 +25,9 @@ pub enum JobKind {
     Restore,
     /// A year-end closing (it also holds the backup lock for its whole run).
     Closing,
+    /// "Tester tous les comptes" (Net-entreprises): two at once would test the
+    /// same portal accounts twice, and three refusals lock an account.
+    NetEntreprisesTests,
 }
 
 impl JobKind {
@@ -36,6 +39,7 @@ impl JobKind {
             Self::Backup => "sauvegarde",
             Self::Restore => "restauration",
             Self::Closing => "cloture",
+            Self::NetEntreprisesTests => "test-net-entreprises",
         }
     }
 }
@@ -103,6 +107,9 @@ pub enum Phase {
     ClosingClose,
     /// Closing, step 3: "Réindexation".
     ClosingReindex,
+    /// "Tester tous les comptes": the accounts tested with Net-entreprises
+    /// (counted).
+    NetEntreprisesTests,
 }
 
 /// Receives progress from a job. Implementations must be cheap: jobs call them often.

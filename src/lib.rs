@@ -7,6 +7,7 @@
 //! [`tray`] is free of GUI crates: the command line ([`cli`]), the service and
 //! the window call the same domain functions.
 
+pub mod accounts;
 pub mod assistance;
 pub mod autostart;
 pub mod backup;

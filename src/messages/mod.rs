@@ -283,6 +283,7 @@ pub fn phase_label(phase: Phase) -> &'static str {
         Phase::ClosingRepair => "Arrêt du serveur – Réparation de la base",
         Phase::ClosingClose => "Clôture",
         Phase::ClosingReindex => "Réindexation",
+        Phase::NetEntreprisesTests => "Test des comptes Net-entreprises",
     }
 }
 
@@ -730,6 +731,7 @@ pub fn job_kind(kind: JobKind) -> &'static str {
         JobKind::Backup => "une sauvegarde",
         JobKind::Restore => "une restauration",
         JobKind::Closing => "une clôture d'exercice",
+        JobKind::NetEntreprisesTests => "un test de tous les comptes Net-entreprises",
     }
 }
 

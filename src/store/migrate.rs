@@ -27,10 +27,14 @@ const MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("migrations/0004_closed_no_insert.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("migrations/0005_accounts.sql"),
+    },
 ];
 
 /// The schema version this program writes and understands.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Brings the store to [`SCHEMA_VERSION`], one transaction per step. Returns the
 /// version reached. A store newer than the program is left untouched.
