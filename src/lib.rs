@@ -23,6 +23,7 @@ pub mod identifiers;
 pub mod installation;
 pub mod instance;
 pub mod jobs;
+pub mod licences;
 pub mod logging;
 pub mod messages;
 pub mod secrets;

@@ -565,6 +565,20 @@ impl<'a> Link<'a> {
         }
     }
 
+    /// One call to `url` and no other, whatever the mode: for a request that
+    /// must not be repeated behind the user's back (a workstation's reset
+    /// counts against a daily quota).
+    pub(crate) fn call_once<T>(
+        &self,
+        url: &Url,
+        request: impl Fn(&reqwest::blocking::Client, Duration) -> reqwest::blocking::RequestBuilder,
+        judge: impl Fn(&Answer) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let deadline = Instant::now() + self.limits.request;
+        self.attempt(url, deadline, &request)
+            .and_then(|answer| judge(&answer))
+    }
+
     fn attempt(
         &self,
         url: &Url,

@@ -20,7 +20,7 @@ use crate::service::state::ConnectionState;
 pub const SERVERS_OK: &str = "La connexion local/internet s'est déroulée avec succès.";
 
 /// What assistance mode allows meanwhile (seed 000, cases 2 and 3).
-const MEANWHILE: &str = "En attendant l'intervention de l'assistance, l'utilisation du \
+pub(super) const MEANWHILE: &str = "En attendant l'intervention de l'assistance, l'utilisation du \
      logiciel reste possible : vous devez pour cela activer le mode assistance (clic droit sur \
      l'icône d'Impact emploi, « Demande de support technique » puis « Activer le mode \
      assistance »).";
@@ -232,7 +232,7 @@ fn with_port_80(url: &url::Url) -> String {
 }
 
 /// "Contactez l'assistance … objet « Serveur de connexion 3.1.0 »".
-fn contact_support(support_address: &str, version: &str) -> String {
+pub(super) fn contact_support(support_address: &str, version: &str) -> String {
     format!(
         "Contactez l'assistance ({support_address}) en précisant en objet « Serveur de \
          connexion {version} » et vos coordonnées dans le corps du message."
@@ -240,13 +240,13 @@ fn contact_support(support_address: &str, version: &str) -> String {
 }
 
 /// "31/12/2027" from "2027-12-31", or the text as given.
-fn french_date(ymd: &str) -> String {
+pub(super) fn french_date(ymd: &str) -> String {
     chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d")
         .map_or_else(|_| ymd.to_owned(), |d| d.format("%d/%m/%Y").to_string())
 }
 
 /// "02/05/2024 à 14:03" from an RFC 3339 time, or the text as given.
-fn french_time(rfc3339: &str) -> String {
+pub(super) fn french_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
         |_| rfc3339.to_owned(),
         |t| {
@@ -372,17 +372,20 @@ pub fn auth_outcome(o: &AuthOutcome, support_address: &str, version: &str) -> Ex
                 what,
                 "Tant que la même licence est utilisée sur deux postes, le serveur refuse la \
                  connexion de ce poste.",
-                // The licence manager (« Administrer », « Gestionnaire de
-                // licences ») is greyed in this version: the one who can free a
-                // workstation today is support, told which two they are.
+                // The seed's procedure: the licence manager frees the
+                // workstation that must no longer use the licence.
                 format!(
-                    "{contact} Indiquez-lui {} : elle réinitialise celui qui ne doit plus \
-                     utiliser la licence. Relancez ensuite Impact emploi. {MEANWHILE}",
+                    "Ouvrez le centre de maintenance, « Administrer » puis « Gestionnaire de \
+                     licences » : la fenêtre « Gestion des licences par poste » montre {}. \
+                     Sélectionnez le poste qui ne doit plus utiliser la licence et cliquez sur \
+                     « Réinitialiser poste » ; relancez ensuite Impact emploi. Si la \
+                     réinitialisation est refusée : {} {MEANWHILE}",
                     if workstations.is_empty() {
-                        "le nom des deux postes qui utilisent la licence".to_owned()
+                        "les postes qui utilisent la licence".to_owned()
                     } else {
-                        format!("les {} postes nommés ci-dessus", workstations.len())
-                    }
+                        format!("les {} postes côte à côte", workstations.len())
+                    },
+                    lower_first(&contact)
                 ),
                 details,
             )
@@ -484,7 +487,7 @@ pub fn connection_state_explanation(
     Some(auth_outcome(&outcome, support_address, version))
 }
 
-fn lower_first(s: &str) -> String {
+pub(super) fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map_or_else(String::new, |c| {
         c.to_lowercase().collect::<String>() + chars.as_str()
@@ -580,6 +583,7 @@ pub fn auth_error(e: &AuthError) -> Explanation {
              assistance ». Relancez ensuite l'authentification.",
             format!("Message technique : {e}"),
         ),
+        AuthError::CopiedInstallation => super::copied_installation(),
         AuthError::Config(e) => config_error(e),
         AuthError::Installation(e) => installation_error(e),
         AuthError::Secret(e) => secret_error(e),
@@ -932,13 +936,17 @@ mod tests {
             duplicate.what.contains(") et « PC-ACCUEIL »."),
             "{duplicate:#?}"
         );
-        // The licence manager is greyed in this version: no sending there.
+        // The seed's procedure: the licence manager and its button.
         assert!(
-            !duplicate.todo.contains("Gestionnaire de licences"),
+            duplicate.todo.contains("« Gestionnaire de licences »"),
             "{duplicate:#?}"
         );
         assert!(
-            duplicate.todo.contains("les 2 postes nommés"),
+            duplicate.todo.contains("« Réinitialiser poste »"),
+            "{duplicate:#?}"
+        );
+        assert!(
+            duplicate.todo.contains("les 2 postes côte à côte"),
             "{duplicate:#?}"
         );
         assert!(duplicate.todo.contains(support), "{duplicate:#?}");

@@ -14,6 +14,7 @@
 //! trouvé", "Plus de détails", "Diagnostiquer", "contactez votre informaticien").
 //! Nothing here ever prints a password, token or key: the errors carry none.
 
+mod accounts;
 mod assistance;
 mod backup_archive;
 mod backup_destination;
@@ -21,11 +22,13 @@ mod backup_run;
 mod backup_script;
 mod closing;
 mod connection;
+mod licences;
 mod paths;
 mod sessions;
 mod support;
 mod tray;
 
+pub use accounts::*;
 pub use assistance::*;
 pub use backup_archive::*;
 pub use backup_destination::*;
@@ -33,6 +36,7 @@ pub use backup_run::*;
 pub use backup_script::*;
 pub use closing::*;
 pub use connection::*;
+pub use licences::*;
 pub use paths::*;
 pub use sessions::*;
 pub use support::*;
