@@ -5,5 +5,7 @@ pub mod desktop;
 pub mod external;
 pub mod ftp;
 pub mod https;
+pub mod licence_server;
+pub mod net_entreprises;
 pub mod proxy;
 pub mod smtp;
