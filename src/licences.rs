@@ -91,6 +91,8 @@ pub enum FingerprintCheck {
     Changed,
     /// This system gives no machine id: nothing can be compared.
     Unavailable,
+    /// No fingerprint is kept yet, and nothing was recorded (a read-only look).
+    NotRecorded,
 }
 
 /// Why a licence operation could not be made (the server's answers are
@@ -123,6 +125,10 @@ pub enum LicenceError {
     /// The reset needs the server's list, which could not be read.
     #[error("the server's list of workstations is missing")]
     ServerViewMissing(LicenceFailure),
+    /// This workstation has no identity yet (`installation.toml`): it never
+    /// started, so no server knows it.
+    #[error("this workstation has no identity yet")]
+    NoIdentity,
 }
 
 /// Compares the fingerprint kept in `installation.toml` with this computer's,
@@ -154,6 +160,30 @@ pub fn check_fingerprint_of(home: &Home, machine: &str) -> Result<FingerprintChe
             tracing::info!(poste = %installation.workstation_id, "empreinte de l'ordinateur enregistrée");
             Ok(FingerprintCheck::Recorded)
         }
+    }
+}
+
+/// What the fingerprint says, without recording anything (for the views that
+/// only look).
+pub fn fingerprint_status(home: &Home, installation: &Installation) -> FingerprintCheck {
+    let Some(machine) = machine_id() else {
+        return FingerprintCheck::Unavailable;
+    };
+    let Some(kept) = &installation.machine_fingerprint else {
+        return FingerprintCheck::NotRecorded;
+    };
+    let key = crate::secrets::read_key_file(&home.root().join(crate::secrets::KEY_FILE_NAME));
+    match key {
+        Ok(Some(key)) => {
+            if *kept == fingerprint(&SecretKey::from_key(key), &machine) {
+                FingerprintCheck::Matches
+            } else {
+                FingerprintCheck::Changed
+            }
+        }
+        // A fingerprint kept without the key that made it: a copy missing its
+        // key file is no identity of this computer either.
+        _ => FingerprintCheck::Changed,
     }
 }
 
@@ -382,6 +412,7 @@ struct Client {
 impl Client {
     fn load(home: &Home) -> Result<Self, LicenceError> {
         install_crypto_provider();
+        let installation = Installation::load(home)?.ok_or(LicenceError::NoIdentity)?;
         let config = Config::load(home)?;
         let settings = config.connection;
         let proxy_password = match (&settings.kind, &settings.proxy.password_encrypted) {
@@ -393,7 +424,7 @@ impl Client {
         Ok(Self {
             settings,
             proxy_password,
-            installation: Installation::load_or_create(home)?,
+            installation,
         })
     }
 
@@ -572,11 +603,9 @@ fn store_workstations(store_path: &Path) -> Vec<(String, String, Option<String>)
             .connection()
             .prepare("SELECT id, hostname, last_seen FROM workstations ORDER BY hostname")
             .map_err(|e| store.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .and_then(Iterator::collect)
-            .map_err(|e| store.err(e));
-        rows
+            .map_err(|e| store.err(e))
     };
     read().unwrap_or_else(|e| {
         tracing::warn!(error = %e, "postes de la base illisibles");
@@ -586,11 +615,12 @@ fn store_workstations(store_path: &Path) -> Vec<(String, String, Option<String>)
 
 /// « Gestion des licences par poste »: the server's list merged with the
 /// store's `workstations` table and this workstation. Never fails for the
-/// server: its list is then missing and the view says why.
+/// server: its list is then missing and the view says why. Writes nothing
+/// (the store is read read-only, the fingerprint compared, not recorded).
 pub fn licence_view(home: &Home, store_path: Option<&Path>) -> Result<LicenceView, LicenceError> {
     crate::fsutil::debug_assert_not_ui_thread("licences::licence_view");
     let client = Client::load(home)?;
-    let fingerprint = check_fingerprint(home)?;
+    let fingerprint = fingerprint_status(home, &client.installation);
     let fetched = if PersistedState::load(home).assistance {
         Err(LicenceFailure::AssistanceMode)
     } else {
@@ -714,9 +744,10 @@ pub fn reset_workstations(
     for target in targets {
         let target = target.trim();
         let by_id = list.iter().find(|w| w.id.eq_ignore_ascii_case(target));
-        let found = match by_id {
-            Some(w) => w,
-            None => {
+        let found = if let Some(w) = by_id {
+            w
+        } else {
+            {
                 let named: Vec<&ServerWorkstation> = list
                     .iter()
                     .filter(|w| w.hostname.eq_ignore_ascii_case(target))

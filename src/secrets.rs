@@ -119,6 +119,12 @@ impl SecretKey {
         Self { key }
     }
 
+    /// The key of bytes read by [`read_key_file`], for the looks that must not
+    /// create the key file.
+    pub(crate) fn from_key(key: [u8; KEY_LEN]) -> Self {
+        Self { key }
+    }
+
     fn cipher(&self) -> ChaCha20Poly1305 {
         ChaCha20Poly1305::new(&self.key.into())
     }

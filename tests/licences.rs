@@ -193,7 +193,7 @@ fn without_a_connection_the_local_list_is_shown_and_the_reset_refused() {
         "support@example.org",
         "3.1.0",
     );
-    assert!(x.why.contains("reste grisé"), "{x:?}");
+    assert!(x.why.contains("n'est pas proposé"), "{x:?}");
     let refused = licences::reset_workstations(
         &ws.home,
         Some(&ws.store()),

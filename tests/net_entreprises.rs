@@ -146,7 +146,7 @@ fn every_answer_of_the_table_ends_in_its_own_verdict_and_its_own_french() {
         "Pas-inscrit",
         Standing::NotRegistered,
     );
-    peer.token_lifetime(Duration::from_secs(90 * 60));
+    peer.token_lifetime(Duration::from_mins(90));
 
     let mut titles = HashSet::new();
     let mut check = |login: &str, expected: &str| -> CredentialVerdict {

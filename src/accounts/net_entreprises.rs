@@ -631,6 +631,9 @@ impl TestAllReport {
     }
 }
 
+/// A call's verdict and when it came.
+type Answered = (CredentialVerdict, DateTime<Utc>);
+
 /// One call to make: a portal account and a password, and who holds them.
 struct Call {
     account: PortalAccount,
@@ -726,7 +729,7 @@ pub fn test_all(
         }
         true
     });
-    for (account, _) in &seen {
+    for account in seen.keys() {
         if let Some(mut r) = recent(&store, account, now)? {
             r.logins = calls
                 .iter()
@@ -758,8 +761,7 @@ pub fn test_all(
     }
     let total = lines.len() as u64;
     progress.phase(Phase::NetEntreprisesTests, total);
-    let verdicts: Mutex<Vec<Option<(CredentialVerdict, DateTime<Utc>)>>> =
-        Mutex::new(vec![None; calls.len()]);
+    let verdicts: Mutex<Vec<Option<Answered>>> = Mutex::new(vec![None; calls.len()]);
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(lines.len() - calls.iter().map(|c| c.logins.len()).sum::<usize>());
     let workers = MAX_CONCURRENT_TESTS.min(groups.len());

@@ -38,12 +38,12 @@ fn fixture() -> Fixture {
     }
 }
 
-fn new_password(p: &str) -> Option<PasswordChange> {
-    Some(PasswordChange {
+fn new_password(p: &str) -> PasswordChange {
+    PasswordChange {
         old: None,
         new: p.to_owned(),
         confirmation: p.to_owned(),
-    })
+    }
 }
 
 fn add(fx: &Fixture, actor: &Actor, login: &str, role: Role, password: &str) -> Saved {
@@ -57,7 +57,7 @@ fn add(fx: &Fixture, actor: &Actor, login: &str, role: Role, password: &str) -> 
         &AccountChanges {
             display_name: Some(format!("Nom de {login}")),
             role: Some(role),
-            password: new_password(password),
+            password: Some(new_password(password)),
             ..AccountChanges::default()
         },
     )
@@ -157,7 +157,7 @@ fn a_single_account_without_administrator_acts_as_one_and_a_second_must_be_one()
         &AccountChanges {
             display_name: Some("Autre".to_owned()),
             role: Some(Role::Administrateur),
-            password: new_password("Autre-compte-1"),
+            password: Some(new_password("Autre-compte-1")),
             ..AccountChanges::default()
         },
     );
@@ -188,7 +188,7 @@ fn a_single_account_without_administrator_acts_as_one_and_a_second_must_be_one()
         &AccountChanges {
             display_name: Some("Martin".to_owned()),
             role: Some(Role::Gestionnaire),
-            password: new_password("Martin-2026!"),
+            password: Some(new_password("Martin-2026!")),
             ..AccountChanges::default()
         },
     );

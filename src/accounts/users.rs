@@ -902,7 +902,7 @@ pub fn save(
     // Role and rights, in the order the store's rules allow.
     let role_changes = before_role.is_some_and(|b| b != role);
     let apply_rights = |done: &mut Vec<Change>| -> Result<(), AccountError> {
-        let mut changed = Vec::new();
+        let mut moved = Vec::new();
         for (dossier, level) in &rights_asked {
             let before: Option<String> = tx
                 .query_row(
@@ -942,10 +942,10 @@ pub fn save(
                     level.as_str()
                 ),
             )?;
-            changed.push((dossier.name.clone(), *level));
+            moved.push((dossier.name.clone(), *level));
         }
-        if !changed.is_empty() {
-            done.push(Change::Rights { dossiers: changed });
+        if !moved.is_empty() {
+            done.push(Change::Rights { dossiers: moved });
         }
         Ok(())
     };

@@ -30,13 +30,17 @@ mod confirm;
 mod demo;
 mod doctor;
 mod error;
+mod licences;
+mod netentreprises;
 mod output;
+mod password;
 mod progress;
 mod servers;
 mod service;
 mod sessions;
 mod status;
 mod usage;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -139,6 +143,15 @@ enum Cmd {
     /// Sessions d'Impact emploi ouvertes sur la base (« Déblocage accès au site »)
     #[command(subcommand)]
     Sessions(sessions::SessionsCmd),
+    /// Comptes utilisateurs et droits d'accès (« Comptes utilisateurs / Droits d'accès »)
+    #[command(subcommand)]
+    Users(users::UsersCmd),
+    /// Identifiants Net-entreprises des comptes : enregistrement et test
+    #[command(subcommand, name = "netentreprises")]
+    NetEntreprises(netentreprises::NetEntreprisesCmd),
+    /// Licences par poste (« Gestion des licences par poste ») : liste, réinitialisation
+    #[command(subcommand)]
+    Licences(licences::LicencesCmd),
 }
 
 /// Parses the arguments of the process. Help and version are printed as clap
@@ -190,6 +203,9 @@ impl Cli {
             Some(Cmd::CloseYear(args)) => args.json,
             Some(Cmd::Exercises(cmd)) => cmd.json(),
             Some(Cmd::Sessions(cmd)) => cmd.json(),
+            Some(Cmd::Users(cmd)) => cmd.json(),
+            Some(Cmd::NetEntreprises(cmd)) => cmd.json(),
+            Some(Cmd::Licences(cmd)) => cmd.json(),
             _ => false,
         }
     }
@@ -203,8 +219,10 @@ impl Cli {
             Some(Cmd::Centre(_)) => Some("centre"),
             Some(Cmd::CloseYear(_)) => Some("cloture"),
             Some(Cmd::Backup(cmd)) if cmd.writes() => Some("sauvegarde"),
-            Some(Cmd::Auth(_) | Cmd::Assistance(_)) => Some("cli"),
+            Some(Cmd::Auth(_) | Cmd::Assistance(_) | Cmd::NetEntreprises(_)) => Some("cli"),
             Some(Cmd::Sessions(cmd)) if cmd.changes_the_store() => Some("cli"),
+            Some(Cmd::Users(cmd)) if cmd.changes_the_store() => Some("cli"),
+            Some(Cmd::Licences(cmd)) if cmd.writes() => Some("cli"),
             _ => None,
         }
     }
@@ -242,6 +260,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::CloseYear(args)) => closing::close_year(&home, &args),
         Some(Cmd::Exercises(cmd)) => closing::exercises(&home, &cmd),
         Some(Cmd::Sessions(cmd)) => sessions::run(&home, &cmd),
+        Some(Cmd::Users(cmd)) => users::run(&home, &cmd),
+        Some(Cmd::NetEntreprises(cmd)) => netentreprises::run(&home, &cmd),
+        Some(Cmd::Licences(cmd)) => licences::run(&home, &cmd),
     }
 }
 
@@ -278,6 +299,16 @@ fn ensure_home(home: &Home) -> Result<(), CliError> {
         // said, and the command goes on. Only the service refuses to start.
         tracing::warn!(error = %e, "identité de l'installation inutilisable");
         error::note_explanation(&messages::installation_error(&e));
+        return Ok(());
+    }
+    // The computer's fingerprint beside the workstation id: recorded the first
+    // time, and a copy from another computer said (PROTOCOL.md).
+    match crate::licences::check_fingerprint(home) {
+        Ok(crate::licences::FingerprintCheck::Changed) => {
+            error::note_explanation(&messages::copied_installation());
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "empreinte de l'ordinateur non vérifiée"),
     }
     Ok(())
 }

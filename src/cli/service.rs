@@ -24,6 +24,13 @@ pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
     // commands go on without them; the service, whose identity the licence
     // server sees, does not start with a damaged one.
     installation::ensure_identity(home).map_err(explained(messages::installation_error))?;
+    // A folder copied from another computer carries that computer's
+    // workstation id: say so, and let the licence manager fix it with the
+    // user's agreement (the authentication does not present it meanwhile).
+    let copied = matches!(
+        crate::licences::check_fingerprint(home),
+        Ok(crate::licences::FingerprintCheck::Changed)
+    );
     let primary = match instance::acquire(home, instance::SERVICE, "centre accueil")
         .context("impossible de vérifier si le gestionnaire de services est déjà lancé")?
     {
@@ -33,6 +40,11 @@ pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
         }
         Acquired::Primary(p) => p,
     };
+    if copied {
+        let x = messages::copied_installation();
+        note!("{}\n{}\n{}", x.title, x.what, x.todo);
+        crate::service::notify::copied_installation();
+    }
     if let Err(e) = crate::service::scheduler::spawn(home.clone()) {
         tracing::error!(error = %e, "planificateur des sauvegardes non démarré");
         note!("Les sauvegardes automatiques n'ont pas pu démarrer : {e}");

@@ -3,6 +3,8 @@
 //! each « Réinitialiser poste » came to (done, unknown workstation, too many
 //! resets and until when), and the computer whose `IEA_HOME` was copied.
 
+use std::fmt::Write as _;
+
 use super::connection::{MEANWHILE, contact_support, french_date, french_time, lower_first};
 use super::{
     Explanation, auth_error, config_error, explain, installation_error, secret_error,
@@ -61,11 +63,12 @@ pub fn licence_line(licence: &LicenceInfo, rows: &[WorkstationRow]) -> String {
             .iter()
             .filter(|r| r.on_server && r.state != Some(WorkstationState::Reset))
             .count();
-        line.push_str(&format!(
+        let _ = write!(
+            line,
             " – {seats} poste{} au plus, {used} utilisé{}",
             if seats > 1 { "s" } else { "" },
             if used > 1 { "s" } else { "" }
-        ));
+        );
     }
     line
 }
@@ -74,8 +77,8 @@ pub fn licence_line(licence: &LicenceInfo, rows: &[WorkstationRow]) -> String {
 pub fn licence_failure(f: &LicenceFailure, support_address: &str, version: &str) -> Explanation {
     const TITLE: &str = "Liste du serveur indisponible";
     const WHY: &str = "Seule la liste connue de ce poste est affichée, sans l'état que le \
-                       serveur donne à chaque poste ; « Réinitialiser poste » a besoin de l'avis \
-                       du serveur et reste grisé.";
+                       serveur donne à chaque poste ; « Réinitialiser poste » attend l'avis du \
+                       serveur et n'est pas proposé d'ici là.";
     let contact = contact_support(support_address, version);
     match f {
         LicenceFailure::NoLicenceKey => explain(
@@ -235,7 +238,7 @@ pub fn reset_report_lines(
             lines.push(
                 "Mode assistance activé : ce poste s'authentifiera quand il sera désactivé."
                     .to_owned(),
-            )
+            );
         }
         None => {}
     }
@@ -262,7 +265,9 @@ pub fn copied_installation() -> Explanation {
 /// The fingerprint's verdict, when it says something.
 pub fn fingerprint_note(check: FingerprintCheck) -> Option<String> {
     match check {
-        FingerprintCheck::Matches | FingerprintCheck::Unavailable => None,
+        FingerprintCheck::Matches
+        | FingerprintCheck::Unavailable
+        | FingerprintCheck::NotRecorded => None,
         FingerprintCheck::Recorded => Some(
             "L'empreinte de cet ordinateur a été enregistrée à côté de l'identifiant du poste, \
              qui ne change pas."
@@ -312,11 +317,20 @@ pub fn licence_error(e: &LicenceError, support_address: &str, version: &str) -> 
             "Vérifiez le nom ou l'identifiant du poste (« iea-maintenance licences list »).",
             String::new(),
         ),
+        LicenceError::NoIdentity => explain(
+            "Poste sans identité",
+            "Ce poste n'a pas encore d'identité pour le serveur de licences : Impact emploi n'y \
+             a jamais démarré.",
+            "Sans identité, il n'y a rien à demander au serveur.",
+            "Lancez une fois le gestionnaire de services (ou le centre de maintenance) sur ce \
+             poste, puis recommencez.",
+            String::new(),
+        ),
         LicenceError::ServerViewMissing(f) => {
             let mut x = licence_failure(f, support_address, version);
-            x.why = "« Réinitialiser poste » a besoin de la liste du serveur ; rien n'a été \
-                     réinitialisé."
-                .to_owned();
+            "« Réinitialiser poste » a besoin de la liste du serveur ; rien n'a été \
+             réinitialisé."
+                .clone_into(&mut x.why);
             x
         }
     }
@@ -326,8 +340,7 @@ pub fn licence_error(e: &LicenceError, support_address: &str, version: &str) -> 
 mod tests {
     use super::*;
 
-    fn row(state: Option<WorkstationState>) -> ResetResult {
-        let _ = state;
+    fn row() -> ResetResult {
         ResetResult {
             id: "id".to_owned(),
             hostname: "POSTE-ACCUEIL".to_owned(),
@@ -338,7 +351,7 @@ mod tests {
 
     #[test]
     fn each_reset_answer_is_explained() {
-        let mut r = row(None);
+        let mut r = row();
         assert!(reset_line(&r).starts_with("POSTE-ACCUEIL : réinitialisé"));
         r.outcome = ResetOutcome::UnknownWorkstation;
         assert!(reset_line(&r).contains("inconnu du serveur"));

@@ -46,6 +46,7 @@ pub fn centre_screen(action: MenuAction) -> Option<&'static str> {
         MenuAction::EnableAssistance | MenuAction::DisableAssistance => Some(screens::ASSISTANCE),
         MenuAction::ChangeDatabase => Some(screens::BASE),
         MenuAction::About => Some(screens::A_PROPOS),
+        MenuAction::ManageLicences => Some(screens::LICENCES),
         _ => None,
     }
 }

@@ -27,9 +27,13 @@ pub mod screens {
     pub const A_PROPOS: &str = "a-propos";
     /// "Sauvegarder / Restaurer".
     pub const SAUVEGARDES: &str = "sauvegardes";
+    /// "Comptes utilisateurs".
+    pub const COMPTES: &str = "comptes";
+    /// "Gestionnaire de licences".
+    pub const LICENCES: &str = "licences";
 
     /// Every screen the service may open.
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 10] = [
         ACCUEIL,
         CONNEXION,
         CHEMINS,
@@ -38,6 +42,8 @@ pub mod screens {
         BASE,
         A_PROPOS,
         SAUVEGARDES,
+        COMPTES,
+        LICENCES,
     ];
 }
 

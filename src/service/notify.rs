@@ -27,6 +27,12 @@ pub fn backup_late(late: &LateScript) {
     show(messages::late_notification(late), screens::SAUVEGARDES);
 }
 
+/// Shows that this `IEA_HOME` comes from another computer; a click opens the
+/// licence manager, where this workstation takes its own id.
+pub fn copied_installation() {
+    show(messages::copied_notification(), screens::LICENCES);
+}
+
 /// Shows `words` on a small thread that waits for the click, which opens the
 /// centre on `screen`.
 fn show(words: Notification, screen: &'static str) {

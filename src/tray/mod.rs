@@ -209,13 +209,20 @@ fn build_items(entries: &[MenuEntry]) -> Vec<Box<dyn IsMenuItem>> {
     let mut out: Vec<Box<dyn IsMenuItem>> = Vec::new();
     for (n, entry) in entries.iter().enumerate() {
         match entry {
+            // A line whose click helps (the duplicate licence) is enabled and
+            // opens its screen; the others are only words.
             MenuEntry::Info(line) => {
-                out.push(Box::new(MenuItem::with_id(
-                    format!("info-{n}"),
-                    messages::tray_line(line),
-                    false,
-                    None,
-                )));
+                out.push(Box::new(match line.opens() {
+                    Some(action) => {
+                        MenuItem::with_id(action.id(), messages::tray_line(line), true, None)
+                    }
+                    None => MenuItem::with_id(
+                        format!("info-{n}"),
+                        messages::tray_line(line),
+                        false,
+                        None,
+                    ),
+                }));
             }
             MenuEntry::Separator => out.push(Box::new(PredefinedMenuItem::separator())),
             MenuEntry::Action { action, enabled } => out.push(Box::new(MenuItem::with_id(

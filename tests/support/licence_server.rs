@@ -174,13 +174,13 @@ fn answer(state: &State, request: &Request) -> Reply {
             let Some(seat) = seats.iter_mut().find(|s| s.id == id && s.state != "reset") else {
                 return Reply::json(404, &json!({"result": "unknown_workstation"}));
             };
-            seat.state = "reset".to_owned();
+            "reset".clone_into(&mut seat.state);
             *resets += 1;
             // A duplicate left alone is no duplicate any more.
             let duplicates = seats.iter().filter(|s| s.state == "duplicate").count();
             if duplicates == 1 {
                 for s in seats.iter_mut().filter(|s| s.state == "duplicate") {
-                    s.state = "active".to_owned();
+                    "active".clone_into(&mut s.state);
                 }
             }
             Reply::json(200, &json!({"result": "reset"}))

@@ -130,7 +130,7 @@ impl NetEntreprisesPeer {
             declarants: Mutex::new(HashMap::new()),
             forced: Mutex::new(None),
             tokens: Mutex::new(Vec::new()),
-            token_lifetime: Mutex::new(Duration::from_secs(90 * 60)),
+            token_lifetime: Mutex::new(Duration::from_mins(90)),
             delay: Mutex::new(Duration::ZERO),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
