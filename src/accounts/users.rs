@@ -637,25 +637,28 @@ fn check_password(change: &PasswordChange, problems: &mut Vec<FieldProblem>) {
     }
 }
 
-/// « Enregistrer »: creates the account (`Target::New`) or changes it, both
-/// tabs at once, in one transaction with its lines in the audit log. Every
-/// field is checked first and all problems are given together; nothing is
-/// written then. An administrator may change everything; anyone else only
-/// their own display name, password (giving the old one) and Net-entreprises
-/// credentials.
-pub fn save(
-    home: &Home,
-    store: &Store,
-    actor: &Actor,
+fn is_net_field(field: AccountField) -> bool {
+    matches!(
+        field,
+        AccountField::Siret
+            | AccountField::LastName
+            | AccountField::FirstName
+            | AccountField::NetPassword
+    )
+}
+
+/// The problems of the fields of a save, all at once, that need nothing but
+/// what was typed: what the form shows next to its fields before anything is
+/// sent. `stored_net_password`: whether a Net-entreprises password is stored
+/// (`None`: the Net-entreprises fields are not checked); `own_password`:
+/// whether a change of password is one's own (the old one is then required).
+/// [`save`] checks the same, and what needs the store (a login taken).
+pub fn check_fields(
     target: &Target,
     changes: &AccountChanges,
-) -> Result<Saved, AccountError> {
-    crate::fsutil::debug_assert_not_ui_thread("accounts::save");
-    let conn = store.connection();
-    let sq = |e| store_err(store, e);
-    let login = target.login();
-
-    // The fields, all at once.
+    stored_net_password: Option<bool>,
+    own_password: bool,
+) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
     if let Target::New { login } = target {
         check_login(login, &mut problems);
@@ -676,8 +679,57 @@ pub fn save(
         check_display_name(name, &mut problems);
     }
     if let Some(change) = &changes.password {
+        if own_password && change.old.as_deref().is_none_or(str::is_empty) {
+            problems.push(FieldProblem {
+                field: AccountField::OldPassword,
+                issue: FieldIssue::Empty,
+            });
+        }
         check_password(change, &mut problems);
     }
+    if let (
+        Some(stored),
+        Some(CredentialsChange::Set {
+            siret,
+            last_name,
+            first_name,
+            password,
+        }),
+    ) = (stored_net_password, &changes.net_entreprises)
+    {
+        net_entreprises::check_fields(
+            siret,
+            last_name,
+            first_name,
+            password.as_ref().map(|p| p.0.as_str()),
+            stored,
+            &mut problems,
+        );
+    }
+    problems
+}
+
+/// « Enregistrer »: creates the account (`Target::New`) or changes it, both
+/// tabs at once, in one transaction with its lines in the audit log. Every
+/// field is checked first and all problems are given together; nothing is
+/// written then. An administrator may change everything; anyone else only
+/// their own display name, password (giving the old one) and Net-entreprises
+/// credentials.
+pub fn save(
+    home: &Home,
+    store: &Store,
+    actor: &Actor,
+    target: &Target,
+    changes: &AccountChanges,
+) -> Result<Saved, AccountError> {
+    crate::fsutil::debug_assert_not_ui_thread("accounts::save");
+    let conn = store.connection();
+    let sq = |e| store_err(store, e);
+    let login = target.login();
+
+    // The fields, all at once (the Net-entreprises ones and the old password
+    // once the stored account is known).
+    let mut problems = check_fields(target, changes, None, false);
     let existing = match target {
         Target::New { login } => {
             if !login.trim().is_empty() && find_user(conn, login).map_err(sq)?.is_some() {
@@ -698,22 +750,11 @@ pub fn save(
         Some(row) => net_entreprises::stored_row(conn, row.id).map_err(sq)?,
         None => None,
     };
-    if let Some(CredentialsChange::Set {
-        siret,
-        last_name,
-        first_name,
-        password,
-    }) = &changes.net_entreprises
-    {
-        net_entreprises::check_fields(
-            siret,
-            last_name,
-            first_name,
-            password.as_ref().map(|p| p.0.as_str()),
-            stored_credentials.is_some(),
-            &mut problems,
-        );
-    }
+    problems.extend(
+        check_fields(target, changes, Some(stored_credentials.is_some()), false)
+            .into_iter()
+            .filter(|p| is_net_field(p.field)),
+    );
 
     // Who may do what.
     let authority = authority(store, actor)?;
@@ -748,21 +789,20 @@ pub fn save(
         (Actor::User(me), Some(row)) => me.id == row.id,
         _ => false,
     };
-    if let (Some(change), true) = (&changes.password, self_change) {
-        match change.old.as_deref() {
-            None | Some("") => problems.push(FieldProblem {
-                field: AccountField::OldPassword,
-                issue: FieldIssue::Empty,
-            }),
-            Some(old) => {
-                if problems.is_empty()
-                    && !existing
-                        .as_ref()
-                        .is_some_and(|row| password::verify(old, &row.password_hash))
-                {
-                    return Err(AccountError::WrongOldPassword);
-                }
-            }
+    if self_change {
+        problems.extend(
+            check_fields(target, changes, None, true)
+                .into_iter()
+                .filter(|p| p.field == AccountField::OldPassword),
+        );
+    }
+    if let (Some(change), true, true) = (&changes.password, self_change, problems.is_empty()) {
+        let old = change.old.as_deref().unwrap_or_default();
+        if !existing
+            .as_ref()
+            .is_some_and(|row| password::verify(old, &row.password_hash))
+        {
+            return Err(AccountError::WrongOldPassword);
         }
     }
     if !problems.is_empty() {
