@@ -678,6 +678,53 @@ fn both_tabs_are_saved_in_one_transaction_and_the_net_password_is_encrypted() {
 }
 
 #[test]
+fn regression_a_new_account_gets_its_rights_and_credentials_not_the_audit_row_s_id() {
+    // The id of a new account was read after its audit line was written: its
+    // rights and credentials went to the audit row's id, and the store
+    // refused them.
+    let fx = two_accounts();
+    let admin = identify(&fx.store, "admin", ADMIN_PASSWORD).expect("identified");
+    let saved = save(
+        &fx.home,
+        &fx.store,
+        &admin,
+        &Target::New {
+            login: "martin".to_owned(),
+        },
+        &AccountChanges {
+            display_name: Some("Julien Martin".to_owned()),
+            role: Some(Role::Gestionnaire),
+            password: Some(new_password("Martin-2026!")),
+            rights: Some(vec![(2, Level::Modification)]),
+            net_entreprises: Some(CredentialsChange::Set {
+                siret: "73282932000074".to_owned(),
+                last_name: "MARTIN".to_owned(),
+                first_name: "Julien".to_owned(),
+                password: Some(Secret("Net-E-2026".to_owned())),
+            }),
+        },
+    )
+    .expect("created with both tabs");
+    assert_eq!(saved.changes.first(), Some(&Change::Created));
+    let (level, last_name): (String, String) = fx
+        .store
+        .connection()
+        .query_row(
+            "SELECT r.level, n.last_name FROM users u
+             JOIN user_rights r ON r.user_id = u.id AND r.dossier_id = 2
+             JOIN net_entreprises_credentials n ON n.user_id = u.id
+             WHERE u.login = 'martin'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the new account's own rows");
+    assert_eq!(
+        (level.as_str(), last_name.as_str()),
+        ("modification", "MARTIN")
+    );
+}
+
+#[test]
 fn disconnect_closes_a_crashed_session_and_refuses_a_live_one() {
     let fx = two_accounts();
     let now = DateTime::parse_from_rfc3339("2026-11-22T10:00:00+00:00")

@@ -900,13 +900,15 @@ pub fn save(
                 ],
             )
             .map_err(fail)?;
+            // Read before the audit line, whose row would be the last one.
+            let id = tx.last_insert_rowid();
             done.push(Change::Created);
             store.audit(
                 &who,
                 "user.created",
                 &format!("login={login} role={}", role.as_str()),
             )?;
-            tx.last_insert_rowid()
+            id
         }
         Some(row) => {
             if let Some(name) = changes
