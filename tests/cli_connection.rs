@@ -269,9 +269,9 @@ fn regression_auth_retry_after_a_409_says_the_server_message_and_names_both_work
         t.contains(") et « PC-ACCUEIL » (vu le 03/01/2026 à "),
         "{t}"
     );
-    // The licence manager is greyed in this version: the user is not sent there.
-    assert!(!t.contains("Gestionnaire de licences"), "{t}");
-    assert!(!t.contains("Réinitialiser poste"), "{t}");
+    // The seed's procedure: the licence manager and its button.
+    assert!(t.contains("« Gestionnaire de licences »"), "{t}");
+    assert!(t.contains("« Réinitialiser poste »"), "{t}");
     assert!(t.contains("impact-emploi-association@urssaf.fr"), "{t}");
 }
 

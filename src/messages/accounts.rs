@@ -141,9 +141,14 @@ pub fn identified_line(display_name: &str, role: Role, acts_as_administrator: bo
 /// The sessions of an account in the list: "POSTE-COMPTA (dernier signe de
 /// vie le 22/11/2026 à 09:58, active)".
 pub fn session_line(s: &SessionInfo) -> String {
+    format!("{} ({})", s.hostname, session_detail(s))
+}
+
+/// A session's last sign of life and whether it is alive, without its
+/// workstation (shown beside it).
+pub fn session_detail(s: &SessionInfo) -> String {
     format!(
-        "{} (dernier signe de vie le {}, {})",
-        s.hostname,
+        "dernier signe de vie le {}, {}",
         french_time(&s.heartbeat_at),
         if s.active { "active" } else { "interrompue" }
     )

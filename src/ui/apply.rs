@@ -274,6 +274,7 @@ impl CentreApp {
                     },
                 );
             }
+            Command::Admin(command) => self.apply_admin(egui_ctx, command),
         }
     }
 

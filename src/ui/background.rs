@@ -138,6 +138,8 @@ pub(super) enum Settled {
     Restored(Result<RestoreReport, Explanation>),
     /// [`Work::Closing`].
     Closed(ClosingResult),
+    /// "Administrer" work.
+    Admin(Box<super::admin::AdminSettled>),
 }
 
 /// The shell's tasks, one per kind of work.
@@ -157,6 +159,11 @@ impl Background {
     /// Whether work of kind `work` runs.
     pub(super) fn is_pending(&self, work: Work) -> bool {
         self.tasks.get(&work).is_some_and(Task::is_pending)
+    }
+
+    /// The last progress of the job of kind `work` that runs.
+    pub(super) fn progress(&self, work: Work) -> Option<super::task::JobProgress> {
+        self.tasks.get(&work).and_then(|t| t.progress().cloned())
     }
 
     /// Asks the job of kind `work` to stop at its next check.
@@ -339,6 +346,7 @@ impl CentreApp {
             self.stopped_short(egui_ctx, key);
         }
         self.follow_jobs();
+        self.follow_admin();
     }
 
     /// Copies the progress of the jobs under way where the screens read it.
@@ -533,6 +541,7 @@ impl CentreApp {
                 self.ctx.closing_result = Some(result);
                 self.open_store(egui_ctx);
             }
+            Settled::Admin(settled) => self.settle_admin(*settled),
         }
         // Commands and jobs may have changed what other programs change too
         // (the service's state, the scripts' states, the store's size): read

@@ -56,6 +56,8 @@ pub enum Action {
     Restore,
     /// [`Command::DisconnectSession`].
     DisconnectSession,
+    /// The commands of "Administrer" ([`Command::Admin`]).
+    Admin(super::admin::AdminAction),
 }
 
 /// An intent pushed by a screen; the shell applies it at the end of the frame.
@@ -187,6 +189,9 @@ pub enum Command {
         /// The session's row id.
         id: i64,
     },
+    /// "Administrer": accounts, Net-entreprises tests, licences (see
+    /// [`AdminCommand`](super::admin::AdminCommand)).
+    Admin(super::admin::AdminCommand),
 }
 
 /// A password or code typed by the user: never shown in debug output or logs.

@@ -115,6 +115,7 @@ pub struct AppCtx {
     pub(super) closing_result: Option<ClosingResult>,
     pub(super) sessions_generation: u64,
     pub(super) paths: PathDisplay,
+    pub(super) admin: super::admin::AdminState,
 }
 
 impl AppCtx {
@@ -147,6 +148,7 @@ impl AppCtx {
             closing_result: None,
             sessions_generation: 0,
             paths: PathDisplay::default(),
+            admin: super::admin::AdminState::default(),
         }
     }
 
@@ -219,6 +221,16 @@ impl AppCtx {
     /// closing's prerequisites are checked again.
     pub fn sessions_generation(&self) -> u64 {
         self.sessions_generation
+    }
+
+    /// What the "Administrer" screens read: tests, resets, generations.
+    pub fn admin(&self) -> &super::admin::AdminState {
+        &self.admin
+    }
+
+    /// The user identified in "Comptes utilisateurs" on the active store.
+    pub fn actor(&self) -> Option<&crate::accounts::Actor> {
+        self.admin.actor(self.store_generation)
     }
 
     /// What the last "Exécuter" of `script` in this session came to.

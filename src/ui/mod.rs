@@ -15,6 +15,7 @@
 
 pub mod screens;
 
+mod admin;
 mod app;
 mod apply;
 mod background;
@@ -28,6 +29,9 @@ use std::sync::mpsc::{self, Receiver};
 
 use eframe::egui;
 
+pub use admin::{
+    AdminAction, AdminCommand, AdminState, CredentialAnswer, ResetAnswer, TestAllAnswer,
+};
 pub use app::CentreApp;
 pub use command::{Action, Command, PasswordChange, Secret};
 pub use ctx::{AppCtx, BackupResult, ClosingResult, Outcome, RunningJob, StoreState};

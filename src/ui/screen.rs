@@ -329,12 +329,14 @@ mod tests {
     }
 
     #[test]
-    fn built_screens_are_the_eleven_of_this_version() {
+    fn built_screens_are_the_thirteen_of_this_version() {
         let built: Vec<_> = ScreenId::ALL.into_iter().filter(|s| s.is_built()).collect();
         assert_eq!(
             built,
             [
                 ScreenId::Accueil,
+                ScreenId::ComptesUtilisateurs,
+                ScreenId::Licences,
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
                 ScreenId::Cloture,
@@ -366,6 +368,7 @@ mod tests {
         assert_eq!(
             without_store,
             [
+                ScreenId::Licences,
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
                 ScreenId::Connexion,
@@ -393,5 +396,13 @@ mod tests {
         assert_eq!(ScreenId::Chemins.nav_label(), "Configurer les chemins");
         assert_eq!(ScreenId::APropos.nav_label(), "À propos");
         assert_eq!(ScreenId::Licences.title(), "Gestionnaire de licences");
+        assert_eq!(
+            ScreenId::ComptesUtilisateurs.title(),
+            "Comptes utilisateurs / Droits d'accès"
+        );
+        assert_eq!(
+            ScreenId::ComptesUtilisateurs.nav_label(),
+            "Comptes utilisateurs"
+        );
     }
 }

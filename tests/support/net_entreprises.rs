@@ -69,6 +69,7 @@ struct State {
     forced: Mutex<Option<Forced>>,
     tokens: Mutex<Vec<String>>,
     token_lifetime: Mutex<Duration>,
+    clock: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     delay: Mutex<Duration>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
@@ -131,6 +132,7 @@ impl NetEntreprisesPeer {
             forced: Mutex::new(None),
             tokens: Mutex::new(Vec::new()),
             token_lifetime: Mutex::new(Duration::from_mins(90)),
+            clock: Mutex::new(None),
             delay: Mutex::new(Duration::ZERO),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
@@ -184,6 +186,12 @@ impl NetEntreprisesPeer {
     /// The lifetime of the tokens issued from now on.
     pub fn token_lifetime(&self, lifetime: Duration) {
         *lock(&self.state.token_lifetime) = lifetime;
+    }
+
+    /// The time the portal's answers give (`Date`, and `Expires` from it),
+    /// instead of its clock: for pictures that stay the same.
+    pub fn clock(&self, at: chrono::DateTime<chrono::Utc>) {
+        *lock(&self.state.clock) = Some(at);
     }
 
     /// Every token issued so far.
@@ -306,7 +314,7 @@ fn answer(state: &State, request: &Request) -> Reply {
             let n = state.next_token.fetch_add(1, Ordering::SeqCst);
             let token = format!("JETON-NETE-{n:04}-{}", uuid::Uuid::new_v4().simple());
             lock(&state.tokens).push(token.clone());
-            let now = chrono::Utc::now();
+            let now = lock(&state.clock).unwrap_or_else(chrono::Utc::now);
             let lifetime = *lock(&state.token_lifetime);
             let expires =
                 now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::zero());

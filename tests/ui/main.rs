@@ -7,6 +7,10 @@
 
 #[path = "../support/https.rs"]
 mod https;
+#[path = "../support/licence_server.rs"]
+mod licence_server;
+#[path = "../support/net_entreprises.rs"]
+mod net_entreprises;
 #[path = "../support/smtp.rs"]
 mod smtp;
 mod support;
@@ -17,10 +21,12 @@ mod assistance;
 mod base;
 mod chemins;
 mod cloture;
+mod comptes;
 mod config_error;
 mod connexion;
 mod inaccessible;
 mod journal;
+mod licences;
 mod navigation;
 mod restauration;
 mod sauvegardes;

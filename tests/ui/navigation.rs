@@ -5,12 +5,7 @@
 use crate::support::{centre, click, is_disabled, settle, shows, store_with_payroll, workstation};
 use iea_maintenance::ui::{CentreApp, ScreenId};
 
-const GREYED: [&str; 4] = [
-    "Comptes utilisateurs",
-    "Gestionnaire de licences",
-    "Gérer les mises à jour",
-    "Transfert database vers Urssaf",
-];
+const GREYED: [&str; 2] = ["Gérer les mises à jour", "Transfert database vers Urssaf"];
 
 #[test]
 fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
@@ -25,6 +20,8 @@ fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
     }
     for label in [
         "Accueil",
+        "Comptes utilisateurs",
+        "Gestionnaire de licences",
         "Sauvegarder / Restaurer",
         "Restaurer une sauvegarde",
         "Clôturer un exercice",
@@ -40,7 +37,7 @@ fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
         assert!(!is_disabled(&harness, label), "{label} must work");
     }
     // Clicking a greyed entry changes nothing.
-    click(&mut harness, "Comptes utilisateurs");
+    click(&mut harness, "Gérer les mises à jour");
     assert_eq!(harness.state().screen(), ScreenId::Accueil);
 }
 
@@ -82,6 +79,16 @@ fn entries_open_their_screens() {
         ),
         ("Journal", ScreenId::Journal, "Dossier des journaux :"),
         (
+            "Comptes utilisateurs",
+            ScreenId::ComptesUtilisateurs,
+            "Comptes utilisateurs / Droits d'accès",
+        ),
+        (
+            "Gestionnaire de licences",
+            ScreenId::Licences,
+            "Gestion des licences par poste",
+        ),
+        (
             "Paramètres de connexion",
             ScreenId::Connexion,
             "Tester l'accès aux serveurs",
@@ -108,7 +115,7 @@ fn entries_open_their_screens() {
 fn a_screen_not_in_this_version_opens_accueil_instead() {
     let ws = workstation();
     store_with_payroll(&ws);
-    let harness = centre(&ws, ScreenId::Licences);
+    let harness = centre(&ws, ScreenId::MisesAJour);
     assert_eq!(harness.state().screen(), ScreenId::Accueil);
     assert!(shows(&harness, "Base de données active"));
 }

@@ -14,10 +14,12 @@ pub mod assistance;
 pub mod base;
 pub mod chemins;
 pub mod cloture;
+pub mod comptes;
 pub mod config_error;
 pub mod connexion;
 pub mod inaccessible;
 pub mod journal;
+pub mod licences;
 pub mod restauration;
 pub mod sauvegardes;
 pub mod support;
@@ -28,10 +30,12 @@ pub use assistance::AssistanceScreen;
 pub use base::BaseScreen;
 pub use chemins::Chemins;
 pub use cloture::Cloture;
+pub use comptes::Comptes;
 pub use config_error::ConfigErrorScreen;
 pub use connexion::Connexion;
 pub use inaccessible::Inaccessible;
 pub use journal::Journal;
+pub use licences::Licences;
 pub use restauration::Restauration;
 pub use sauvegardes::Sauvegardes;
 pub use support::SupportScreen;
@@ -44,16 +48,8 @@ use super::screen::{Entry, NavGroup, ScreenId};
 pub fn registry() -> Vec<Entry> {
     vec![
         Entry::built(Accueil::default()),
-        Entry::planned(
-            ScreenId::ComptesUtilisateurs,
-            "Comptes utilisateurs",
-            NavGroup::Administer,
-        ),
-        Entry::planned(
-            ScreenId::Licences,
-            "Gestionnaire de licences",
-            NavGroup::Administer,
-        ),
+        Entry::built(Comptes::default()),
+        Entry::built(Licences::default()),
         Entry::built(Sauvegardes::default()),
         Entry::built(Restauration::default()),
         Entry::planned(
