@@ -103,6 +103,10 @@ pub enum Phase {
     ClosingClose,
     /// Closing, step 3: "Réindexation".
     ClosingReindex,
+    /// Extraction: the query runs (rows counted, total unknown).
+    QueryRun,
+    /// Extraction: the rows written to the export file (rows counted).
+    QueryExport,
 }
 
 /// Receives progress from a job. Implementations must be cheap: jobs call them often.

@@ -24,6 +24,7 @@ pub mod instance;
 pub mod jobs;
 pub mod logging;
 pub mod messages;
+pub mod queries;
 pub mod secrets;
 pub mod service;
 pub mod status;

@@ -32,6 +32,7 @@ mod doctor;
 mod error;
 mod output;
 mod progress;
+mod queries;
 mod servers;
 mod service;
 mod sessions;
@@ -139,6 +140,9 @@ enum Cmd {
     /// Sessions d'Impact emploi ouvertes sur la base (« Déblocage accès au site »)
     #[command(subcommand)]
     Sessions(sessions::SessionsCmd),
+    /// Extractions de données : requêtes prédéfinies et export de leur résultat (XLSX, XML, TXT, JSON)
+    #[command(subcommand)]
+    Queries(queries::QueriesCmd),
 }
 
 /// Parses the arguments of the process. Help and version are printed as clap
@@ -190,6 +194,7 @@ impl Cli {
             Some(Cmd::CloseYear(args)) => args.json,
             Some(Cmd::Exercises(cmd)) => cmd.json(),
             Some(Cmd::Sessions(cmd)) => cmd.json(),
+            Some(Cmd::Queries(cmd)) => cmd.json(),
             _ => false,
         }
     }
@@ -242,6 +247,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::CloseYear(args)) => closing::close_year(&home, &args),
         Some(Cmd::Exercises(cmd)) => closing::exercises(&home, &cmd),
         Some(Cmd::Sessions(cmd)) => sessions::run(&home, &cmd),
+        Some(Cmd::Queries(cmd)) => queries::run(&home, &cmd),
     }
 }
 

@@ -22,6 +22,7 @@ mod backup_script;
 mod closing;
 mod connection;
 mod paths;
+mod queries;
 mod sessions;
 mod support;
 mod tray;
@@ -34,6 +35,7 @@ pub use backup_script::*;
 pub use closing::*;
 pub use connection::*;
 pub use paths::*;
+pub use queries::*;
 pub use sessions::*;
 pub use support::*;
 pub use tray::*;
@@ -283,6 +285,8 @@ pub fn phase_label(phase: Phase) -> &'static str {
         Phase::ClosingRepair => "Arrêt du serveur – Réparation de la base",
         Phase::ClosingClose => "Clôture",
         Phase::ClosingReindex => "Réindexation",
+        Phase::QueryRun => "Exécution de la requête",
+        Phase::QueryExport => "Enregistrement du fichier",
     }
 }
 
