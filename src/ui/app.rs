@@ -101,6 +101,14 @@ impl CentreApp {
         self.ctx.paths = PathDisplay::new(actual, shown);
     }
 
+    /// Makes every save dialog answer "`folder`, the file name proposed"
+    /// without showing the system's dialog: the screen tests cannot click in
+    /// it, and still go through the rest of the flow (the name proposed, the
+    /// question before a file is replaced).
+    pub fn answer_save_dialogs_in(&mut self, folder: &Path) {
+        self.ctx.saved_in = widgets::SavedIn(Some(folder.to_path_buf()));
+    }
+
     /// Whether "Quitter" was chosen.
     pub fn quit_requested(&self) -> bool {
         self.quit_requested
@@ -138,6 +146,7 @@ impl CentreApp {
         let _ui_thread = fsutil::mark_ui_thread();
         let egui_ctx = ui.ctx().clone();
         self.ctx.paths.publish(&egui_ctx);
+        self.ctx.saved_in.publish(&egui_ctx);
         if !self.started {
             self.started = true;
             self.load(&egui_ctx);

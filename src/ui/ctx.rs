@@ -115,6 +115,7 @@ pub struct AppCtx {
     pub(super) closing_result: Option<ClosingResult>,
     pub(super) sessions_generation: u64,
     pub(super) paths: PathDisplay,
+    pub(super) saved_in: widgets::SavedIn,
 }
 
 impl AppCtx {
@@ -147,6 +148,7 @@ impl AppCtx {
             closing_result: None,
             sessions_generation: 0,
             paths: PathDisplay::default(),
+            saved_in: widgets::SavedIn::default(),
         }
     }
 
@@ -154,6 +156,13 @@ impl AppCtx {
     /// it at (so that the dates shown do not change with the day).
     pub fn now(&self) -> DateTime<Local> {
         self.clock.unwrap_or_else(Local::now)
+    }
+
+    /// Whether the clock is frozen (tests and snapshots): the durations shown
+    /// are then frozen too, at zero, so that pictures do not change with the
+    /// speed of the machine.
+    pub fn clock_is_frozen(&self) -> bool {
+        self.clock.is_some()
     }
 
     /// `text` (a sentence that may name paths) as the window writes it (see

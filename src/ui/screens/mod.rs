@@ -16,6 +16,7 @@ pub mod chemins;
 pub mod cloture;
 pub mod config_error;
 pub mod connexion;
+pub mod extractions;
 pub mod inaccessible;
 pub mod journal;
 pub mod restauration;
@@ -30,6 +31,7 @@ pub use chemins::Chemins;
 pub use cloture::Cloture;
 pub use config_error::ConfigErrorScreen;
 pub use connexion::Connexion;
+pub use extractions::Extractions;
 pub use inaccessible::Inaccessible;
 pub use journal::Journal;
 pub use restauration::Restauration;
@@ -67,6 +69,7 @@ pub fn registry() -> Vec<Entry> {
             NavGroup::Maintain,
         ),
         Entry::built(Cloture::default()),
+        Entry::built(Extractions::default()),
         Entry::built(Connexion::default()),
         Entry::built(Chemins::default()),
         Entry::built(BaseScreen::default()),
