@@ -19,6 +19,7 @@ mod chemins;
 mod cloture;
 mod config_error;
 mod connexion;
+mod extractions;
 mod inaccessible;
 mod journal;
 mod navigation;

@@ -30,9 +30,7 @@ use crate::queries::export::{self, ExportError, ExportMeta};
 use crate::queries::params::{self, Choices, ParamKind, Values};
 use crate::queries::run::{self, Cell, RowSink};
 use crate::queries::table::TableBuilder as RowsBuilder;
-use crate::queries::{
-    Catalogue, ColumnKind, ExportFormat, ExportReport, Query, QueryError, ResultTable,
-};
+use crate::queries::{Catalogue, ExportFormat, ExportReport, Query, QueryError, ResultTable};
 use crate::store::Store;
 use crate::ui::screen::{NavGroup, Screen, ScreenId};
 use crate::ui::task::Task;
@@ -395,8 +393,9 @@ impl Extractions {
             .id(egui::Id::unique("extractions-resultat"))
             .open(&mut open)
             .collapsible(false)
-            .default_pos([250.0, 60.0])
-            .default_size([700.0, 520.0])
+            .default_pos([260.0, 50.0])
+            .default_size([720.0, 540.0])
+            .resizable(true)
             .show(egui_ctx, |ui| view.ui(ui, frozen));
         if !open {
             if let Some(view) = &self.result {
@@ -544,7 +543,12 @@ impl ResultView {
         self.export_ui(ui);
         ui.add_space(4.0);
         if let Some(table) = self.table() {
-            self.table_ui(ui, &table);
+            // Wide results scroll sideways inside the window rather than
+            // widen it past the screen.
+            egui::ScrollArea::horizontal()
+                .id_salt("extractions-defilement")
+                .auto_shrink(false)
+                .show(ui, |ui| self.table_ui(ui, &table));
         }
     }
 
@@ -692,32 +696,26 @@ impl ResultView {
             .resizable(true)
             .auto_shrink(false)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center));
-        for c in &columns {
-            let width = match c.kind {
-                ColumnKind::Text | ColumnKind::Key => 170.0,
-                ColumnKind::Money => 110.0,
-                _ => 90.0,
-            };
-            builder = builder.column(TableColumn::initial(width).at_least(50.0).clip(true));
+        // Each column as wide as what it shows (in the rows drawn), within
+        // bounds: a long name is cut rather than push the others away.
+        for _ in &columns {
+            builder = builder.column(TableColumn::auto().at_least(60.0).at_most(240.0).clip(true));
         }
         builder
             .header(row_height + 4.0, |mut header| {
                 for (i, c) in columns.iter().enumerate() {
                     header.col(|ui| {
-                        let arrow = match current {
-                            Some((col, false)) if col == i => " ↑",
-                            Some((col, true)) if col == i => " ↓",
-                            _ => "",
-                        };
-                        let button = egui::Button::new(
-                            RichText::new(format!("{}{arrow}", c.label)).strong(),
-                        )
-                        .frame(false);
+                        let button = egui::Button::new(RichText::new(c.label.as_str()).strong())
+                            .frame(false);
                         let response = ui
                             .add_enabled(sortable, button)
                             .accessible_name(format!("Trier par {}", c.label));
                         if response.clicked() {
                             clicked = Some(i);
+                        }
+                        match current {
+                            Some((col, descending)) if col == i => sort_mark_ui(ui, descending),
+                            _ => {}
                         }
                     });
                 }
@@ -757,6 +755,39 @@ impl ResultView {
                 });
         }
     }
+}
+
+/// The small triangle of the sorted column, drawn (the window's fonts have
+/// no arrow), pointing up for an ascending sort.
+fn sort_mark_ui(ui: &mut egui::Ui, descending: bool) {
+    let side = ui.text_style_height(&egui::TextStyle::Body) * 0.6;
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    let spoken = if descending {
+        "tri décroissant"
+    } else {
+        "tri croissant"
+    };
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, spoken));
+    let color = ui.visuals().strong_text_color();
+    let (top, bottom) = (rect.top(), rect.bottom());
+    let points = if descending {
+        vec![
+            rect.left_top(),
+            rect.right_top(),
+            egui::pos2(rect.center().x, bottom),
+        ]
+    } else {
+        vec![
+            egui::pos2(rect.center().x, top),
+            rect.right_bottom(),
+            rect.left_bottom(),
+        ]
+    };
+    ui.painter().add(egui::Shape::convex_polygon(
+        points,
+        color,
+        egui::Stroke::NONE,
+    ));
 }
 
 fn extensions(format: ExportFormat) -> &'static [&'static str] {
