@@ -95,7 +95,7 @@ pub fn column_kind_label(kind: ColumnKind) -> &'static str {
 pub fn param_problem_short(p: &ParamProblem) -> String {
     let expected = p.kind.map(expected_form).unwrap_or_default();
     let typed = p.text.trim();
-    match &p.problem {
+    match p.problem.as_ref() {
         ProblemKind::Empty => format!("Valeur obligatoire : {expected}."),
         ProblemKind::NotADate => {
             format!("« {typed} » n'est pas une date valide : {expected}.")
@@ -146,7 +146,7 @@ pub fn param_problem_short(p: &ParamProblem) -> String {
 /// A refused value as a full sentence, naming the parameter: for the command
 /// line and the logs.
 pub fn param_problem(p: &ParamProblem) -> String {
-    let who = match (&p.problem, p.label.is_empty()) {
+    let who = match (p.problem.as_ref(), p.label.is_empty()) {
         (ProblemKind::UnknownParam { .. }, _) => {
             format!("Paramètre inconnu « {} »", p.name)
         }
@@ -356,7 +356,7 @@ mod tests {
             label: "Du mois".into(),
             kind: Some(kind),
             text: text.into(),
-            problem,
+            problem: Box::new(problem),
         }
     }
 

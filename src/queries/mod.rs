@@ -1,6 +1,6 @@
 //! "Extractions de données" (seed 002, « Exécuter une requête »): the predefined
 //! queries payroll managers run to pull targeted data out of their store, and
-//! the exports that Excel, LibreOffice and XML tools open.
+//! the exports that spreadsheets and XML tools open.
 //!
 //! - [`catalogue`]: one `.sql` file per query under `src/queries/catalogue/`,
 //!   its metadata in a comment header (number, title, description, typed

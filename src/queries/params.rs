@@ -155,8 +155,9 @@ impl ParamValue {
             Self::Month(d) => d.format("%m/%Y").to_string(),
             Self::Year(y) => format!("{y:04}"),
             Self::Dossier(Scope::All) | Self::Employer(Scope::All) => ALL.to_owned(),
-            Self::Dossier(Scope::One { name, .. }) => name.clone(),
-            Self::Employer(Scope::One { name, .. }) => name.clone(),
+            Self::Dossier(Scope::One { name, .. }) | Self::Employer(Scope::One { name, .. }) => {
+                name.clone()
+            }
         }
     }
 
@@ -372,9 +373,9 @@ pub struct ParamProblem {
     pub kind: Option<ParamKind>,
     /// What was typed.
     pub text: String,
-    /// What is wrong.
+    /// What is wrong (boxed: a problem travels in a `Result` at every check).
     #[serde(flatten)]
-    pub problem: ProblemKind,
+    pub problem: Box<ProblemKind>,
 }
 
 /// Years a query may ask for: the store's own bounds on exercises.
@@ -459,7 +460,7 @@ pub fn parse_value(
         label: spec.label.clone(),
         kind: Some(spec.kind),
         text: text.to_owned(),
-        problem,
+        problem: Box::new(problem),
     };
     let t = text.trim();
     if t.is_empty() {
@@ -563,10 +564,11 @@ fn parse_date(t: &str) -> Option<NaiveDate> {
 
 /// `MM/AAAA` (or `AAAA-MM`): its first day.
 fn parse_month(t: &str) -> Option<NaiveDate> {
-    let (month, year) = match (t.split_once('/'), t.split_once('-')) {
-        (Some((m, y)), _) => (m, y),
-        (None, Some((y, m))) => (m, y),
-        _ => return None,
+    let (month, year) = if let Some((m, y)) = t.split_once('/') {
+        (m, y)
+    } else {
+        let (y, m) = t.split_once('-')?;
+        (m, y)
     };
     if year.len() != 4 || month.is_empty() || month.len() > 2 {
         return None;
@@ -603,7 +605,7 @@ pub fn validate(
                 label: spec.map(|s| s.label.clone()).unwrap_or_default(),
                 kind: spec.map(|s| s.kind),
                 text: text.clone(),
-                problem,
+                problem: Box::new(problem),
             });
         }
     }
@@ -644,10 +646,10 @@ pub fn order_problems(values: &[(ParamSpec, ParamValue)]) -> Vec<ParamProblem> {
                     label: end_spec.label.clone(),
                     kind: Some(end_spec.kind),
                     text: end.text(),
-                    problem: ProblemKind::EndBeforeStart {
+                    problem: Box::new(ProblemKind::EndBeforeStart {
                         start_label: start_spec.label.clone(),
                         start_text: start.text(),
-                    },
+                    }),
                 }
             })
         })
@@ -665,7 +667,7 @@ pub fn split_name_value(arg: &str) -> Result<(String, String), ParamProblem> {
             label: String::new(),
             kind: None,
             text: arg.to_owned(),
-            problem: ProblemKind::NotNameValue,
+            problem: Box::new(ProblemKind::NotNameValue),
         }),
     }
 }
@@ -760,7 +762,7 @@ mod tests {
         assert!(parse_value(&date, "2024-02-29", &c).is_ok());
         for bad in ["31/02/2024", "1/1/24", "demain", "2024-13-01"] {
             let e = parse_value(&date, bad, &c).expect_err(bad);
-            assert_eq!(e.problem, ProblemKind::NotADate, "{bad}");
+            assert_eq!(*e.problem, ProblemKind::NotADate, "{bad}");
             assert_eq!(e.name, "du");
         }
         let month = spec("au", ParamKind::Month, DefaultRule::January);
@@ -775,18 +777,18 @@ mod tests {
         assert!(parse_value(&month, "13/2026", &c).is_err());
         let year = spec("annee", ParamKind::Year, DefaultRule::CurrentYear);
         assert_eq!(
-            parse_value(&year, "1850", &c).map_err(|e| e.problem),
+            parse_value(&year, "1850", &c).map_err(|e| *e.problem),
             Err(ProblemKind::YearOutOfRange {
                 min: 1990,
                 max: 2200
             })
         );
         assert_eq!(
-            parse_value(&year, "26", &c).map_err(|e| e.problem),
+            parse_value(&year, "26", &c).map_err(|e| *e.problem),
             Err(ProblemKind::NotAYear)
         );
         assert_eq!(
-            parse_value(&year, "", &c).map_err(|e| e.problem),
+            parse_value(&year, "", &c).map_err(|e| *e.problem),
             Err(ProblemKind::Empty)
         );
     }
@@ -807,7 +809,7 @@ mod tests {
             Ok(ParamValue::Dossier(Scope::All))
         );
         assert!(matches!(
-            parse_value(&dossier, "Inconnu", &c).map_err(|e| e.problem),
+            parse_value(&dossier, "Inconnu", &c).map_err(|e| *e.problem),
             Err(ProblemKind::UnknownDossier { .. })
         ));
         let employer = spec("employeur", ParamKind::Employer, DefaultRule::First);
@@ -819,7 +821,7 @@ mod tests {
             }))
         );
         assert_eq!(
-            parse_value(&employer, "Foyer rural", &c).map_err(|e| e.problem),
+            parse_value(&employer, "Foyer rural", &c).map_err(|e| *e.problem),
             Err(ProblemKind::SeveralEmployers { count: 2 })
         );
         assert!(parse_value(&employer, "Foyer rural (73282932000074)", &c).is_ok());
@@ -848,7 +850,7 @@ mod tests {
             &c,
         )
         .expect_err("order");
-        assert!(matches!(e[0].problem, ProblemKind::EndBeforeStart { .. }));
+        assert!(matches!(*e[0].problem, ProblemKind::EndBeforeStart { .. }));
         assert_eq!(e[0].name, "au");
         let e = validate(
             &params,

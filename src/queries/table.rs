@@ -135,15 +135,13 @@ fn collation_key(text: &str) -> (String, String) {
         .chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
-            'à' | 'â' | 'ä' | 'á' => 'a',
+            'à' | 'â' | 'ä' | 'á' | 'æ' => 'a',
             'ç' => 'c',
             'é' | 'è' | 'ê' | 'ë' => 'e',
             'î' | 'ï' | 'í' => 'i',
-            'ô' | 'ö' | 'ó' => 'o',
+            'ô' | 'ö' | 'ó' | 'œ' => 'o',
             'ù' | 'û' | 'ü' | 'ú' => 'u',
             'ÿ' => 'y',
-            'œ' => 'o',
-            'æ' => 'a',
             other => other,
         })
         .collect();

@@ -111,7 +111,7 @@ impl XlsxWriter {
         Ok(writer)
     }
 
-    fn xlsx(&self, e: XlsxError) -> ExportError {
+    fn xlsx(&self, e: &XlsxError) -> ExportError {
         ExportError::Xlsx {
             path: self.path.clone(),
             detail: e.to_string(),
@@ -195,13 +195,13 @@ impl XlsxWriter {
 
 impl RowSink for XlsxWriter {
     fn row(&mut self, cells: &[Cell<'_>]) -> Result<(), ExportError> {
-        self.write_row(cells).map_err(|e| self.xlsx(e))
+        self.write_row(cells).map_err(|e| self.xlsx(&e))
     }
 }
 
 impl FormatWriter for XlsxWriter {
     fn finish(mut self: Box<Self>) -> Result<(File, u32), ExportError> {
-        self.close_sheet().map_err(|e| self.xlsx(e))?;
+        self.close_sheet().map_err(|e| self.xlsx(&e))?;
         let sheets = self.workbook.worksheets().len() as u32;
         let file = self.file.try_clone().map_err(|source| ExportError::Io {
             path: self.path.clone(),
@@ -211,7 +211,7 @@ impl FormatWriter for XlsxWriter {
         let saved = self.workbook.save_to_writer(&mut out);
         let flushed = std::io::Write::flush(&mut out);
         drop(out);
-        saved.map_err(|e| self.xlsx(e))?;
+        saved.map_err(|e| self.xlsx(&e))?;
         flushed.map_err(|source| ExportError::Io {
             path: self.path.clone(),
             source,
