@@ -771,9 +771,6 @@ fn fetching_or_removing_an_absent_archive_says_it_is_missing() {
 
 #[test]
 fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_from_stdin() {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
-
     use iea_maintenance::demo::{DemoOptions, build_demo};
     use iea_maintenance::jobs::NoProgress;
 
@@ -797,31 +794,7 @@ fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_
     )
     .expect("store");
     let server = world.server_for(FtpSecurity::Explicit, FtpOptions::new(USER, PASSWORD));
-    let cli = |args: &[&str], input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_iea-maintenance"))
-            .args(args)
-            .env("IEA_HOME", home.root())
-            .env_remove("DISPLAY")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("stdin");
-        let out = child.wait_with_output().expect("wait");
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(!said.contains(PASSWORD), "the password was printed: {said}");
-        (out, said)
-    };
+    let cli = |args: &[&str], input: &str| run_cli(&home, args, input);
 
     let port = server.port().to_string();
     let (out, said) = cli(
@@ -852,5 +825,131 @@ fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_
         report["sha256"].as_str().expect("sha256"),
         sha256(&std::fs::read(world.site().join("sauvegardes").join(name)).expect("read"))
     );
+
+    assert_no_password(&server, None);
+}
+
+/// An installation of `world` (its connection settings, a small demo store)
+/// with the script "Distante" added through the real binary to an explicit
+/// FTPS site, and one backup made there. Returns the installation's root, the
+/// server and the backup's name.
+fn ftp_install_with_a_backup(world: &World) -> (Home, FtpServer, String) {
+    use iea_maintenance::demo::{DemoOptions, build_demo};
+    use iea_maintenance::jobs::NoProgress;
+
+    let home = Home::at(world.dir.path().join("home"));
+    let mut config = Config::defaults(&home);
+    config.connection = world.connection.clone();
+    config.save(&home).expect("config");
+    build_demo(
+        &home,
+        &home.default_store_path(),
+        &DemoOptions {
+            payslips: 50,
+            seed: 3,
+            overwrite: false,
+        },
+        &NoProgress,
+        &Cancel::new(),
+    )
+    .expect("store");
+    let server = world.server_for(FtpSecurity::Explicit, FtpOptions::new(USER, PASSWORD));
+    let port = server.port().to_string();
+    let (out, said) = run_cli(
+        &home,
+        &[
+            "backup",
+            "add",
+            "Distante",
+            "--ftp",
+            "127.0.0.1",
+            "--ftp-port",
+            &port,
+            "--ftp-user",
+            USER,
+            "--ftp-folder",
+            "/sauvegardes",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let (out, said) = run_cli(&home, &["backup", "run", "Distante", "--json"], "");
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let name = report["archive"].as_str().expect("archive").to_owned();
+    (home, server, name)
+}
+
+/// Runs the real binary on `home` with `input` on its standard input; what it
+/// said, both streams, never holding the password.
+fn run_cli(home: &Home, args: &[&str], input: &str) -> (std::process::Output, String) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iea-maintenance"))
+        .args(args)
+        .env("IEA_HOME", home.root())
+        .env_remove("DISPLAY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("stdin");
+    let out = child.wait_with_output().expect("wait");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!said.contains(PASSWORD), "the password was printed: {said}");
+    (out, said)
+}
+
+/// Regression: a damaged backup on an FTP site was reported under the name of
+/// the local temporary copy made to check it, a file that no longer exists.
+#[test]
+fn regression_a_damaged_backup_on_an_ftp_site_is_named_as_on_the_site() {
+    let world = World::new();
+    let (home, server, name) = ftp_install_with_a_backup(&world);
+    let port = server.port();
+    let cli = |args: &[&str], input: &str| run_cli(&home, args, input);
+    let name = name.as_str();
+
+    let on_site = world.site().join("sauvegardes").join(name);
+    let mut bytes = std::fs::read(&on_site).expect("read");
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 64] {
+        *b = !*b;
+    }
+    std::fs::write(&on_site, &bytes).expect("damage");
+    let (out, said) = cli(&["backup", "verify", "Distante"], "");
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let address = format!("ftp://{USER}@127.0.0.1:{port}/sauvegardes/{name}");
+    assert!(
+        said.contains(&address),
+        "the file on the site is named: {said}"
+    );
+    assert!(
+        !said.contains("verification-"),
+        "no temporary copy named: {said}"
+    );
+    let (out, said) = cli(&["backup", "verify", "Distante", "--json"], "");
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let problem = &json["scripts"][0]["backups"][0]["problem"];
+    assert!(
+        problem["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(&address)),
+        "{problem}"
+    );
+    assert!(!problem.to_string().contains("verification-"), "{problem}");
     assert_no_password(&server, None);
 }

@@ -248,6 +248,29 @@ pub struct ArchiveFault {
     pub technical: String,
 }
 
+impl ArchiveFault {
+    /// The same fault about `shown` instead of `local`: a backup fetched into a
+    /// temporary copy to be checked is named as the user knows it (its file at the
+    /// destination), not by a copy that no longer exists.
+    #[must_use]
+    pub fn naming(mut self, local: &Path, shown: &Path) -> Self {
+        use ArchiveFaultKind as K;
+        if let K::Open { path, .. }
+        | K::NotAnArchive { path, .. }
+        | K::Corrupt { path, .. }
+        | K::Io { path, .. }
+        | K::NoSpace { path } = &mut self.kind
+            && path == local
+        {
+            *path = shown.to_path_buf();
+        }
+        self.technical = self
+            .technical
+            .replace(&*local.to_string_lossy(), &shown.to_string_lossy());
+        self
+    }
+}
+
 /// The cases of [`ArchiveError`], each with what its French needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", content = "params", rename_all = "snake_case")]

@@ -72,13 +72,21 @@ pub struct Explanation {
 }
 
 impl fmt::Display for Explanation {
-    /// The title, then the what / why / what-to-do paragraphs (not the details).
+    /// The whole explanation as text: the title, the what / why / what-to-do
+    /// paragraphs, then the technical details under « Détails techniques : »
+    /// (for the IT contact or support), so that wherever it is written — the
+    /// command line, a log, a saved report — nothing of it is lost. The centre
+    /// shows the details apart, behind « Plus de détails ».
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.title)?;
         for paragraph in [&self.what, &self.why, &self.todo] {
             if !paragraph.is_empty() {
                 write!(f, "\n\n{paragraph}")?;
             }
+        }
+        let details = self.details.trim();
+        if !details.is_empty() {
+            write!(f, "\n\nDétails techniques :\n{details}")?;
         }
         Ok(())
     }
@@ -1578,6 +1586,25 @@ mod tests {
         }
     }
 
+    /// Regression: `Display` dropped `details`, so the technical part of an
+    /// explanation never reached the command line or the log.
+    #[test]
+    fn an_explanation_written_out_keeps_its_details() {
+        let e = explain(
+            "Titre",
+            "Ce qui s'est passé.",
+            "Pourquoi.",
+            "Que faire.",
+            "os error 13",
+        );
+        assert_eq!(
+            e.to_string(),
+            "Titre\n\nCe qui s'est passé.\n\nPourquoi.\n\nQue faire.\n\nDétails techniques :\nos error 13"
+        );
+        let without = explain("Titre", "Quoi.", "", "", "");
+        assert_eq!(without.to_string(), "Titre\n\nQuoi.");
+    }
+
     #[test]
     fn a_real_config_error_reads_well() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -1641,9 +1668,15 @@ mod tests {
         let shown = x.to_string();
         assert_eq!(
             shown,
-            format!("{}\n\n{}\n\n{}\n\n{}", x.title, x.what, x.why, x.todo)
+            format!(
+                "{}\n\n{}\n\n{}\n\n{}\n\nDétails techniques :\n{}",
+                x.title,
+                x.what,
+                x.why,
+                x.todo,
+                x.details.trim()
+            )
         );
-        assert!(!shown.contains("Message technique"));
     }
 
     fn synthetic(conclusion: Conclusion) -> Diagnosis {
