@@ -151,7 +151,7 @@ impl CentreApp {
                     egui_ctx,
                     Work::Action(Action::Authenticate),
                     "centre-authentification",
-                    move || Settled::Authenticated(Box::new(auth::authenticate_now(&home))),
+                    move || Settled::Authenticated(Box::new(auth::authenticate_on_request(&home))),
                 );
             }
             Command::EnableAssistance(code) => {

@@ -24,7 +24,7 @@ use crate::assistance::{AssistanceError, AssistanceOutcome};
 use crate::backup::book::{BookError, ScriptBook};
 use crate::backup::restore::RestoreReport;
 use crate::config::{Config, ConfigError};
-use crate::connection::auth::AuthError;
+use crate::connection::auth::{AuthError, AuthOutcome, Authentication};
 use crate::connection::servers::ServerTestReport;
 use crate::home::Home;
 use crate::jobs::{Cancel, Progress};
@@ -122,7 +122,7 @@ pub(super) enum Settled {
     /// "Tester l'accès aux serveurs".
     ServerTest(Box<ServerTestReport>),
     /// "Relancer l'authentification".
-    Authenticated(Box<Result<PersistedState, AuthError>>),
+    Authenticated(Box<Result<Authentication, AuthError>>),
     /// Assistance mode switched, or not.
     Assistance(Result<AssistanceOutcome, AssistanceError>),
     /// The backup scripts changed (or not), and read again.
@@ -462,9 +462,28 @@ impl CentreApp {
             Settled::Authenticated(result) => {
                 self.ctx.state_generation += 1;
                 let outcome = match *result {
-                    Ok(state) => {
-                        self.ctx.persisted = state;
-                        self.authentication_outcome()
+                    Ok(done) => {
+                        self.ctx.persisted = done.state;
+                        match &done.outcome {
+                            // Why this time (an untrusted certificate said as
+                            // such), and whether the service will try again.
+                            AuthOutcome::Unreachable { step, problem } => {
+                                let next_retry = match &self.ctx.persisted.connection {
+                                    ConnectionState::Unreachable { next_retry } => {
+                                        next_retry.clone()
+                                    }
+                                    _ => None,
+                                };
+                                Outcome::Failed(messages::auth_unreachable(
+                                    *step,
+                                    problem,
+                                    next_retry.as_deref(),
+                                    self.ctx.support_address(),
+                                    env!("CARGO_PKG_VERSION"),
+                                ))
+                            }
+                            _ => self.authentication_outcome(),
+                        }
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "authentification non relancée");
