@@ -77,7 +77,13 @@ pub fn spawn_centre(screen: &str) -> Result<(), ActionError> {
         program: "iea-maintenance".into(),
         source,
     })?;
-    spawn_detached(Command::new(exe).args(["centre", "--screen", screen]))
+    // The service runs with GTK's OpenGL off (see `service::GL_OFF`); the centre
+    // draws with its own renderer and keeps the desktop's setting.
+    spawn_detached(
+        Command::new(exe)
+            .args(["centre", "--screen", screen])
+            .env_remove(super::GL_OFF.0),
+    )
 }
 
 /// Opens `folder` in the desktop's file manager (the service's menu and the

@@ -7,6 +7,15 @@ pub mod persist;
 pub mod scheduler;
 pub mod state;
 
+/// The environment the resident service runs with: GTK's OpenGL off. GTK 3 opens
+/// a GLX context for its windows as soon as the menu is shown, which loads Mesa
+/// (libGL, its LLVM and software rasteriser) into the process and doubled the
+/// service's memory for the rest of the day; the tray's icon and menu never
+/// draw with OpenGL. Set before GTK starts, by the service re-executing itself
+/// (`cli::service`), since a running program cannot safely change its own
+/// environment.
+pub const GL_OFF: (&str, &str) = ("GDK_GL", "disable");
+
 /// The centre's screens the service opens, by their `--screen` names. The service
 /// names them without the GUI (it never links the centre's code); a test in
 /// `ui` checks that every name here opens a screen.
