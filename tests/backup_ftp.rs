@@ -771,53 +771,11 @@ fn fetching_or_removing_an_absent_archive_says_it_is_missing() {
 
 #[test]
 fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_from_stdin() {
-    use iea_maintenance::demo::{DemoOptions, build_demo};
-    use iea_maintenance::jobs::NoProgress;
-
     // An installation of the world, with a store and the world's connection
-    // settings (its authority trusted), run through the real binary.
+    // settings (its authority trusted), run through the real binary: the script
+    // added with the password on standard input, then run.
     let world = World::new();
-    let home = Home::at(world.dir.path().join("home"));
-    let mut config = Config::defaults(&home);
-    config.connection = world.connection.clone();
-    config.save(&home).expect("config");
-    build_demo(
-        &home,
-        &home.default_store_path(),
-        &DemoOptions {
-            payslips: 50,
-            seed: 3,
-            overwrite: false,
-        },
-        &NoProgress,
-        &Cancel::new(),
-    )
-    .expect("store");
-    let server = world.server_for(FtpSecurity::Explicit, FtpOptions::new(USER, PASSWORD));
-    let cli = |args: &[&str], input: &str| run_cli(&home, args, input);
-
-    let port = server.port().to_string();
-    let (out, said) = cli(
-        &[
-            "backup",
-            "add",
-            "Distante",
-            "--ftp",
-            "127.0.0.1",
-            "--ftp-port",
-            &port,
-            "--ftp-user",
-            USER,
-            "--ftp-folder",
-            "/sauvegardes",
-            "--password-stdin",
-        ],
-        &format!("{PASSWORD}\n"),
-    );
-    assert_eq!(out.status.code(), Some(0), "{said}");
-    let (out, said) = cli(&["backup", "run", "Distante", "--json"], "");
-    assert_eq!(out.status.code(), Some(0), "{said}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let (_home, server, report) = ftp_install_with_a_backup(&world);
     assert_eq!(report["outcome"], "ok", "{report}");
     let name = report["archive"].as_str().expect("archive");
     assert_eq!(world.files_at_site("sauvegardes"), [name]);
@@ -825,15 +783,14 @@ fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_
         report["sha256"].as_str().expect("sha256"),
         sha256(&std::fs::read(world.site().join("sauvegardes").join(name)).expect("read"))
     );
-
     assert_no_password(&server, None);
 }
 
 /// An installation of `world` (its connection settings, a small demo store)
 /// with the script "Distante" added through the real binary to an explicit
 /// FTPS site, and one backup made there. Returns the installation's root, the
-/// server and the backup's name.
-fn ftp_install_with_a_backup(world: &World) -> (Home, FtpServer, String) {
+/// server and `backup run --json`'s report.
+fn ftp_install_with_a_backup(world: &World) -> (Home, FtpServer, serde_json::Value) {
     use iea_maintenance::demo::{DemoOptions, build_demo};
     use iea_maintenance::jobs::NoProgress;
 
@@ -876,9 +833,8 @@ fn ftp_install_with_a_backup(world: &World) -> (Home, FtpServer, String) {
     assert_eq!(out.status.code(), Some(0), "{said}");
     let (out, said) = run_cli(&home, &["backup", "run", "Distante", "--json"], "");
     assert_eq!(out.status.code(), Some(0), "{said}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let name = report["archive"].as_str().expect("archive").to_owned();
-    (home, server, name)
+    let report = serde_json::from_slice(&out.stdout).expect("json");
+    (home, server, report)
 }
 
 /// Runs the real binary on `home` with `input` on its standard input; what it
@@ -917,10 +873,10 @@ fn run_cli(home: &Home, args: &[&str], input: &str) -> (std::process::Output, St
 #[test]
 fn regression_a_damaged_backup_on_an_ftp_site_is_named_as_on_the_site() {
     let world = World::new();
-    let (home, server, name) = ftp_install_with_a_backup(&world);
+    let (home, server, report) = ftp_install_with_a_backup(&world);
     let port = server.port();
     let cli = |args: &[&str], input: &str| run_cli(&home, args, input);
-    let name = name.as_str();
+    let name = report["archive"].as_str().expect("archive");
 
     let on_site = world.site().join("sauvegardes").join(name);
     let mut bytes = std::fs::read(&on_site).expect("read");
