@@ -310,12 +310,15 @@ impl eframe::App for CentreApp {
 mod tests {
     use super::*;
     use crate::config::Config;
+    #[cfg(debug_assertions)]
     use crate::ui::NavGroup;
 
     /// A screen that reads `config.toml` while it draws: what no screen may do.
     #[derive(Debug)]
+    #[cfg(debug_assertions)]
     struct ReadsWhileDrawing;
 
+    #[cfg(debug_assertions)]
     impl Screen for ReadsWhileDrawing {
         fn id(&self) -> ScreenId {
             ScreenId::Accueil
@@ -336,6 +339,7 @@ mod tests {
 
     /// The centre of a fresh `IEA_HOME` with `screen` as its only screen, its
     /// configuration already known (so that the screen is shown at once).
+    #[cfg(debug_assertions)]
     fn centre_with(home: &Home, screen: impl Screen + 'static) -> CentreApp {
         let mut app = CentreApp::new(home.clone(), ScreenId::Accueil);
         app.screens = vec![Entry::built(screen)];
