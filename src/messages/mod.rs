@@ -1338,7 +1338,7 @@ pub fn diagnosis_report(d: &Diagnosis) -> String {
     let mut lines = vec![
         "Rapport de diagnostic de la base de données – Impact emploi association".to_owned(),
         format!("Date : {}", french_date(&d.at)),
-        format!("Programme : iea-maintenance {}", env!("CARGO_PKG_VERSION")),
+        format!("Programme : iea-maintenance {}", crate::updates::program_version()),
         format!("Base de données : {}", d.store_path.display()),
         String::new(),
         format!("Conclusion : {}", c.title),
@@ -1805,7 +1805,7 @@ mod tests {
         let d = diagnose(&path);
         let report = diagnosis_report(&d);
         assert!(report.contains(&path.display().to_string()), "{report}");
-        assert!(report.contains(env!("CARGO_PKG_VERSION")), "{report}");
+        assert!(report.contains(crate::updates::program_version()), "{report}");
         assert!(report.contains("Base de données inaccessible"), "{report}");
         assert!(report.contains("✘ Dossier"), "{report}");
         for c in &d.checks {

@@ -4,8 +4,10 @@ pub mod actions;
 pub mod auth_loop;
 pub mod notify;
 pub mod persist;
+pub mod restart;
 pub mod scheduler;
 pub mod state;
+pub mod update_check;
 
 /// The centre's screens the service opens, by their `--screen` names. The service
 /// names them without the GUI (it never links the centre's code); a test in
@@ -27,9 +29,11 @@ pub mod screens {
     pub const A_PROPOS: &str = "a-propos";
     /// "Sauvegarder / Restaurer".
     pub const SAUVEGARDES: &str = "sauvegardes";
+    /// "Gérer les mises à jour".
+    pub const MISES_A_JOUR: &str = "mises-a-jour";
 
     /// Every screen the service may open.
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 9] = [
         ACCUEIL,
         CONNEXION,
         CHEMINS,
@@ -38,6 +42,7 @@ pub mod screens {
         BASE,
         A_PROPOS,
         SAUVEGARDES,
+        MISES_A_JOUR,
     ];
 }
 

@@ -516,7 +516,7 @@ pub(crate) fn init_at(conn: &mut Connection, version: u32) -> rusqlite::Result<(
         "INSERT INTO meta (key, value) VALUES ('created_at', ?1), ('created_by', ?2)",
         (
             now,
-            format!("iea-maintenance {}", env!("CARGO_PKG_VERSION")),
+            format!("iea-maintenance {}", crate::updates::program_version()),
         ),
     )?;
     Ok(())

@@ -640,7 +640,7 @@ impl CentreApp {
             messages::connection_state_explanation(
                 state,
                 self.ctx.support_address(),
-                env!("CARGO_PKG_VERSION"),
+                crate::updates::program_version(),
             )
             .unwrap_or_else(|| Explanation {
                 title: line.clone(),
