@@ -93,12 +93,13 @@ pub struct SelfCheck {
 /// tray icons decode, the migrations are in order) and it says who it is.
 pub fn self_check() -> Result<SelfCheck, String> {
     crate::store::check_migrations().map_err(|e| format!("migrations: {e}"))?;
-    for kind in [
-        crate::service::state::TrayIconKind::Ball,
-        crate::service::state::TrayIconKind::BallHeart,
-        crate::service::state::TrayIconKind::Beetle,
-    ] {
-        crate::tray::icon_rgba(kind).map_err(|e| format!("icône : {e}"))?;
+    let icons: [&[u8]; 3] = [
+        include_bytes!("../../assets/icons/boule-bleue-64.png"),
+        include_bytes!("../../assets/icons/boule-bleue-coeur-64.png"),
+        include_bytes!("../../assets/icons/scarabee-rouge-64.png"),
+    ];
+    for png in icons {
+        image::load_from_memory(png).map_err(|e| format!("icon: {e}"))?;
     }
     semver::Version::parse(program_version()).map_err(|e| format!("version: {e}"))?;
     Ok(SelfCheck {
