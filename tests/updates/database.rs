@@ -1,0 +1,1 @@
+//! « Mise à jour de la base de données ».
