@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+#[path = "../support/desktop.rs"]
+mod desktop;
 #[path = "../support/https.rs"]
 mod https;
 #[path = "../support/proxy.rs"]
@@ -16,6 +18,7 @@ mod updates;
 
 mod crash;
 mod database;
+mod desktop_install;
 mod download;
 mod install;
 mod manifest;
