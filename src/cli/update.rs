@@ -355,7 +355,7 @@ fn update_database(home: &Home, yes: bool, json: bool) -> anyhow::Result<ExitCod
             yes,
             &Question {
                 announce: format!(
-                    "La base de données « {} » va être mise à jour (version de base {} → {}). \
+                    "La base de données « {} » va être mise à jour (de la version de base {} à la version {}). \
                      Une sauvegarde vérifiée en est faite avant.",
                     status.path.display(),
                     status.found,
@@ -367,7 +367,7 @@ fn update_database(home: &Home, yes: bool, json: bool) -> anyhow::Result<ExitCod
         )?;
     }
     let bar = Bar::new();
-    let result = database::update_database(home, &bar, &Cancel::new());
+    let result = database::update_database(home, None, &bar, &Cancel::new());
     drop(bar);
     let done = result.map_err(explained(|e: &DatabaseUpdateError| {
         messages::database_update_error(e)

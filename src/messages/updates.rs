@@ -17,6 +17,12 @@ use crate::updates::report::{OpcoReport, Unmatched};
 /// The title of the screen and of the menu of the centre.
 pub const UPDATES_TITLE: &str = "Gérer les mises à jour";
 
+/// What the database update asks before it starts (it refuses while someone
+/// is connected, and names who).
+pub const CLOSE_EVERY_WORKSTATION_FOR_DATABASE: &str = "Fermez le logiciel sur chaque poste si \
+     vous êtes en réseau : la base de données n'est mise à jour que lorsque plus personne n'y \
+     est connecté.";
+
 /// The warning of the second step (seed 002), enforced.
 pub const CLOSE_EVERY_WORKSTATION: &str = "Vérifiez que le logiciel est bien fermé sur chaque \
      poste si vous êtes en réseau : l'installation attend que plus personne ne soit connecté \
@@ -411,7 +417,7 @@ pub fn database_updated_text(d: &DatabaseUpdated) -> String {
         );
     }
     let mut t = format!(
-        "La base de données a été mise à jour (version de base {} → {}).",
+        "La base de données a été mise à jour (de la version de base {} à la version {}).",
         d.from, d.to
     );
     if let Some(backup) = &d.backup {

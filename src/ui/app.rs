@@ -138,6 +138,12 @@ impl CentreApp {
         self.ctx.paths = PathDisplay::new(actual, shown);
     }
 
+    /// Puts the reports meant for the desktop in `folder` instead of the
+    /// user's desktop (the screen tests give each run a folder of its own).
+    pub fn set_desktop(&mut self, folder: &Path) {
+        self.ctx.desktop = Some(folder.to_path_buf());
+    }
+
     /// Whether "Quitter" was chosen.
     pub fn quit_requested(&self) -> bool {
         self.quit_requested
@@ -292,6 +298,9 @@ impl CentreApp {
                 (_, None) => "Base : configuration à corriger".to_owned(),
                 (_, Some(p)) if self.ctx.running_closing.is_some() => {
                     format!("Base : {p} – clôture d'exercice en cours")
+                }
+                (StoreState::Failed(crate::store::StoreError::NeedsUpdate { .. }), Some(p)) => {
+                    format!("Base à mettre à jour : {p}")
                 }
                 (StoreState::Failed(_), Some(p)) => format!("Base inaccessible : {p}"),
                 (StoreState::Opening | StoreState::Retrying(_), Some(p)) => {

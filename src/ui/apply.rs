@@ -547,6 +547,7 @@ impl CentreApp {
             None
         };
         let accepted = self.ctx.updates.accepted.clone();
+        let desktop = self.ctx.desktop.clone();
         let subject = match step {
             UpdateStep::Database => "la base de données".to_owned(),
             _ => format!("la version {version}"),
@@ -562,6 +563,7 @@ impl CentreApp {
                     step,
                     &version,
                     accepted.as_ref(),
+                    desktop.as_deref(),
                     progress,
                     cancel,
                 ))
@@ -580,13 +582,14 @@ fn run_update_step(
     step: UpdateStep,
     version: &str,
     accepted: Option<&crate::updates::manifest::Accepted>,
+    desktop: Option<&Path>,
     progress: &dyn crate::jobs::Progress,
     cancel: &crate::jobs::Cancel,
 ) -> UpdateResult {
     use crate::updates::{database, download, install, manifest};
     let failed = |e: Explanation| UpdateResult::Failed(step, e);
     if step == UpdateStep::Database {
-        return match database::update_database(home, progress, cancel) {
+        return match database::update_database(home, desktop, progress, cancel) {
             Ok(done) => UpdateResult::DatabaseUpdated(Box::new(done)),
             Err(e) => failed(messages::database_update_error(&e)),
         };

@@ -155,6 +155,8 @@ pub struct AppCtx {
     pub(super) sessions_generation: u64,
     pub(super) paths: PathDisplay,
     pub(super) updates: UpdatesState,
+    /// Where the reports meant for the desktop go; `None`: the user's desktop.
+    pub(super) desktop: Option<PathBuf>,
 }
 
 impl AppCtx {
@@ -188,6 +190,7 @@ impl AppCtx {
             sessions_generation: 0,
             paths: PathDisplay::default(),
             updates: UpdatesState::default(),
+            desktop: None,
         }
     }
 

@@ -126,9 +126,12 @@ pub fn status(home: &Home) -> Result<DatabaseStatus, DatabaseUpdateError> {
     })
 }
 
-/// "Mise à jour de la base de données" on the active store of `home`.
+/// "Mise à jour de la base de données" on the active store of `home`; the
+/// report goes on `desktop`, or on the user's desktop ([`report::desktop_dir`])
+/// when `None`.
 pub fn update_database(
     home: &Home,
+    desktop: Option<&Path>,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<DatabaseUpdated, DatabaseUpdateError> {
@@ -196,7 +199,8 @@ pub fn update_database(
         let facts = report::read(store.connection(), &path, now).map_err(|e| store.err(e))?;
         drop(store);
         let text = crate::messages::opco_report_text(&facts);
-        match report::write(home, &text, now) {
+        let desktop = desktop.map(Path::to_path_buf).or_else(report::desktop_dir);
+        match report::write(home, desktop.as_deref(), &text, now) {
             Ok(files) => done.report = Some((facts, files)),
             Err(source) => {
                 return Err(DatabaseUpdateError::Report {

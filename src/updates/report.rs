@@ -168,9 +168,15 @@ pub fn desktop_dir() -> Option<PathBuf> {
     None
 }
 
-/// Writes `text` as the report: a dated copy under `IEA_HOME`, and the file on
-/// the desktop (replaced atomically when an older report is there).
-pub fn write(home: &Home, text: &str, at: DateTime<Local>) -> std::io::Result<ReportFiles> {
+/// Writes `text` as the report: a dated copy under `IEA_HOME`, and the file in
+/// the `desktop` folder when there is one (replaced atomically when an older
+/// report is there).
+pub fn write(
+    home: &Home,
+    desktop: Option<&Path>,
+    text: &str,
+    at: DateTime<Local>,
+) -> std::io::Result<ReportFiles> {
     let dirs = UpdateDirs::of(home);
     let reports = dirs.reports_dir();
     std::fs::create_dir_all(&reports)?;
@@ -179,7 +185,7 @@ pub fn write(home: &Home, text: &str, at: DateTime<Local>) -> std::io::Result<Re
         at.format("%Y-%m-%d %H-%M-%S")
     ));
     crate::fsutil::write_atomic(&kept, text.as_bytes())?;
-    let desktop = match desktop_dir() {
+    let desktop = match desktop {
         Some(dir) => {
             let written = std::fs::create_dir_all(&dir).and_then(|()| {
                 crate::fsutil::write_atomic(&dir.join(REPORT_FILE_NAME), text.as_bytes())

@@ -9,6 +9,8 @@
 mod https;
 #[path = "../support/smtp.rs"]
 mod smtp;
+#[path = "../support/updates.rs"]
+mod updates;
 mod support;
 
 mod a_propos;
@@ -21,6 +23,7 @@ mod config_error;
 mod connexion;
 mod inaccessible;
 mod journal;
+mod mises_a_jour;
 mod navigation;
 mod restauration;
 mod sauvegardes;

@@ -139,7 +139,7 @@ fn the_opco_migration_on_the_demo_store_gives_every_employer_its_opco_and_report
     let out = ws.run(&["update", "database", "--yes"]);
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
     let said = stdout(&out);
-    assert!(said.contains("La base de données a été mise à jour (version de base 4 → 6)."), "{said}");
+    assert!(said.contains("La base de données a été mise à jour (de la version de base 4 à la version 6)."), "{said}");
     assert!(
         said.contains(&format!(
             "Correspondance OPCO : {} employeur(s) sans correspondance",
@@ -200,7 +200,7 @@ fn a_store_two_versions_behind_goes_through_each_step() {
     let store = ws.home.default_store_path();
     std::fs::create_dir_all(store.parent().expect("folder")).expect("dir");
     Store::create_older(&store, 3).expect("schema 3");
-    let done = database::update_database(&ws.home, &NoProgress, &Cancel::new()).expect("update");
+    let done = database::update_database(&ws.home, Some(&ws.dir.path().join("Bureau")), &NoProgress, &Cancel::new()).expect("update");
     assert_eq!((done.from, done.to), (3, SCHEMA_VERSION));
     assert_eq!(done.steps, [4, 6]);
     assert!(done.backup.is_some());
@@ -219,7 +219,7 @@ fn a_connected_session_blocks_the_update_and_names_who() {
         )
         .expect("a live session");
     }
-    match database::update_database(&ws.home, &NoProgress, &Cancel::new()) {
+    match database::update_database(&ws.home, Some(&ws.dir.path().join("Bureau")), &NoProgress, &Cancel::new()) {
         Err(DatabaseUpdateError::SessionsOpen { sessions }) => {
             assert!(!sessions.is_empty());
             let said = iea_maintenance::messages::database_update_error(

@@ -542,7 +542,7 @@ impl MisesAJour {
                         s.supported
                     )).into_owned());
                 }
-                ui.label(messages::CLOSE_EVERY_WORKSTATION);
+                ui.label(messages::CLOSE_EVERY_WORKSTATION_FOR_DATABASE);
                 if ui
                     .add_enabled(
                         ctx.updates().running.is_none(),
