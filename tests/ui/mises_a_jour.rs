@@ -192,3 +192,20 @@ fn a_store_of_the_previous_schema_is_updated_from_the_screen_with_its_report() {
         6
     );
 }
+
+#[test]
+fn a_store_to_update_says_so_everywhere_and_leads_to_its_update() {
+    let peer = UpdatePeer::start();
+    let ws = fixed_workstation("base-a-mettre-a-jour");
+    std::fs::create_dir_all(ws.store_path().parent().expect("folder")).expect("dir");
+    Store::create_older(&ws.store_path(), 4).expect("store of schema 4");
+    point_at(&ws, &peer);
+    publish_releases(&peer);
+    let mut harness = crate::support::centre(&ws, ScreenId::Accueil);
+    assert!(shows(&harness, "Mise à jour de la base de données nécessaire"));
+    assert!(shows_part(&harness, "version de base 4"));
+    snapshot(&mut harness, "base-a-mettre-a-jour");
+    click(&mut harness, "Mise à jour de la base de données…");
+    assert_eq!(harness.state().screen(), ScreenId::MisesAJour);
+    assert!(shows(&harness, "Mise à jour de la base de données"));
+}
