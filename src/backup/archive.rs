@@ -367,7 +367,7 @@ pub fn build_archive(
             accept_facts(facts, None)?;
             Ok(Manifest {
                 format: MANIFEST_FORMAT,
-                program_version: env!("CARGO_PKG_VERSION").to_owned(),
+                program_version: crate::updates::program_version().to_owned(),
                 schema_version: facts.schema_version,
                 script: script.map(str::to_owned),
                 created_at,
@@ -487,7 +487,7 @@ pub fn adopt_database(
     target.forget();
     Ok(Manifest {
         format: MANIFEST_FORMAT,
-        program_version: env!("CARGO_PKG_VERSION").to_owned(),
+        program_version: crate::updates::program_version().to_owned(),
         schema_version: facts.schema_version,
         script: None,
         created_at,
@@ -1393,7 +1393,7 @@ mod tests {
         assert_eq!(m.format, MANIFEST_FORMAT);
         assert_eq!(m.schema_version, SCHEMA_VERSION);
         assert_eq!(m.script.as_deref(), Some("Hebdo"));
-        assert_eq!(m.program_version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(m.program_version, crate::updates::program_version());
         assert_eq!(m.counts.get("payslips"), Some(&600));
         for table in COUNTED_TABLES {
             assert_eq!(m.counts.get(table), Some(&count(&store, table)), "{table}");

@@ -43,7 +43,7 @@ pub(super) fn run(home: &Home, cmd: &AuthCmd) -> anyhow::Result<ExitCode> {
         messages::tray_line(&state::tray_view(&inputs, Capabilities::CURRENT).status)
     )?;
     let support = &config.mail.support_address;
-    let version = env!("CARGO_PKG_VERSION");
+    let version = crate::updates::program_version();
     let explanation = match &done.outcome {
         // Why, this time (an untrusted certificate said as such); the recorded
         // state says whether a retry is planned, and when.

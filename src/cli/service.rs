@@ -38,10 +38,29 @@ pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
         tracing::error!(error = %e, "planificateur des sauvegardes non démarré");
         note!("Les sauvegardes automatiques n'ont pas pu démarrer : {e}");
     }
+    if let Err(e) = crate::service::update_check::spawn(home.clone()) {
+        tracing::warn!(error = %e, "vérification des mises à jour non démarrée");
+    }
+    let watch = crate::service::restart::ProgramWatch::start();
     match tray::run(home.clone(), primary.requests) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
+        Ok(tray::TrayExit::Quit) => Ok(ExitCode::SUCCESS),
+        Ok(tray::TrayExit::Restart) => {
+            let Some(watch) = watch else {
+                return Ok(ExitCode::SUCCESS);
+            };
+            // The instance lock (a close-on-exec file) goes with this image:
+            // the new program takes it at its start.
+            let e = crate::service::restart::restart_service(home, &watch);
+            Err(e).context(
+                "le gestionnaire de services n'a pas pu redémarrer sur la nouvelle version",
+            )
+        }
         Err(tray::TrayError::NoTrayHost) => {
             tracing::warn!("aucune zone de notification");
+            // Up all the same: the centre stands in for the icon.
+            if let Err(e) = crate::updates::install::Health::record_up(home) {
+                tracing::warn!(error = %e, "état de santé non enregistré");
+            }
             note!(
                 "Aucune zone de notification n'a été trouvée sur ce bureau : l'icône du \
                  gestionnaire de services ne peut pas s'afficher.\n\

@@ -25,6 +25,7 @@ mod paths;
 mod sessions;
 mod support;
 mod tray;
+mod updates;
 
 pub use assistance::*;
 pub use backup_archive::*;
@@ -37,6 +38,7 @@ pub use paths::*;
 pub use sessions::*;
 pub use support::*;
 pub use tray::*;
+pub use updates::*;
 
 use std::fmt;
 use std::io;
@@ -185,6 +187,15 @@ fn too_new(path: &dyn fmt::Display, found: u32, supported: u32, details: String)
 
 const TITLE_UNREACHABLE: &str = "Base de données inaccessible";
 
+/// The title of a store that needs "Mise à jour de la base de données".
+pub const TITLE_NEEDS_UPDATE: &str = "Mise à jour de la base de données nécessaire";
+
+/// What to do with a store that needs its update.
+pub const TODO_NEEDS_UPDATE: &str = "Dans le centre de maintenance, cliquez sur « Maintenir » \
+     puis « Gérer les mises à jour », et enfin sur « Mise à jour de la base de données » \
+     (en ligne de commande : iea-maintenance update database). Une sauvegarde vérifiée de \
+     la base est faite avant.";
+
 /// The title of a damaged store, whether found by opening, checking or backing up.
 pub(crate) const TITLE_DAMAGED_STORE: &str = "Base de données endommagée";
 
@@ -291,6 +302,15 @@ pub fn phase_label(phase: Phase) -> &'static str {
         Phase::ClosingRepair => "Arrêt du serveur – Réparation de la base",
         Phase::ClosingClose => "Clôture",
         Phase::ClosingReindex => "Réindexation",
+        Phase::UpdateDownload => "Téléchargement de la mise à jour",
+        Phase::UpdateCheck => "Vérification du téléchargement",
+        Phase::UpdateUnpack => "Décompression de la mise à jour",
+        Phase::UpdateSelfCheck => "Vérification du nouveau programme",
+        Phase::UpdateReplace => "Remplacement du programme",
+        Phase::UpdateServiceRestart => "Redémarrage du gestionnaire de services",
+        Phase::UpdateRollback => "Retour à la version précédente",
+        Phase::DatabaseMigrate => "Mise à jour de la base de données",
+        Phase::DatabaseReport => "Rapport de la mise à jour",
     }
 }
 
@@ -432,6 +452,20 @@ pub fn store_fault(f: &StoreFault) -> Explanation {
         K::TooNew {
             found, supported, ..
         } => too_new(&path, *found, *supported, store_details("", f)),
+        K::NeedsUpdate {
+            found, supported, ..
+        } => explain(
+            TITLE_NEEDS_UPDATE,
+            format!(
+                "La base de données « {path} » a été enregistrée par une version précédente \
+                 d'Impact emploi (version de base {found}) : elle doit être mise à jour pour \
+                 cette version du programme (version de base {supported})."
+            ),
+            "Le programme ne modifie jamais une base sans l'avoir sauvegardée d'abord : \
+             elle n'a pas été modifiée, et reste lisible.",
+            TODO_NEEDS_UPDATE,
+            store_details("", f),
+        ),
         K::AlreadyExists { .. } => explain(
             "Fichier déjà présent",
             format!("Un fichier existe déjà à l'emplacement « {path} »."),
@@ -738,6 +772,9 @@ pub fn job_kind(kind: JobKind) -> &'static str {
         JobKind::Backup => "une sauvegarde",
         JobKind::Restore => "une restauration",
         JobKind::Closing => "une clôture d'exercice",
+        JobKind::UpdateDownload => "le téléchargement d'une mise à jour",
+        JobKind::UpdateInstall => "l'installation d'une mise à jour",
+        JobKind::DatabaseUpdate => "la mise à jour de la base de données",
     }
 }
 
@@ -927,6 +964,7 @@ fn store_problem(p: StoreProblem) -> &'static str {
         StoreProblem::NotAStore => "ce n'est pas une base Impact emploi",
         StoreProblem::Corrupt => "la base est endommagée",
         StoreProblem::TooNew => "la base vient d'une version plus récente d'Impact emploi",
+        StoreProblem::NeedsUpdate => "la base doit être mise à jour",
         StoreProblem::DiskFull => "le disque est plein",
         StoreProblem::Other => "erreur inattendue",
     }
@@ -1308,7 +1346,10 @@ pub fn diagnosis_report(d: &Diagnosis) -> String {
     let mut lines = vec![
         "Rapport de diagnostic de la base de données – Impact emploi association".to_owned(),
         format!("Date : {}", french_date(&d.at)),
-        format!("Programme : iea-maintenance {}", env!("CARGO_PKG_VERSION")),
+        format!(
+            "Programme : iea-maintenance {}",
+            crate::updates::program_version()
+        ),
         format!("Base de données : {}", d.store_path.display()),
         String::new(),
         format!("Conclusion : {}", c.title),
@@ -1800,7 +1841,10 @@ mod tests {
         let d = diagnose(&path);
         let report = diagnosis_report(&d);
         assert!(report.contains(&path.display().to_string()), "{report}");
-        assert!(report.contains(env!("CARGO_PKG_VERSION")), "{report}");
+        assert!(
+            report.contains(crate::updates::program_version()),
+            "{report}"
+        );
         assert!(report.contains("Base de données inaccessible"), "{report}");
         assert!(report.contains("✘ Dossier"), "{report}");
         for c in &d.checks {

@@ -46,6 +46,7 @@ pub fn centre_screen(action: MenuAction) -> Option<&'static str> {
         MenuAction::EnableAssistance | MenuAction::DisableAssistance => Some(screens::ASSISTANCE),
         MenuAction::ChangeDatabase => Some(screens::BASE),
         MenuAction::About => Some(screens::A_PROPOS),
+        MenuAction::UpdateNow => Some(screens::MISES_A_JOUR),
         _ => None,
     }
 }
@@ -153,16 +154,13 @@ mod tests {
     }
 
     #[test]
-    fn quit_quits_and_unbuilt_entries_do_nothing() {
+    fn quit_quits_and_update_now_opens_the_updates_screen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = Home::at(dir.path());
         assert_eq!(
             perform(&home, MenuAction::Quit).expect("quit"),
             Effect::Quit
         );
-        assert!(matches!(
-            perform(&home, MenuAction::UpdateNow),
-            Err(ActionError::Unavailable(MenuAction::UpdateNow))
-        ));
+        assert_eq!(centre_screen(MenuAction::UpdateNow), Some("mises-a-jour"));
     }
 }

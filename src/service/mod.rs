@@ -4,8 +4,10 @@ pub mod actions;
 pub mod auth_loop;
 pub mod notify;
 pub mod persist;
+pub mod restart;
 pub mod scheduler;
 pub mod state;
+pub mod update_check;
 
 /// The environment the resident service runs with: GTK's OpenGL off. GTK 3 opens
 /// a GLX context for its windows as soon as the menu is shown, which loads Mesa
@@ -36,9 +38,11 @@ pub mod screens {
     pub const A_PROPOS: &str = "a-propos";
     /// "Sauvegarder / Restaurer".
     pub const SAUVEGARDES: &str = "sauvegardes";
+    /// "Gérer les mises à jour".
+    pub const MISES_A_JOUR: &str = "mises-a-jour";
 
     /// Every screen the service may open.
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 9] = [
         ACCUEIL,
         CONNEXION,
         CHEMINS,
@@ -47,6 +51,7 @@ pub mod screens {
         BASE,
         A_PROPOS,
         SAUVEGARDES,
+        MISES_A_JOUR,
     ];
 }
 

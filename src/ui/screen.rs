@@ -329,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn built_screens_are_the_eleven_of_this_version() {
+    fn built_screens_are_the_twelve_of_this_version() {
         let built: Vec<_> = ScreenId::ALL.into_iter().filter(|s| s.is_built()).collect();
         assert_eq!(
             built,
@@ -337,6 +337,7 @@ mod tests {
                 ScreenId::Accueil,
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
+                ScreenId::MisesAJour,
                 ScreenId::Cloture,
                 ScreenId::Connexion,
                 ScreenId::Chemins,
@@ -368,6 +369,7 @@ mod tests {
             [
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
+                ScreenId::MisesAJour,
                 ScreenId::Connexion,
                 ScreenId::Chemins,
                 ScreenId::Base,

@@ -18,6 +18,7 @@ pub mod config_error;
 pub mod connexion;
 pub mod inaccessible;
 pub mod journal;
+pub mod mises_a_jour;
 pub mod restauration;
 pub mod sauvegardes;
 pub mod support;
@@ -32,6 +33,7 @@ pub use config_error::ConfigErrorScreen;
 pub use connexion::Connexion;
 pub use inaccessible::Inaccessible;
 pub use journal::Journal;
+pub use mises_a_jour::MisesAJour;
 pub use restauration::Restauration;
 pub use sauvegardes::Sauvegardes;
 pub use support::SupportScreen;
@@ -56,11 +58,7 @@ pub fn registry() -> Vec<Entry> {
         ),
         Entry::built(Sauvegardes::default()),
         Entry::built(Restauration::default()),
-        Entry::planned(
-            ScreenId::MisesAJour,
-            "Gérer les mises à jour",
-            NavGroup::Maintain,
-        ),
+        Entry::built(MisesAJour::default()),
         Entry::planned(
             ScreenId::Transfert,
             "Transfert database vers Urssaf",
