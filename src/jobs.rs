@@ -25,6 +25,12 @@ pub enum JobKind {
     Restore,
     /// A year-end closing (it also holds the backup lock for its whole run).
     Closing,
+    /// The download of an update package.
+    UpdateDownload,
+    /// The installation of a new version of the program (or the way back).
+    UpdateInstall,
+    /// "Mise à jour de la base de données": the store's migrations.
+    DatabaseUpdate,
 }
 
 impl JobKind {
@@ -36,6 +42,9 @@ impl JobKind {
             Self::Backup => "sauvegarde",
             Self::Restore => "restauration",
             Self::Closing => "cloture",
+            Self::UpdateDownload => "telechargement-mise-a-jour",
+            Self::UpdateInstall => "installation-mise-a-jour",
+            Self::DatabaseUpdate => "mise-a-jour-base",
         }
     }
 }
@@ -107,6 +116,24 @@ pub enum Phase {
     QueryRun,
     /// Extraction: the rows written to the export file (rows counted).
     QueryExport,
+    /// Update: the package downloaded (bytes counted).
+    UpdateDownload,
+    /// Update: the package checked (size, SHA-256).
+    UpdateCheck,
+    /// Update: the new binary unpacked beside the running one.
+    UpdateUnpack,
+    /// Update: the new binary's self-check.
+    UpdateSelfCheck,
+    /// Update: the new binary put in place, the previous one kept.
+    UpdateReplace,
+    /// Update: waiting for the resident service to come back on the new version.
+    UpdateServiceRestart,
+    /// Update: the previous binary put back.
+    UpdateRollback,
+    /// Database update: the migrations (steps counted).
+    DatabaseMigrate,
+    /// Database update: the report written.
+    DatabaseReport,
 }
 
 /// Receives progress from a job. Implementations must be cheap: jobs call them often.

@@ -32,3 +32,4 @@ pub mod store;
 pub mod support;
 pub mod tray;
 pub mod ui;
+pub mod updates;

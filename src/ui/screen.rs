@@ -343,6 +343,7 @@ mod tests {
                 ScreenId::Accueil,
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
+                ScreenId::MisesAJour,
                 ScreenId::Cloture,
                 ScreenId::Extractions,
                 ScreenId::Connexion,
@@ -375,6 +376,7 @@ mod tests {
             [
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
+                ScreenId::MisesAJour,
                 ScreenId::Connexion,
                 ScreenId::Chemins,
                 ScreenId::Base,

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: loopback peers written here, servers
-//! written elsewhere, throw-away desktops.
+//! written elsewhere, throw-away desktops, the update peer.
 
 pub mod desktop;
 pub mod external;
@@ -7,3 +7,4 @@ pub mod ftp;
 pub mod https;
 pub mod proxy;
 pub mod smtp;
+pub mod updates;

@@ -10,6 +10,8 @@ mod https;
 #[path = "../support/smtp.rs"]
 mod smtp;
 mod support;
+#[path = "../support/updates.rs"]
+mod updates;
 
 mod a_propos;
 mod accueil;
@@ -22,6 +24,7 @@ mod connexion;
 mod extractions;
 mod inaccessible;
 mod journal;
+mod mises_a_jour;
 mod navigation;
 mod restauration;
 mod sauvegardes;

@@ -5,10 +5,9 @@
 use crate::support::{centre, click, is_disabled, settle, shows, store_with_payroll, workstation};
 use iea_maintenance::ui::{CentreApp, ScreenId};
 
-const GREYED: [&str; 4] = [
+const GREYED: [&str; 3] = [
     "Comptes utilisateurs",
     "Gestionnaire de licences",
-    "Gérer les mises à jour",
     "Transfert database vers Urssaf",
 ];
 
@@ -27,6 +26,7 @@ fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
         "Accueil",
         "Sauvegarder / Restaurer",
         "Restaurer une sauvegarde",
+        "Gérer les mises à jour",
         "Clôturer un exercice",
         "Paramètres de connexion",
         "Demande d'assistance à distance",

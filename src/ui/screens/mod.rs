@@ -19,6 +19,7 @@ pub mod connexion;
 pub mod extractions;
 pub mod inaccessible;
 pub mod journal;
+pub mod mises_a_jour;
 pub mod restauration;
 pub mod sauvegardes;
 pub mod support;
@@ -34,6 +35,7 @@ pub use connexion::Connexion;
 pub use extractions::Extractions;
 pub use inaccessible::Inaccessible;
 pub use journal::Journal;
+pub use mises_a_jour::MisesAJour;
 pub use restauration::Restauration;
 pub use sauvegardes::Sauvegardes;
 pub use support::SupportScreen;
@@ -58,11 +60,7 @@ pub fn registry() -> Vec<Entry> {
         ),
         Entry::built(Sauvegardes::default()),
         Entry::built(Restauration::default()),
-        Entry::planned(
-            ScreenId::MisesAJour,
-            "Gérer les mises à jour",
-            NavGroup::Maintain,
-        ),
+        Entry::built(MisesAJour::default()),
         Entry::planned(
             ScreenId::Transfert,
             "Transfert database vers Urssaf",
