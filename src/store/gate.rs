@@ -53,6 +53,11 @@ pub fn close(store: &Path) -> Result<Option<Gate>, StoreError> {
     hold(store, true, GATE_WAIT)
 }
 
+/// [`close`], waiting at most `wait` for the connections open to end.
+pub fn close_within(store: &Path, wait: Duration) -> Result<Option<Gate>, StoreError> {
+    hold(store, true, wait)
+}
+
 fn hold(store: &Path, exclusive: bool, wait: Duration) -> Result<Option<Gate>, StoreError> {
     let path = gate_path(store);
     let file = match OpenOptions::new()
@@ -107,7 +112,7 @@ mod tests {
         let second = enter(&store).expect("enter").expect("gate");
         assert!(
             matches!(
-                hold(&store, true, Duration::from_millis(100)),
+                close_within(&store, Duration::from_millis(100)),
                 Err(StoreError::Locked { .. })
             ),
             "a replacement waits for the connections"
