@@ -371,9 +371,20 @@ fn install(tmp: &Path, target: &Path, overwrite: bool) -> Result<(), DemoError> 
     };
     // The target may have changed while the store was being built.
     check_target(target, overwrite)?;
-    if target.exists() {
+    // No program may have the old store open while its file is replaced (see
+    // `store::gate`): one that does makes the store "in use".
+    let _closed = if target.exists() {
+        let closed =
+            crate::store::gate::close_within(target, Duration::from_secs(2)).map_err(|_| {
+                DemoError::StoreInUse {
+                    path: target.to_path_buf(),
+                }
+            })?;
         quiesce_old_store(target)?;
-    }
+        closed
+    } else {
+        None
+    };
     // Side files next to the target belong to the old store (or to one deleted by
     // hand): SQLite would replay an old WAL or journal into the new file.
     for suffix in SIDE_SUFFIXES {
@@ -1733,6 +1744,8 @@ mod tests {
             let mut names: Vec<String> = std::fs::read_dir(self.data_dir.path())
                 .expect("list")
                 .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                // The store's gate (`store::gate`) stays beside it.
+                .filter(|n| !n.ends_with(".verrou"))
                 .collect();
             names.sort();
             names

@@ -1882,9 +1882,10 @@ mod tests {
             "{report}"
         );
         let labels: Vec<String> = d.checks.iter().map(check_label).collect();
+        // The store and its gate (`.paie.iea.verrou`, see `store::gate`).
         assert!(
             labels.contains(&format!(
-                "Contenu du dossier {} : lisible (1 élément)",
+                "Contenu du dossier {} : lisible (2 éléments)",
                 dir.path().display()
             )),
             "{labels:#?}"

@@ -9,6 +9,7 @@
 mod audit;
 pub mod catalog;
 mod fault;
+pub mod gate;
 mod migrate;
 pub mod sessions;
 mod summary;
@@ -258,6 +259,9 @@ fn classify_missing(path: &Path) -> Option<StoreError> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The hold on the store's gate ([`gate`]): declared after the connection,
+    /// so that it is released only once the connection is closed.
+    _gate: Option<gate::Gate>,
 }
 
 impl Drop for Store {
@@ -274,19 +278,33 @@ impl Store {
     /// [`StoreError::NeedsUpdate`], since its migrations run only through the
     /// database update, after a verified backup ([`crate::updates::database`]).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, false)
+        Self::open_with(path, false, true)
+    }
+
+    /// Opens read-only the store that the caller has just put in place behind
+    /// the closed gate it holds ([`gate::close`]): the restore's check of what
+    /// it restored (a store of an older schema included).
+    pub(crate) fn open_read_only_behind_closed_gate(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, true, false)
     }
 
     /// Opens an existing store read-only, without migrating (diagnostics, backups).
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, true)
+        Self::open_with(path, true, true)
     }
 
-    fn open_with(path: &Path, read_only: bool) -> Result<Self, StoreError> {
+    fn open_with(path: &Path, read_only: bool, through_gate: bool) -> Result<Self, StoreError> {
         crate::fsutil::debug_assert_not_ui_thread("Store::open");
         if let Some(err) = classify_missing(path) {
             return Err(err);
         }
+        // Held before SQLite opens anything of the store, for as long as the
+        // connection lives: the store's file is never replaced meanwhile.
+        let gate = if through_gate {
+            gate::enter(path)?
+        } else {
+            None
+        };
         // A year-end closing holds the store for itself: say so rather than wait
         // for SQLite's busy timeout and call it "locked".
         if let Some((host, started_at, _, _)) = crate::closing::closing_in_progress(path) {
@@ -318,6 +336,7 @@ impl Store {
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
+            _gate: gate,
         };
         store.configure(read_only)?;
         store.check_identity()?;

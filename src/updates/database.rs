@@ -250,6 +250,8 @@ pub fn backup_before(
 /// through `progress`.
 pub fn migrate_store(path: &Path, progress: &dyn Progress) -> Result<Migrated, StoreError> {
     crate::fsutil::debug_assert_not_ui_thread("migrate_store");
+    // Declared before the connection: released after it is closed.
+    let _gate = crate::store::gate::enter(path)?;
     let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
