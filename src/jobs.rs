@@ -28,6 +28,12 @@ pub enum JobKind {
     /// "Tester tous les comptes" (Net-entreprises): two at once would test the
     /// same portal accounts twice, and three refusals lock an account.
     NetEntreprisesTests,
+    /// The download of an update package.
+    UpdateDownload,
+    /// The installation of a new version of the program (or the way back).
+    UpdateInstall,
+    /// "Mise à jour de la base de données": the store's migrations.
+    DatabaseUpdate,
 }
 
 impl JobKind {
@@ -40,6 +46,9 @@ impl JobKind {
             Self::Restore => "restauration",
             Self::Closing => "cloture",
             Self::NetEntreprisesTests => "test-net-entreprises",
+            Self::UpdateDownload => "telechargement-mise-a-jour",
+            Self::UpdateInstall => "installation-mise-a-jour",
+            Self::DatabaseUpdate => "mise-a-jour-base",
         }
     }
 }
@@ -110,6 +119,28 @@ pub enum Phase {
     /// "Tester tous les comptes": the accounts tested with Net-entreprises
     /// (counted).
     NetEntreprisesTests,
+    /// Extraction: the query runs (rows counted, total unknown).
+    QueryRun,
+    /// Extraction: the rows written to the export file (rows counted).
+    QueryExport,
+    /// Update: the package downloaded (bytes counted).
+    UpdateDownload,
+    /// Update: the package checked (size, SHA-256).
+    UpdateCheck,
+    /// Update: the new binary unpacked beside the running one.
+    UpdateUnpack,
+    /// Update: the new binary's self-check.
+    UpdateSelfCheck,
+    /// Update: the new binary put in place, the previous one kept.
+    UpdateReplace,
+    /// Update: waiting for the resident service to come back on the new version.
+    UpdateServiceRestart,
+    /// Update: the previous binary put back.
+    UpdateRollback,
+    /// Database update: the migrations (steps counted).
+    DatabaseMigrate,
+    /// Database update: the report written.
+    DatabaseReport,
 }
 
 /// Receives progress from a job. Implementations must be cheap: jobs call them often.

@@ -17,6 +17,7 @@ use crate::instance::{self, Acquired};
 use crate::{messages, tray};
 
 pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
+    without_gl();
     home.ensure().map_err(explained(messages::home_error))?;
     crate::connection::install_crypto_provider();
     // The installation's identity and its support key exist from the first start
@@ -49,10 +50,29 @@ pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
         tracing::error!(error = %e, "planificateur des sauvegardes non démarré");
         note!("Les sauvegardes automatiques n'ont pas pu démarrer : {e}");
     }
+    if let Err(e) = crate::service::update_check::spawn(home.clone()) {
+        tracing::warn!(error = %e, "vérification des mises à jour non démarrée");
+    }
+    let watch = crate::service::restart::ProgramWatch::start();
     match tray::run(home.clone(), primary.requests) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
+        Ok(tray::TrayExit::Quit) => Ok(ExitCode::SUCCESS),
+        Ok(tray::TrayExit::Restart) => {
+            let Some(watch) = watch else {
+                return Ok(ExitCode::SUCCESS);
+            };
+            // The instance lock (a close-on-exec file) goes with this image:
+            // the new program takes it at its start.
+            let e = crate::service::restart::restart_service(home, &watch);
+            Err(e).context(
+                "le gestionnaire de services n'a pas pu redémarrer sur la nouvelle version",
+            )
+        }
         Err(tray::TrayError::NoTrayHost) => {
             tracing::warn!("aucune zone de notification");
+            // Up all the same: the centre stands in for the icon.
+            if let Err(e) = crate::updates::install::Health::record_up(home) {
+                tracing::warn!(error = %e, "état de santé non enregistré");
+            }
             note!(
                 "Aucune zone de notification n'a été trouvée sur ce bureau : l'icône du \
                  gestionnaire de services ne peut pas s'afficher.\n\
@@ -77,5 +97,29 @@ pub(super) fn run(home: &Home) -> anyhow::Result<ExitCode> {
             Err(CliError::failure(explanation).into())
         }
         Err(e) => Err(e).context("l'icône du gestionnaire de services n'a pas pu être créée"),
+    }
+}
+
+/// Makes sure GTK's OpenGL is off in the service (`service::GL_OFF`): when the
+/// environment does not say so yet, the program replaces itself with the same
+/// command and that setting, before any thread, lock or window exists. Should
+/// the replacement fail, the service runs as it is, only larger.
+fn without_gl() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+
+        let (name, value) = crate::service::GL_OFF;
+        if std::env::var_os(name).is_some_and(|v| v == value) {
+            return;
+        }
+        let Ok(exe) = std::env::current_exe() else {
+            return;
+        };
+        let error = std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env(name, value)
+            .exec();
+        tracing::warn!(%error, "gestionnaire de services relancé sans OpenGL : impossible");
     }
 }

@@ -287,7 +287,7 @@ fn authenticate_and_record(home: &Home, retry_planned: bool) -> Result<Authentic
         settings,
         proxy_password.as_deref(),
         &installation,
-        env!("CARGO_PKG_VERSION"),
+        crate::updates::program_version(),
     );
     let outcome = match outcome {
         AuthOutcome::Unreachable { step, problem } => AuthOutcome::Unreachable {

@@ -352,7 +352,7 @@ fn check_one(
 fn dsn_user_agent() -> String {
     format!(
         "Client-DSN (iea-maintenance/{}; Impact emploi association)",
-        env!("CARGO_PKG_VERSION")
+        crate::updates::program_version()
     )
 }
 

@@ -61,7 +61,9 @@ pub fn server_problem(p: &ServerProblem) -> String {
         ServerProblem::CertificateExpired => "Certificat expiré".to_owned(),
         ServerProblem::CertificateWrongName => "Certificat établi pour un autre nom".to_owned(),
         ServerProblem::CertificateOther(detail) => format!("Certificat refusé ({detail})"),
-        ServerProblem::ProxyRefused => "Le proxy demande une identification (407)".to_owned(),
+        ServerProblem::ProxyRefused => {
+            "Le proxy refuse la connexion : identification demandée ou refusée".to_owned()
+        }
         ServerProblem::ProxyUnreachable => "Serveur proxy injoignable".to_owned(),
         ServerProblem::UnexpectedHttp(code) => format!("Réponse HTTP inattendue (code {code})"),
         ServerProblem::Redirected { location } => {
@@ -171,22 +173,89 @@ pub fn server_advice(report: &ServerTestReport) -> Option<String> {
                 .to_owned(),
         );
     }
-    if failed(&ServerProblem::ProxyRefused) {
-        advice.push(
-            "Le serveur proxy demande une identification : indiquez l'utilisateur et le mot de \
-             passe du proxy dans les paramètres de connexion (votre informaticien les connaît)."
-                .to_owned(),
-        );
-    }
-    if failed(&ServerProblem::CertificateUnknownIssuer) {
-        advice.push(
-            "Si le réseau de votre structure contrôle les connexions sécurisées, demandez à \
-             votre informaticien le fichier de son autorité de certification et indiquez-le \
-             dans les paramètres de connexion."
-                .to_owned(),
-        );
+    for problem in [
+        ServerProblem::ProxyRefused,
+        ServerProblem::CertificateUnknownIssuer,
+    ] {
+        if failed(&problem)
+            && let Some(what_to_do) = problem_advice(&problem)
+        {
+            advice.push(what_to_do.to_owned());
+        }
     }
     (!advice.is_empty()).then(|| advice.join("\n"))
+}
+
+/// What to do about a problem whose cause the user (or the IT contact) can
+/// fix in the connection settings; `None` for the others.
+fn problem_advice(p: &ServerProblem) -> Option<&'static str> {
+    match p {
+        ServerProblem::ProxyRefused => Some(
+            "Le serveur proxy refuse la connexion sans identification valable : indiquez \
+             l'utilisateur et le mot de passe du proxy dans les paramètres de connexion (votre \
+             informaticien les connaît).",
+        ),
+        ServerProblem::CertificateUnknownIssuer => Some(
+            "Si le réseau de votre structure contrôle les connexions sécurisées, demandez à \
+             votre informaticien le fichier de son autorité de certification et indiquez-le \
+             dans les paramètres de connexion.",
+        ),
+        ServerProblem::CertificateExpired
+        | ServerProblem::CertificateWrongName
+        | ServerProblem::CertificateOther(_) => Some(
+            "Le certificat présenté n'est pas celui du serveur attendu : vérifiez l'adresse \
+             dans les paramètres de connexion, et l'heure de cet ordinateur ; si elles sont \
+             justes, montrez ce message à votre informaticien.",
+        ),
+        ServerProblem::SchemeRefusedInSecureMode => Some(
+            "En mode Sécurisé, remplacez « http:// » par « https:// » au début des adresses, \
+             puis cliquez sur « Enregistrer ».",
+        ),
+        _ => None,
+    }
+}
+
+/// The authentication server could not be reached just now (`auth retry`, the
+/// tray's « Relancer l'authentification »): at which step and why — an
+/// untrusted certificate said as such, as « Tester l'accès aux serveurs » says
+/// it — and whether an automatic retry is planned (`next_retry`, RFC 3339) or
+/// none, the resident service not running.
+pub fn auth_unreachable(
+    step: Step,
+    problem: &ServerProblem,
+    next_retry: Option<&str>,
+    support_address: &str,
+    version: &str,
+) -> Explanation {
+    let contact = contact_support(support_address, version);
+    let retry = match next_retry {
+        Some(at) => format!("Nouvel essai automatique le {}.", french_time(at)),
+        None => "Aucun nouvel essai automatique n'est prévu : le gestionnaire de services \
+                 n'est pas lancé."
+            .to_owned(),
+    };
+    let todo = format!(
+        "{}Vérifiez les paramètres de connexion avec « Tester l'accès aux serveurs » \
+         (iea-maintenance servers test), puis réessayez. Si malgré cette action le cœur rouge \
+         est toujours présent : {} {MEANWHILE}",
+        problem_advice(problem).map_or_else(String::new, |a| format!("{a} ")),
+        lower_first(&contact)
+    );
+    explain(
+        super::TITLE_CONNECTION_FAILED,
+        format!(
+            "Le serveur d'authentification n'a pas pu être joint (étape « {} ») : {}. {retry}",
+            server_step(step),
+            server_problem(problem)
+        ),
+        "Sans réponse du serveur, ce poste ne peut pas faire vérifier sa licence.",
+        todo,
+        format!(
+            "Étape : {}\nProblème : {problem:?}\nProchain essai : {}",
+            server_step(step),
+            next_retry.unwrap_or("non planifié")
+        ),
+    )
 }
 
 /// A failure a filtering network or proxy gives for a port it does not let
@@ -653,7 +722,7 @@ mod tests {
             ),
             (
                 ServerProblem::ProxyRefused,
-                "Le proxy demande une identification (407)",
+                "Le proxy refuse la connexion : identification demandée ou refusée",
             ),
             (
                 ServerProblem::UnexpectedHttp(502),

@@ -52,6 +52,7 @@ fn short_store_problem(problem: &StoreAlarm) -> &'static str {
             K::Locked { .. } => "base verrouillée",
             K::Corrupt { .. } => "base endommagée",
             K::TooNew { .. } => "base plus récente que le programme",
+            K::NeedsUpdate { .. } => "mise à jour de la base de données à faire",
             K::ClosingInProgress { .. } => "clôture d'exercice en cours",
             K::ClosedExercise { .. } => "exercice clôturé",
             K::AlreadyExists { .. } | K::DiskFull { .. } | K::Sqlite { .. } | K::Io { .. } => {

@@ -4,8 +4,19 @@ pub mod actions;
 pub mod auth_loop;
 pub mod notify;
 pub mod persist;
+pub mod restart;
 pub mod scheduler;
 pub mod state;
+pub mod update_check;
+
+/// The environment the resident service runs with: GTK's OpenGL off. GTK 3 opens
+/// a GLX context for its windows as soon as the menu is shown, which loads Mesa
+/// (libGL, its LLVM and software rasteriser) into the process and doubled the
+/// service's memory for the rest of the day; the tray's icon and menu never
+/// draw with OpenGL. Set before GTK starts, by the service re-executing itself
+/// (`cli::service`), since a running program cannot safely change its own
+/// environment.
+pub const GL_OFF: (&str, &str) = ("GDK_GL", "disable");
 
 /// The centre's screens the service opens, by their `--screen` names. The service
 /// names them without the GUI (it never links the centre's code); a test in
@@ -32,8 +43,11 @@ pub mod screens {
     /// "Gestionnaire de licences".
     pub const LICENCES: &str = "licences";
 
+    /// "Gérer les mises à jour".
+    pub const MISES_A_JOUR: &str = "mises-a-jour";
+
     /// Every screen the service may open.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         ACCUEIL,
         CONNEXION,
         CHEMINS,
@@ -44,6 +58,7 @@ pub mod screens {
         SAUVEGARDES,
         COMPTES,
         LICENCES,
+        MISES_A_JOUR,
     ];
 }
 

@@ -519,9 +519,20 @@ impl FileDialog {
     }
 
     /// Opens the dialog on a worker thread; the answer lands in `task`. A
-    /// dialog still open for `task` is left to the user.
+    /// dialog still open for `task` is left to the user. Where the screen tests
+    /// answer save dialogs themselves ([`SavedIn`]), the answer is the file
+    /// name proposed in their folder, on the same worker thread.
     pub fn open(self, task: &mut Task<Option<PathBuf>>, egui_ctx: &egui::Context) {
         if task.is_pending() {
+            return;
+        }
+        if self.kind == DialogKind::SaveFile
+            && let Some(folder) = SavedIn::of(egui_ctx).0
+        {
+            let name = self.file_name.clone().unwrap_or_default();
+            task.start(egui_ctx, "centre-choix-fichier", move || {
+                Some(folder.join(name))
+            });
             return;
         }
         task.start(egui_ctx, "centre-choix-fichier", move || self.run());
@@ -544,6 +555,33 @@ impl FileDialog {
             DialogKind::PickFolder => dialog.pick_folder(),
             DialogKind::SaveFile => dialog.save_file(),
         }
+    }
+}
+
+/// Where the save dialogs answer on their own: the screen tests cannot click
+/// in the system's dialog, so they name a folder and every save dialog answers
+/// "this folder, the file name proposed" (see
+/// [`CentreApp::answer_save_dialogs_in`](super::CentreApp::answer_save_dialogs_in)).
+/// `None` in the program: the system's dialog opens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedIn(pub Option<PathBuf>);
+
+impl SavedIn {
+    fn id() -> egui::Id {
+        egui::Id::unique("iea-dialogues-enregistrement")
+    }
+
+    /// Makes this the answer of the save dialogs opened in `egui_ctx`'s frames.
+    pub fn publish(&self, egui_ctx: &egui::Context) {
+        if self.0.is_some() {
+            egui_ctx.data_mut(|d| d.insert_temp(Self::id(), self.clone()));
+        }
+    }
+
+    fn of(egui_ctx: &egui::Context) -> Self {
+        egui_ctx
+            .data(|d| d.get_temp::<Self>(Self::id()))
+            .unwrap_or_default()
     }
 }
 

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: loopback peers written here, servers
-//! written elsewhere, throw-away desktops.
+//! written elsewhere, throw-away desktops, the update peer.
 
 pub mod desktop;
 pub mod external;
@@ -9,3 +9,4 @@ pub mod licence_server;
 pub mod net_entreprises;
 pub mod proxy;
 pub mod smtp;
+pub mod updates;

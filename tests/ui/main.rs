@@ -14,6 +14,8 @@ mod net_entreprises;
 #[path = "../support/smtp.rs"]
 mod smtp;
 mod support;
+#[path = "../support/updates.rs"]
+mod updates;
 
 mod a_propos;
 mod accueil;
@@ -24,9 +26,11 @@ mod cloture;
 mod comptes;
 mod config_error;
 mod connexion;
+mod extractions;
 mod inaccessible;
 mod journal;
 mod licences;
+mod mises_a_jour;
 mod navigation;
 mod restauration;
 mod sauvegardes;

@@ -17,9 +17,11 @@ pub mod cloture;
 pub mod comptes;
 pub mod config_error;
 pub mod connexion;
+pub mod extractions;
 pub mod inaccessible;
 pub mod journal;
 pub mod licences;
+pub mod mises_a_jour;
 pub mod restauration;
 pub mod sauvegardes;
 pub mod support;
@@ -33,9 +35,11 @@ pub use cloture::Cloture;
 pub use comptes::Comptes;
 pub use config_error::ConfigErrorScreen;
 pub use connexion::Connexion;
+pub use extractions::Extractions;
 pub use inaccessible::Inaccessible;
 pub use journal::Journal;
 pub use licences::Licences;
+pub use mises_a_jour::MisesAJour;
 pub use restauration::Restauration;
 pub use sauvegardes::Sauvegardes;
 pub use support::SupportScreen;
@@ -52,17 +56,14 @@ pub fn registry() -> Vec<Entry> {
         Entry::built(Licences::default()),
         Entry::built(Sauvegardes::default()),
         Entry::built(Restauration::default()),
-        Entry::planned(
-            ScreenId::MisesAJour,
-            "Gérer les mises à jour",
-            NavGroup::Maintain,
-        ),
+        Entry::built(MisesAJour::default()),
         Entry::planned(
             ScreenId::Transfert,
             "Transfert database vers Urssaf",
             NavGroup::Maintain,
         ),
         Entry::built(Cloture::default()),
+        Entry::built(Extractions::default()),
         Entry::built(Connexion::default()),
         Entry::built(Chemins::default()),
         Entry::built(BaseScreen::default()),
