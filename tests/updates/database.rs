@@ -304,3 +304,48 @@ fn a_store_newer_than_the_program_is_refused() {
         stderr(&out)
     );
 }
+
+/// Regression: the restore checked what it restored by opening it for
+/// writing, which an older store refuses since opening no longer migrates: the
+/// backup taken before a database update could not be restored (« La base
+/// restaurée ne correspond pas… ») and the old store was put back. It is now
+/// restored as it is, then updated again after its own backup.
+#[test]
+fn the_backup_taken_before_a_database_update_is_restored_then_updated_again() {
+    let peer = UpdatePeer::start();
+    let ws = workstation_with_demo(&peer, 5);
+    let store = ws.home.default_store_path();
+    let done =
+        database::update_database(&ws.home, Some(&desktop(&ws)), &NoProgress, &Cancel::new())
+            .expect("update");
+    let backup = done.backup.expect("the backup taken before");
+    assert_eq!(
+        Store::open(&store)
+            .expect("updated")
+            .schema_version()
+            .expect("version"),
+        SCHEMA_VERSION
+    );
+
+    let out = ws.run(&[
+        "backup",
+        "restore",
+        "--file",
+        backup.to_str().expect("utf-8"),
+        "--yes",
+    ]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(matches!(
+        Store::open(&store),
+        Err(iea_maintenance::store::StoreError::NeedsUpdate { found: 5, .. })
+    ));
+    let out = ws.run(&["update", "database", "--yes"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        Store::open(&store)
+            .expect("updated again")
+            .schema_version()
+            .expect("version"),
+        SCHEMA_VERSION
+    );
+}
