@@ -176,6 +176,28 @@ pub fn build_demo(
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<DemoReport, DemoError> {
+    build_demo_at_schema(
+        home,
+        store_path,
+        opts,
+        crate::store::SCHEMA_VERSION,
+        progress,
+        cancel,
+    )
+}
+
+/// As [`build_demo`], the store being as a program of schema `schema` made it:
+/// an older store, for the database update's tests and benchmark. Its
+/// employers carry the skills operators' names of before the OPCO
+/// correspondence (schema 6), as the stores of that time do.
+pub fn build_demo_at_schema(
+    home: &Home,
+    store_path: &Path,
+    opts: &DemoOptions,
+    schema: u32,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<DemoReport, DemoError> {
     let started = Instant::now();
     let _lock = JobLock::acquire(home, JobKind::Demo)?;
     let folder = fsutil::parent_dir(store_path);
@@ -196,7 +218,7 @@ pub fn build_demo(
     tmp.remove_all();
     cancel.check()?;
 
-    let expected = generate(tmp.path(), store_path, opts, progress, cancel)?;
+    let expected = generate(tmp.path(), store_path, opts, schema, progress, cancel)?;
     cancel.check()?;
     progress.phase(Phase::DemoSetup, 0);
     std::fs::File::open(tmp.path())
@@ -209,7 +231,11 @@ pub fn build_demo(
     tmp.disarm();
 
     progress.phase(Phase::DemoVerify, 0);
-    let store = Store::open(store_path)?;
+    let store = if schema == crate::store::SCHEMA_VERSION {
+        Store::open(store_path)?
+    } else {
+        Store::open_read_only(store_path)?
+    };
     let found = Counts::read(&store)?;
     if found != expected {
         return Err(DemoError::Verification {
@@ -345,9 +371,20 @@ fn install(tmp: &Path, target: &Path, overwrite: bool) -> Result<(), DemoError> 
     };
     // The target may have changed while the store was being built.
     check_target(target, overwrite)?;
-    if target.exists() {
+    // No program may have the old store open while its file is replaced (see
+    // `store::gate`): one that does makes the store "in use".
+    let _closed = if target.exists() {
+        let closed =
+            crate::store::gate::close_within(target, Duration::from_secs(2)).map_err(|_| {
+                DemoError::StoreInUse {
+                    path: target.to_path_buf(),
+                }
+            })?;
         quiesce_old_store(target)?;
-    }
+        closed
+    } else {
+        None
+    };
     // Side files next to the target belong to the old store (or to one deleted by
     // hand): SQLite would replay an old WAL or journal into the new file.
     for suffix in SIDE_SUFFIXES {
@@ -459,6 +496,7 @@ fn generate(
     tmp: &Path,
     store_path: &Path,
     opts: &DemoOptions,
+    schema: u32,
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<Counts, DemoError> {
@@ -482,7 +520,7 @@ fn generate(
          PRAGMA cache_size = -262144;",
     )
     .map_err(sq)?;
-    crate::store::init_new(&mut conn).map_err(sq)?;
+    crate::store::init_at(&mut conn, schema).map_err(sq)?;
     conn.pragma_update(None, "foreign_keys", FOREIGN_KEYS_DURING_LOAD)
         .map_err(sq)?;
     // The closed-exercise triggers (migration 0003) cost about 4 µs a row, as
@@ -498,6 +536,7 @@ fn generate(
     let tx = conn.transaction().map_err(sq)?;
     let counts = {
         let mut loader = Loader::new(&tx, opts, progress, cancel).map_err(sq)?;
+        loader.schema = schema;
         loader.load_payroll(store_path)?;
         loader.load_installation(&accounts).map_err(sq)?;
         loader.counts
@@ -767,6 +806,17 @@ const CCNS: [(&str, Option<&str>); 6] = [
     ("9999", None),
 ];
 
+/// The collectors (OPCA) of the same agreements before 1 April 2019, as stores
+/// of that time name them (same order as [`CCNS`]).
+const OPCA_BEFORE_2019: [Option<&str>; 6] = [
+    Some("Uniformation"),
+    Some("AGEFOS PME"),
+    Some("Uniformation"),
+    Some("Unifaf"),
+    Some("Uniformation"),
+    None,
+];
+
 /// Kinds of associations: name template (`{de}` = "de Sens", "d'Auxerre"…),
 /// index in [`CCNS`], AT/MP risk code, weight.
 const ASSOCIATION_KINDS: [(&str, usize, &str, u64); 17] = [
@@ -927,6 +977,8 @@ struct ContractPlan {
 struct Loader<'t> {
     rng: Rng,
     opts: DemoOptions,
+    /// The store's schema: the employers' OPCO names follow it.
+    schema: u32,
     progress: &'t dyn Progress,
     cancel: &'t Cancel,
     counts: Counts,
@@ -958,6 +1010,7 @@ impl<'t> Loader<'t> {
         Ok(Self {
             rng: Rng::new(opts.seed),
             opts: *opts,
+            schema: crate::store::SCHEMA_VERSION,
             progress,
             cancel,
             counts: Counts::default(),
@@ -1133,6 +1186,15 @@ impl<'t> Loader<'t> {
         };
         let siret = self.new_siret();
         let (ccn_code, opco) = CCNS[kind_ccn];
+        // Stores made before the OPCO correspondence carry the names of the
+        // former collectors (OPCA) and no mention for the absence of agreement.
+        let opco = if self.schema < crate::updates::database::OPCO_SCHEMA {
+            OPCA_BEFORE_2019[kind_ccn]
+        } else if ccn_code == "9999" {
+            Some("caisse non répertoriée")
+        } else {
+            opco
+        };
         let exit_date = plan.exited.then(|| end_of(plan.window.1));
         self.employer.execute(params![
             plan.id,
@@ -1682,6 +1744,8 @@ mod tests {
             let mut names: Vec<String> = std::fs::read_dir(self.data_dir.path())
                 .expect("list")
                 .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                // The store's gate (`store::gate`) stays beside it.
+                .filter(|n| !n.ends_with(".verrou"))
                 .collect();
             names.sort();
             names
@@ -1860,7 +1924,7 @@ mod tests {
         assert_eq!(
             count(
                 &store,
-                "SELECT count(*) FROM employers WHERE ccn_code = '9999' AND opco IS NOT NULL"
+                "SELECT count(*) FROM employers WHERE ccn_code = '9999' AND opco IS NOT 'caisse non répertoriée'"
             ),
             0
         );

@@ -336,6 +336,8 @@ pub enum StoreProblem {
     Corrupt,
     /// Made by a newer program.
     TooNew,
+    /// Made by an older program: "Mise à jour de la base de données" first.
+    NeedsUpdate,
     /// The disk is full.
     DiskFull,
     /// Anything else.
@@ -355,6 +357,7 @@ impl StoreProblem {
             StoreError::NotAStore { .. } => Self::NotAStore,
             StoreError::Corrupt { .. } => Self::Corrupt,
             StoreError::TooNew { .. } => Self::TooNew,
+            StoreError::NeedsUpdate { .. } => Self::NeedsUpdate,
             StoreError::DiskFull { .. } => Self::DiskFull,
             StoreError::AlreadyExists { .. }
             | StoreError::ClosedExercise { .. }
@@ -1321,6 +1324,7 @@ impl Run {
                 available_bytes: self.available_bytes.unwrap_or(0),
             },
             StoreError::ClosingInProgress { .. }
+            | StoreError::NeedsUpdate { .. }
             | StoreError::AlreadyExists { .. }
             | StoreError::ClosedExercise { .. }
             | StoreError::Sqlite { .. }

@@ -121,7 +121,7 @@ pub fn create_new_whole(path: &Path, bytes: &[u8], private: bool) -> io::Result<
 
 /// A new temporary file beside `path`, unique per process and call (threads and
 /// processes never share one), mode 0600 when `private`.
-fn temp_beside(path: &Path, private: bool) -> io::Result<(PathBuf, File)> {
+pub(crate) fn temp_beside(path: &Path, private: bool) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path
         .file_name()

@@ -83,6 +83,10 @@ pub struct Installation {
     pub workstation_id: uuid::Uuid,
     /// The licence key typed by the user, empty until then.
     pub licence_key: String,
+    /// The fingerprint of the computer this identity belongs to
+    /// (`licences::fingerprint`), `None` until it is first recorded: an
+    /// identity found on another computer is a copy (PROTOCOL.md).
+    pub machine_fingerprint: Option<String>,
 }
 
 impl std::fmt::Debug for Installation {
@@ -97,6 +101,7 @@ impl std::fmt::Debug for Installation {
             .field("installation_id", &self.installation_id)
             .field("workstation_id", &self.workstation_id)
             .field("licence_key", &licence)
+            .field("machine_fingerprint", &self.machine_fingerprint)
             .finish()
     }
 }
@@ -108,6 +113,8 @@ struct RawInstallation {
     workstation_id: uuid::Uuid,
     #[serde(default)]
     licence_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    machine_fingerprint: Option<String>,
 }
 
 const FILE_HEADER: &str = "# Identité de ce poste pour Impact emploi (serveur d'authentification, \
@@ -141,6 +148,7 @@ impl Installation {
             installation_id: uuid::Uuid::new_v4(),
             workstation_id: uuid::Uuid::new_v4(),
             licence_key: String::new(),
+            machine_fingerprint: None,
         };
         let path = Self::path(home);
         let io_err = |source| InstallationError::Io {
@@ -176,6 +184,7 @@ impl Installation {
             installation_id: self.installation_id,
             workstation_id: self.workstation_id,
             licence_key: self.licence_key.clone(),
+            machine_fingerprint: self.machine_fingerprint.clone(),
         };
         // Serialising three plain fields cannot fail; map it anyway rather than panic.
         let body = toml::to_string(&raw).map_err(|e| InstallationError::Io {
@@ -216,6 +225,7 @@ fn parse(bytes: &[u8], path: &Path) -> Result<Installation, InstallationError> {
         installation_id: raw.installation_id,
         workstation_id: raw.workstation_id,
         licence_key: raw.licence_key,
+        machine_fingerprint: raw.machine_fingerprint,
     })
 }
 

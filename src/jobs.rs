@@ -28,6 +28,15 @@ pub enum JobKind {
     /// A database transfer to the secure space (it also holds the backup lock:
     /// a backup writes its journal into the store being sent).
     Transfer,
+    /// "Tester tous les comptes" (Net-entreprises): two at once would test the
+    /// same portal accounts twice, and three refusals lock an account.
+    NetEntreprisesTests,
+    /// The download of an update package.
+    UpdateDownload,
+    /// The installation of a new version of the program (or the way back).
+    UpdateInstall,
+    /// "Mise à jour de la base de données": the store's migrations.
+    DatabaseUpdate,
 }
 
 impl JobKind {
@@ -40,6 +49,10 @@ impl JobKind {
             Self::Restore => "restauration",
             Self::Closing => "cloture",
             Self::Transfer => "transfert",
+            Self::NetEntreprisesTests => "test-net-entreprises",
+            Self::UpdateDownload => "telechargement-mise-a-jour",
+            Self::UpdateInstall => "installation-mise-a-jour",
+            Self::DatabaseUpdate => "mise-a-jour-base",
         }
     }
 }
@@ -114,6 +127,31 @@ pub enum Phase {
     TransferCheckArchive,
     /// Transfer: the archive sent to the secure space (bytes counted).
     TransferUpload,
+    /// "Tester tous les comptes": the accounts tested with Net-entreprises
+    /// (counted).
+    NetEntreprisesTests,
+    /// Extraction: the query runs (rows counted, total unknown).
+    QueryRun,
+    /// Extraction: the rows written to the export file (rows counted).
+    QueryExport,
+    /// Update: the package downloaded (bytes counted).
+    UpdateDownload,
+    /// Update: the package checked (size, SHA-256).
+    UpdateCheck,
+    /// Update: the new binary unpacked beside the running one.
+    UpdateUnpack,
+    /// Update: the new binary's self-check.
+    UpdateSelfCheck,
+    /// Update: the new binary put in place, the previous one kept.
+    UpdateReplace,
+    /// Update: waiting for the resident service to come back on the new version.
+    UpdateServiceRestart,
+    /// Update: the previous binary put back.
+    UpdateRollback,
+    /// Database update: the migrations (steps counted).
+    DatabaseMigrate,
+    /// Database update: the report written.
+    DatabaseReport,
 }
 
 /// Receives progress from a job. Implementations must be cheap: jobs call them often.

@@ -7,6 +7,7 @@
 //! [`tray`] is free of GUI crates: the command line ([`cli`]), the service and
 //! the window call the same domain functions.
 
+pub mod accounts;
 pub mod assistance;
 pub mod autostart;
 pub mod backup;
@@ -22,8 +23,10 @@ pub mod identifiers;
 pub mod installation;
 pub mod instance;
 pub mod jobs;
+pub mod licences;
 pub mod logging;
 pub mod messages;
+pub mod queries;
 pub mod secrets;
 pub mod service;
 pub mod status;
@@ -32,3 +35,4 @@ pub mod support;
 pub mod transfer;
 pub mod tray;
 pub mod ui;
+pub mod updates;

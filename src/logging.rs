@@ -42,7 +42,11 @@ pub fn init(logs_dir: &Path, process: &'static str) -> Option<WorkerGuard> {
         .with_env_filter(filter)
         .finish();
     tracing::subscriber::set_global_default(subscriber).ok()?;
-    tracing::info!(process, version = env!("CARGO_PKG_VERSION"), "démarrage");
+    tracing::info!(
+        process,
+        version = crate::updates::program_version(),
+        "démarrage"
+    );
     Some(guard)
 }
 

@@ -3,23 +3,14 @@
 //! status, diagnose the store, run backups and closings (see `cli`). Exit status:
 //! 0 success, 1 failure, 2 bad usage.
 //!
-//! Everything happens in the library's `cli` module; here the arguments are
-//! parsed, the log started, the command run, and its error printed once.
+//! Everything happens in the library's `cli` module (`cli::entry`): the
+//! arguments are parsed, the log started, the command run, and its error
+//! printed once.
 
 use std::process::ExitCode;
 
 use iea_maintenance::cli;
 
 fn main() -> ExitCode {
-    let cli = match cli::parse() {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    // Held until the end: it writes the last log lines.
-    let _log = cli::start_logging(&cli);
-    let json = cli.json();
-    match cli::run(cli) {
-        Ok(code) => code,
-        Err(err) => cli::report(&err, json),
-    }
+    cli::entry()
 }

@@ -119,6 +119,12 @@ impl SecretKey {
         Self { key }
     }
 
+    /// The key of bytes read by [`read_key_file`], for the looks that must not
+    /// create the key file.
+    pub(crate) fn from_key(key: [u8; KEY_LEN]) -> Self {
+        Self { key }
+    }
+
     fn cipher(&self) -> ChaCha20Poly1305 {
         ChaCha20Poly1305::new(&self.key.into())
     }
@@ -169,6 +175,30 @@ impl SecretKey {
         String::from_utf8(plain).map_err(|_| SecretError::BadFormat {
             problem: "not UTF-8 text",
         })
+    }
+}
+
+impl SecretKey {
+    /// `HMAC-SHA256(installation key, message)` in lower-case hex: a value that
+    /// only this installation can compute and that tells nothing of the key or
+    /// the message (the machine fingerprint of PROTOCOL.md).
+    pub fn hmac_hex(&self, message: &[u8]) -> String {
+        use hmac::{Hmac, Mac as _};
+        use std::fmt::Write as _;
+        // HMAC pads a 32-byte key with zeros to SHA-256's 64-byte block (RFC
+        // 2104): giving the padded block is the same MAC, without a fallible
+        // constructor.
+        let mut block = [0u8; 64];
+        block[..KEY_LEN].copy_from_slice(&self.key);
+        let mut mac = <Hmac<sha2::Sha256> as hmac::digest::KeyInit>::new(&block.into());
+        mac.update(message);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .fold(String::with_capacity(64), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
     }
 }
 
@@ -338,6 +368,17 @@ mod tests {
             assert!(!text.contains(plain), "leak: {text}");
             assert!(!text.contains(&stored[3..]), "ciphertext in error: {text}");
         }
+    }
+
+    #[test]
+    fn the_hmac_is_rfc_4231_s() {
+        // RFC 4231, test case 2 has a 4-byte key ("Jefe"): padded like ours.
+        let mut key = [0u8; KEY_LEN];
+        key[..4].copy_from_slice(b"Jefe");
+        assert_eq!(
+            SecretKey::from_bytes(key).hmac_hex(b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]

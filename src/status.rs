@@ -83,7 +83,7 @@ pub fn collect(home: &Home) -> Result<(Status, Option<StoreError>), ConfigError>
     let state = persisted.state_key();
     Ok((
         Status {
-            version: env!("CARGO_PKG_VERSION"),
+            version: crate::updates::program_version(),
             home: home.root().to_path_buf(),
             config: home.config_file(),
             store,

@@ -355,7 +355,10 @@ fn build_message(mail: &MailSettings, request: &SupportRequest) -> Result<Messag
         .reply_to(from)
         .subject(request.subject.trim())
         .message_id(None)
-        .user_agent(format!("iea-maintenance {}", env!("CARGO_PKG_VERSION")));
+        .user_agent(format!(
+            "iea-maintenance {}",
+            crate::updates::program_version()
+        ));
     let mut recipients = 0;
     for address in request.to.split([',', ';']).map(str::trim) {
         if address.is_empty() {

@@ -771,15 +771,29 @@ fn fetching_or_removing_an_absent_archive_says_it_is_missing() {
 
 #[test]
 fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_from_stdin() {
-    use std::io::Write as _;
-    use std::process::{Command, Stdio};
+    // An installation of the world, with a store and the world's connection
+    // settings (its authority trusted), run through the real binary: the script
+    // added with the password on standard input, then run.
+    let world = World::new();
+    let (_home, server, report) = ftp_install_with_a_backup(&world);
+    assert_eq!(report["outcome"], "ok", "{report}");
+    let name = report["archive"].as_str().expect("archive");
+    assert_eq!(world.files_at_site("sauvegardes"), [name]);
+    assert_eq!(
+        report["sha256"].as_str().expect("sha256"),
+        sha256(&std::fs::read(world.site().join("sauvegardes").join(name)).expect("read"))
+    );
+    assert_no_password(&server, None);
+}
 
+/// An installation of `world` (its connection settings, a small demo store)
+/// with the script "Distante" added through the real binary to an explicit
+/// FTPS site, and one backup made there. Returns the installation's root, the
+/// server and `backup run --json`'s report.
+fn ftp_install_with_a_backup(world: &World) -> (Home, FtpServer, serde_json::Value) {
     use iea_maintenance::demo::{DemoOptions, build_demo};
     use iea_maintenance::jobs::NoProgress;
 
-    // An installation of the world, with a store and the world's connection
-    // settings (its authority trusted), run through the real binary.
-    let world = World::new();
     let home = Home::at(world.dir.path().join("home"));
     let mut config = Config::defaults(&home);
     config.connection = world.connection.clone();
@@ -797,34 +811,9 @@ fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_
     )
     .expect("store");
     let server = world.server_for(FtpSecurity::Explicit, FtpOptions::new(USER, PASSWORD));
-    let cli = |args: &[&str], input: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_iea-maintenance"))
-            .args(args)
-            .env("IEA_HOME", home.root())
-            .env_remove("DISPLAY")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("stdin");
-        let out = child.wait_with_output().expect("wait");
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(!said.contains(PASSWORD), "the password was printed: {said}");
-        (out, said)
-    };
-
     let port = server.port().to_string();
-    let (out, said) = cli(
+    let (out, said) = run_cli(
+        &home,
         &[
             "backup",
             "add",
@@ -842,15 +831,81 @@ fn regression_a_script_added_on_the_command_line_logs_in_with_the_password_read_
         &format!("{PASSWORD}\n"),
     );
     assert_eq!(out.status.code(), Some(0), "{said}");
-    let (out, said) = cli(&["backup", "run", "Distante", "--json"], "");
+    let (out, said) = run_cli(&home, &["backup", "run", "Distante", "--json"], "");
     assert_eq!(out.status.code(), Some(0), "{said}");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(report["outcome"], "ok", "{report}");
-    let name = report["archive"].as_str().expect("archive");
-    assert_eq!(world.files_at_site("sauvegardes"), [name]);
-    assert_eq!(
-        report["sha256"].as_str().expect("sha256"),
-        sha256(&std::fs::read(world.site().join("sauvegardes").join(name)).expect("read"))
+    let report = serde_json::from_slice(&out.stdout).expect("json");
+    (home, server, report)
+}
+
+/// Runs the real binary on `home` with `input` on its standard input; what it
+/// said, both streams, never holding the password.
+fn run_cli(home: &Home, args: &[&str], input: &str) -> (std::process::Output, String) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_iea-maintenance"))
+        .args(args)
+        .env("IEA_HOME", home.root())
+        .env_remove("DISPLAY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("stdin");
+    let out = child.wait_with_output().expect("wait");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
+    assert!(!said.contains(PASSWORD), "the password was printed: {said}");
+    (out, said)
+}
+
+/// Regression: a damaged backup on an FTP site was reported under the name of
+/// the local temporary copy made to check it, a file that no longer exists.
+#[test]
+fn regression_a_damaged_backup_on_an_ftp_site_is_named_as_on_the_site() {
+    let world = World::new();
+    let (home, server, report) = ftp_install_with_a_backup(&world);
+    let port = server.port();
+    let cli = |args: &[&str], input: &str| run_cli(&home, args, input);
+    let name = report["archive"].as_str().expect("archive");
+
+    let on_site = world.site().join("sauvegardes").join(name);
+    let mut bytes = std::fs::read(&on_site).expect("read");
+    let middle = bytes.len() / 2;
+    for b in &mut bytes[middle..middle + 64] {
+        *b = !*b;
+    }
+    std::fs::write(&on_site, &bytes).expect("damage");
+    let (out, said) = cli(&["backup", "verify", "Distante"], "");
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let address = format!("ftp://{USER}@127.0.0.1:{port}/sauvegardes/{name}");
+    assert!(
+        said.contains(&address),
+        "the file on the site is named: {said}"
+    );
+    assert!(
+        !said.contains("verification-"),
+        "no temporary copy named: {said}"
+    );
+    let (out, said) = cli(&["backup", "verify", "Distante", "--json"], "");
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let problem = &json["scripts"][0]["backups"][0]["problem"];
+    assert!(
+        problem["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(&address)),
+        "{problem}"
+    );
+    assert!(!problem.to_string().contains("verification-"), "{problem}");
     assert_no_password(&server, None);
 }

@@ -269,9 +269,9 @@ fn regression_auth_retry_after_a_409_says_the_server_message_and_names_both_work
         t.contains(") et « PC-ACCUEIL » (vu le 03/01/2026 à "),
         "{t}"
     );
-    // The licence manager is greyed in this version: the user is not sent there.
-    assert!(!t.contains("Gestionnaire de licences"), "{t}");
-    assert!(!t.contains("Réinitialiser poste"), "{t}");
+    // The seed's procedure: the licence manager and its button.
+    assert!(t.contains("« Gestionnaire de licences »"), "{t}");
+    assert!(t.contains("« Réinitialiser poste »"), "{t}");
     assert!(t.contains("impact-emploi-association@urssaf.fr"), "{t}");
 }
 
@@ -327,4 +327,36 @@ fn regression_auth_retry_without_a_service_announces_no_automatic_retry() {
     assert!(t.contains("Nouvel essai automatique le "), "{t}");
     assert!(t.contains("nouvel essai à "), "{t}");
     drop(lock);
+}
+
+/// Regression: `auth retry` against a server whose certificate this workstation
+/// does not trust said only that the server « n'a pas pu être joint »: it says
+/// that the certificate is the cause, as `servers test` does, and what to do.
+#[test]
+fn regression_auth_retry_says_an_untrusted_certificate_is_the_cause() {
+    let home = tempfile::tempdir().expect("home");
+    // A certificate of an authority the settings do not name.
+    let stranger = TestCa::new("Autorité inconnue de ce poste");
+    let server = TestServer::https(&loopback_cert(&stranger)).with_protocol_routes();
+    configure(
+        home.path(),
+        "secure",
+        &server.url(),
+        &server.url_of("/updates"),
+        &server.url_of("/authentifier/1.0/"),
+        None,
+    );
+    let o = run(home.path(), &["auth", "retry"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("Certificat non reconnu (autorité inconnue)"),
+        "{t}"
+    );
+    assert!(t.contains("autorité de certification"), "{t}");
+    assert!(
+        t.contains("Aucun nouvel essai automatique n'est prévu"),
+        "{t}"
+    );
+    assert_eq!(server.request_count(), 0, "nothing was sent to it");
 }

@@ -34,6 +34,8 @@ fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("list")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        // The store's gate (its lock file `.NOM.verrou`) stays beside it.
+        .filter(|n| !n.ends_with(".verrou"))
         .collect();
     names.sort();
     names

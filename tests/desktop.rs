@@ -233,6 +233,38 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         });
     let tree = desk.window_tree();
 
+    // Regression: once its menu had opened and it had started the centre, the
+    // service had Mesa's OpenGL stack (libGL, LLVM, the software rasteriser)
+    // loaded for the rest of the day. It never draws with OpenGL.
+    let service_pid = std::fs::read_to_string(home.path().join("locks/service.instance.lock"))
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .expect("the service's pid in its lock");
+    let maps = std::fs::read_to_string(format!("/proc/{service_pid}/maps")).unwrap_or_default();
+    let gl: Vec<&str> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter(|lib| {
+            [
+                "libGL",
+                "libEGL",
+                "libLLVM",
+                "swrast",
+                "libgallium",
+                "_dri.so",
+            ]
+            .iter()
+            .any(|g| lib.contains(g))
+        })
+        .collect();
+    let rss = std::fs::read_to_string(format!("/proc/{service_pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmRSS"))
+        .map(str::to_owned)
+        .unwrap_or_default();
+    println!("service after its menu and the centre: {rss}");
+
     // Assistance mode with the code of the day: the red beetle replaces the ball.
     let o = Command::new(BIN)
         .args([
@@ -269,6 +301,7 @@ fn tray_icon_menu_opens_the_maintenance_centre() {
         String::from_utf8_lossy(&second.stderr)
     );
     assert!(opened, "the maintenance centre window did not open");
+    assert!(gl.is_empty(), "OpenGL loaded in the service: {gl:?}");
     assert!(drawn, "the maintenance centre window stayed empty");
     assert!(
         tree.contains("\"Impact emploi – Centre de maintenance\""),

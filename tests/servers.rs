@@ -507,7 +507,7 @@ fn proxy_asking_for_credentials() {
     assert!(advice.contains("mot de passe du proxy"), "{advice}");
     assert_eq!(
         messages::server_problem(&ServerProblem::ProxyRefused),
-        "Le proxy demande une identification (407)"
+        "Le proxy refuse la connexion : identification demandée ou refusée"
     );
 
     // A wrong password: refused the same way.

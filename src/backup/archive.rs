@@ -248,6 +248,29 @@ pub struct ArchiveFault {
     pub technical: String,
 }
 
+impl ArchiveFault {
+    /// The same fault about `shown` instead of `local`: a backup fetched into a
+    /// temporary copy to be checked is named as the user knows it (its file at the
+    /// destination), not by a copy that no longer exists.
+    #[must_use]
+    pub fn naming(mut self, local: &Path, shown: &Path) -> Self {
+        use ArchiveFaultKind as K;
+        if let K::Open { path, .. }
+        | K::NotAnArchive { path, .. }
+        | K::Corrupt { path, .. }
+        | K::Io { path, .. }
+        | K::NoSpace { path } = &mut self.kind
+            && path == local
+        {
+            *path = shown.to_path_buf();
+        }
+        self.technical = self
+            .technical
+            .replace(&*local.to_string_lossy(), &shown.to_string_lossy());
+        self
+    }
+}
+
 /// The cases of [`ArchiveError`], each with what its French needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", content = "params", rename_all = "snake_case")]
@@ -344,7 +367,7 @@ pub fn build_archive(
             accept_facts(facts, None)?;
             Ok(Manifest {
                 format: MANIFEST_FORMAT,
-                program_version: env!("CARGO_PKG_VERSION").to_owned(),
+                program_version: crate::updates::program_version().to_owned(),
                 schema_version: facts.schema_version,
                 script: script.map(str::to_owned),
                 created_at,
@@ -464,7 +487,7 @@ pub fn adopt_database(
     target.forget();
     Ok(Manifest {
         format: MANIFEST_FORMAT,
-        program_version: env!("CARGO_PKG_VERSION").to_owned(),
+        program_version: crate::updates::program_version().to_owned(),
         schema_version: facts.schema_version,
         script: None,
         created_at,
@@ -1418,7 +1441,7 @@ mod tests {
         assert_eq!(m.format, MANIFEST_FORMAT);
         assert_eq!(m.schema_version, SCHEMA_VERSION);
         assert_eq!(m.script.as_deref(), Some("Hebdo"));
-        assert_eq!(m.program_version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(m.program_version, crate::updates::program_version());
         assert_eq!(m.counts.get("payslips"), Some(&600));
         for table in COUNTED_TABLES {
             assert_eq!(m.counts.get(table), Some(&count(&store, table)), "{table}");

@@ -365,8 +365,17 @@ pub fn restore(
         return Err(RestoreError::Cancelled);
     }
 
-    // 4. Journal, quiesce, swap.
+    // 4. Journal, quiesce, swap, behind the store's closed gate: no program
+    // has the store open while its file is replaced, nor opens it until the
+    // restored one is checked (see `store::gate`).
     progress.phase(Phase::ReplaceStore, 0);
+    let _closed = match crate::store::gate::close(&store_path) {
+        Ok(g) => g,
+        Err(e) => {
+            let _ = std::fs::remove_file(&incoming);
+            return Err(e.into());
+        }
+    };
     let had_store = store_path.exists();
     // One name per second; two restores within one second wait for the next.
     let aside = loop {
@@ -492,10 +501,11 @@ fn quiesce(store_path: &Path, aside: &Path) -> Result<(), RestoreError> {
     Ok(())
 }
 
-/// Opens the restored store (migrating it when it is older) and checks its
-/// identity, schema and counts against the manifest.
+/// Opens the restored store read-only (one of an older schema is restored as
+/// it is: the database update brings it up to date, after its own backup) and
+/// checks its identity, schema and counts against the manifest.
 fn check_restored(store_path: &Path, manifest: &Manifest) -> Result<(), String> {
-    let store = Store::open(store_path).map_err(|e| e.to_string())?;
+    let store = Store::open_read_only_behind_closed_gate(store_path).map_err(|e| e.to_string())?;
     for (table, expected) in &manifest.counts {
         let sql = format!("SELECT count(*) FROM \"{}\"", table.replace('"', ""));
         let found: i64 = store
@@ -580,6 +590,7 @@ fn settle_journal(home: &Home) -> Result<Option<Recovery>, RestoreError> {
             safety_copy: journal.aside.clone(),
         }
     } else if !journal.store.exists() && journal.aside.exists() {
+        let _closed = crate::store::gate::close(&journal.store)?;
         fsutil::rename_durable(&journal.aside, &journal.store).map_err(io_err(&journal.store))?;
         let _ = std::fs::remove_file(&journal.incoming);
         Recovery::PreviousPutBack {

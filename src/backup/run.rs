@@ -709,6 +709,7 @@ pub fn verify_script(
             source,
         })
     })?;
+    let place = location.place();
     let mut results = Vec::new();
     for backup in backups {
         if cancel.is_cancelled() {
@@ -722,7 +723,9 @@ pub fn verify_script(
         let problem = match location.fetch(&backup.name, &copy) {
             Ok(_) => match archive::verify_archive(&copy, progress, cancel) {
                 Ok(_) => None,
-                Err(e) => Some(VerifyProblem::Archive { fault: e.fault() }),
+                Err(e) => Some(VerifyProblem::Archive {
+                    fault: e.fault().naming(&copy, &place.file(&backup.name)),
+                }),
             },
             Err(e) => Some(VerifyProblem::Destination { fault: e.fault() }),
         };

@@ -43,11 +43,18 @@ pub(super) fn run(home: &Home, cmd: &AuthCmd) -> anyhow::Result<ExitCode> {
         messages::tray_line(&state::tray_view(&inputs, Capabilities::CURRENT).status)
     )?;
     let support = &config.mail.support_address;
-    let version = env!("CARGO_PKG_VERSION");
+    let version = crate::updates::program_version();
     let explanation = match &done.outcome {
-        // The recorded state says whether a retry is planned, and when.
-        AuthOutcome::Unreachable { .. } => {
-            messages::connection_state_explanation(&persisted.connection, support, version)
+        // Why, this time (an untrusted certificate said as such); the recorded
+        // state says whether a retry is planned, and when.
+        AuthOutcome::Unreachable { step, problem } => {
+            let next_retry = match &persisted.connection {
+                ConnectionState::Unreachable { next_retry } => next_retry.as_deref(),
+                _ => None,
+            };
+            Some(messages::auth_unreachable(
+                *step, problem, next_retry, support, version,
+            ))
         }
         AuthOutcome::Connected { .. } => None,
         refused => Some(messages::auth_outcome(refused, support, version)),

@@ -15,7 +15,7 @@ use crate::ui::{self, ScreenId};
 
 #[derive(Args)]
 pub(super) struct CentreArgs {
-    /// Écran à afficher : accueil (par défaut), chemins, base, journal, a-propos
+    /// Écran à afficher : accueil (par défaut), comptes, licences, chemins, base, journal, a-propos
     #[arg(
         long,
         value_name = "ÉCRAN",

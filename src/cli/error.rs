@@ -139,13 +139,7 @@ pub(crate) fn print_json(explanation: &Explanation) {
 /// then its technical details for the IT contact or support. Used for errors
 /// and for the notes a command goes on after.
 pub(crate) fn note_explanation(explanation: &Explanation) {
-    let mut text = explanation.to_string();
-    let details = explanation.details.trim();
-    if !details.is_empty() {
-        text.push_str("\n\nDétails techniques :\n");
-        text.push_str(details);
-    }
-    let _ = writeln!(io::stderr().lock(), "{text}");
+    let _ = writeln!(io::stderr().lock(), "{explanation}");
 }
 
 #[cfg(test)]

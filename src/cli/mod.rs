@@ -30,14 +30,20 @@ mod confirm;
 mod demo;
 mod doctor;
 mod error;
+mod licences;
+mod netentreprises;
 mod output;
+mod password;
 mod progress;
+mod queries;
 mod servers;
 mod service;
 mod sessions;
 mod status;
 mod transfer;
+mod update;
 mod usage;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -143,16 +149,34 @@ enum Cmd {
     /// Transfert des bases de données vers Urssaf (« Reprise de données »)
     #[command(subcommand)]
     Transfer(transfer::TransferCmd),
+    /// Comptes utilisateurs et droits d'accès (« Comptes utilisateurs / Droits d'accès »)
+    #[command(subcommand)]
+    Users(users::UsersCmd),
+    /// Identifiants Net-entreprises des comptes : enregistrement et test
+    #[command(subcommand, name = "netentreprises")]
+    NetEntreprises(netentreprises::NetEntreprisesCmd),
+    /// Licences par poste (« Gestion des licences par poste ») : liste, réinitialisation
+    #[command(subcommand)]
+    Licences(licences::LicencesCmd),
+    /// Extractions de données : requêtes prédéfinies et export de leur résultat (XLSX, XML, TXT, JSON)
+    #[command(subcommand)]
+    Queries(queries::QueriesCmd),
+    /// Mises à jour du programme et de la base de données (« Gérer les mises à jour »)
+    #[command(subcommand)]
+    Update(update::UpdateCmd),
 }
 
 /// Parses the arguments of the process. Help and version are printed as clap
 /// writes them (exit 0); a bad usage is said in French (exit 2): the `Err` is
 /// the exit code, the message already printed.
 pub fn parse() -> Result<Cli, ExitCode> {
-    french_help(Cli::command(), HELP_TEMPLATE)
-        .try_get_matches()
-        .and_then(|matches| Cli::from_arg_matches(&matches))
-        .map_err(|e| usage::report(&e))
+    french_help(
+        Cli::command().version(crate::updates::program_version()),
+        HELP_TEMPLATE,
+    )
+    .try_get_matches()
+    .and_then(|matches| Cli::from_arg_matches(&matches))
+    .map_err(|e| usage::report(&e))
 }
 
 /// The headings of a help, as French typography writes them: a space before
@@ -195,6 +219,11 @@ impl Cli {
             Some(Cmd::Exercises(cmd)) => cmd.json(),
             Some(Cmd::Sessions(cmd)) => cmd.json(),
             Some(Cmd::Transfer(cmd)) => cmd.json(),
+            Some(Cmd::Users(cmd)) => cmd.json(),
+            Some(Cmd::NetEntreprises(cmd)) => cmd.json(),
+            Some(Cmd::Licences(cmd)) => cmd.json(),
+            Some(Cmd::Queries(cmd)) => cmd.json(),
+            Some(Cmd::Update(cmd)) => cmd.json(),
             _ => false,
         }
     }
@@ -208,9 +237,12 @@ impl Cli {
             Some(Cmd::Centre(_)) => Some("centre"),
             Some(Cmd::CloseYear(_)) => Some("cloture"),
             Some(Cmd::Backup(cmd)) if cmd.writes() => Some("sauvegarde"),
-            Some(Cmd::Auth(_) | Cmd::Assistance(_)) => Some("cli"),
+            Some(Cmd::Auth(_) | Cmd::Assistance(_) | Cmd::NetEntreprises(_)) => Some("cli"),
             Some(Cmd::Sessions(cmd)) if cmd.changes_the_store() => Some("cli"),
             Some(Cmd::Transfer(cmd)) if cmd.writes() => Some("transfert"),
+            Some(Cmd::Users(cmd)) if cmd.changes_the_store() => Some("cli"),
+            Some(Cmd::Licences(cmd)) if cmd.writes() => Some("cli"),
+            Some(Cmd::Update(cmd)) if cmd.writes() => Some("mise-a-jour"),
             _ => None,
         }
     }
@@ -230,9 +262,20 @@ pub fn start_logging(cli: &Cli) -> Option<WorkerGuard> {
 /// restore or a closing cut short by a crash is settled and the user told
 /// which way it went.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Remembered before anything could replace the program's file.
+    let _ = crate::updates::install::program_path();
     let home = Home::from_env().map_err(explained(messages::home_error))?;
+    // A new binary's self-check changes nothing and settles nothing.
+    if let Some(Cmd::Update(cmd)) = &cli.command
+        && !cmd.writes()
+    {
+        return update::run(&home, cmd);
+    }
     settle_interrupted_restore(&home);
     settle_interrupted_closing(&home);
+    if matches!(cli.command, None | Some(Cmd::Centre(_) | Cmd::Update(_))) {
+        update::settle_pending_install(&home);
+    }
     match cli.command {
         None => service::run(&home),
         Some(Cmd::Centre(args)) => centre::run(&home, &args),
@@ -249,6 +292,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Cmd::Exercises(cmd)) => closing::exercises(&home, &cmd),
         Some(Cmd::Sessions(cmd)) => sessions::run(&home, &cmd),
         Some(Cmd::Transfer(cmd)) => transfer::run(&home, cmd),
+        Some(Cmd::Users(cmd)) => users::run(&home, &cmd),
+        Some(Cmd::NetEntreprises(cmd)) => netentreprises::run(&home, &cmd),
+        Some(Cmd::Licences(cmd)) => licences::run(&home, &cmd),
+        Some(Cmd::Queries(cmd)) => queries::run(&home, &cmd),
+        Some(Cmd::Update(cmd)) => update::run(&home, &cmd),
+    }
+}
+
+/// The whole program: the arguments parsed, the log started, the command
+/// run, its error printed once. `main` is this, and so are the builds of the
+/// program that tests package as another version.
+pub fn entry() -> ExitCode {
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    // Held until the end: it writes the last log lines.
+    let _log = start_logging(&cli);
+    let json = cli.json();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => report(&err, json),
     }
 }
 
@@ -285,6 +350,16 @@ fn ensure_home(home: &Home) -> Result<(), CliError> {
         // said, and the command goes on. Only the service refuses to start.
         tracing::warn!(error = %e, "identité de l'installation inutilisable");
         error::note_explanation(&messages::installation_error(&e));
+        return Ok(());
+    }
+    // The computer's fingerprint beside the workstation id: recorded the first
+    // time, and a copy from another computer said (PROTOCOL.md).
+    match crate::licences::check_fingerprint(home) {
+        Ok(crate::licences::FingerprintCheck::Changed) => {
+            error::note_explanation(&messages::copied_installation());
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "empreinte de l'ordinateur non vérifiée"),
     }
     Ok(())
 }

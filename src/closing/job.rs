@@ -423,6 +423,8 @@ fn run_locked(
     started: Instant,
 ) -> Result<CloseReport, ClosingError> {
     let sq = |e: rusqlite::Error| ClosingError::Store(StoreError::from_sqlite(store_path, e));
+    // Declared before the connection: released after it is closed.
+    let _gate = crate::store::gate::enter(store_path).map_err(ClosingError::Store)?;
     let mut conn = Connection::open_with_flags(
         store_path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

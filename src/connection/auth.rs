@@ -87,6 +87,11 @@ pub enum AuthError {
     /// authentication server until it is turned off.
     #[error("assistance mode is on: no authentication")]
     AssistanceMode,
+    /// The workstation's identity was made on another computer (`IEA_HOME`
+    /// copied, system reinstalled): the other computer's id is not presented
+    /// until this one takes its own (`licences::take_new_workstation_id`).
+    #[error("the workstation identity comes from another computer")]
+    CopiedInstallation,
     /// The configuration cannot be read.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -265,6 +270,12 @@ fn authenticate_and_record(home: &Home, retry_planned: bool) -> Result<Authentic
     }
     let config = Config::load(home)?;
     let installation = Installation::load_or_create(home)?;
+    if crate::licences::identity_is_a_copy(home, &installation) {
+        tracing::warn!(
+            "authentification non lancée : identité de poste copiée d'un autre ordinateur"
+        );
+        return Err(AuthError::CopiedInstallation);
+    }
     let settings = &config.connection;
     let proxy_password = match (&settings.kind, &settings.proxy.password_encrypted) {
         (ConnectionKind::Proxy, Some(stored)) => {
@@ -276,7 +287,7 @@ fn authenticate_and_record(home: &Home, retry_planned: bool) -> Result<Authentic
         settings,
         proxy_password.as_deref(),
         &installation,
-        env!("CARGO_PKG_VERSION"),
+        crate::updates::program_version(),
     );
     let outcome = match outcome {
         AuthOutcome::Unreachable { step, problem } => AuthOutcome::Unreachable {

@@ -66,7 +66,7 @@ pub enum ClientError {
 
 /// The `User-Agent` of every call: `iea-maintenance/<version>`.
 pub fn user_agent() -> String {
-    format!("iea-maintenance/{}", env!("CARGO_PKG_VERSION"))
+    format!("iea-maintenance/{}", crate::updates::program_version())
 }
 
 /// The TLS configuration of every call: Mozilla's roots (webpki-roots), the

@@ -1,6 +1,8 @@
 //! Talking to the servers of Impact emploi: the HTTP client every call goes
-//! through ([`client`]), the "Tester l'accès aux serveurs" check ([`servers`]) and
-//! the authentication of the installation ([`auth`]), as PROTOCOL.md describes them.
+//! through ([`client`]), the "Tester l'accès aux serveurs" check ([`servers`]),
+//! the authentication of the installation ([`auth`]) and the test of a
+//! declarant's credentials with Net-entreprises ([`net_entreprises`]), as
+//! PROTOCOL.md describes them.
 //!
 //! The connection settings ("Paramètres de connexion") decide everything here: the
 //! mode gives the time limits ([`timeouts`]) and whether `http://` is allowed, the
@@ -9,6 +11,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod net_entreprises;
 pub mod servers;
 
 use std::time::Duration;

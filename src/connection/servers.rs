@@ -357,7 +357,7 @@ fn check_one(
 fn dsn_user_agent() -> String {
     format!(
         "Client-DSN (iea-maintenance/{}; Impact emploi association)",
-        env!("CARGO_PKG_VERSION")
+        crate::updates::program_version()
     )
 }
 
@@ -570,6 +570,20 @@ impl<'a> Link<'a> {
                 other => return other,
             }
         }
+    }
+
+    /// One call to `url` and no other, whatever the mode: for a request that
+    /// must not be repeated behind the user's back (a workstation's reset
+    /// counts against a daily quota).
+    pub(crate) fn call_once<T>(
+        &self,
+        url: &Url,
+        request: impl Fn(&reqwest::blocking::Client, Duration) -> reqwest::blocking::RequestBuilder,
+        judge: impl Fn(&Answer) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let deadline = Instant::now() + self.limits.request;
+        self.attempt(url, deadline, &request)
+            .and_then(|answer| judge(&answer))
     }
 
     fn attempt(

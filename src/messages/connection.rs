@@ -20,7 +20,7 @@ use crate::service::state::ConnectionState;
 pub const SERVERS_OK: &str = "La connexion local/internet s'est déroulée avec succès.";
 
 /// What assistance mode allows meanwhile (seed 000, cases 2 and 3).
-const MEANWHILE: &str = "En attendant l'intervention de l'assistance, l'utilisation du \
+pub(super) const MEANWHILE: &str = "En attendant l'intervention de l'assistance, l'utilisation du \
      logiciel reste possible : vous devez pour cela activer le mode assistance (clic droit sur \
      l'icône d'Impact emploi, « Demande de support technique » puis « Activer le mode \
      assistance »).";
@@ -64,7 +64,9 @@ pub fn server_problem(p: &ServerProblem) -> String {
         ServerProblem::CertificateExpired => "Certificat expiré".to_owned(),
         ServerProblem::CertificateWrongName => "Certificat établi pour un autre nom".to_owned(),
         ServerProblem::CertificateOther(detail) => format!("Certificat refusé ({detail})"),
-        ServerProblem::ProxyRefused => "Le proxy demande une identification (407)".to_owned(),
+        ServerProblem::ProxyRefused => {
+            "Le proxy refuse la connexion : identification demandée ou refusée".to_owned()
+        }
         ServerProblem::ProxyUnreachable => "Serveur proxy injoignable".to_owned(),
         ServerProblem::UnexpectedHttp(code) => format!("Réponse HTTP inattendue (code {code})"),
         ServerProblem::Redirected { location } => {
@@ -174,22 +176,89 @@ pub fn server_advice(report: &ServerTestReport) -> Option<String> {
                 .to_owned(),
         );
     }
-    if failed(&ServerProblem::ProxyRefused) {
-        advice.push(
-            "Le serveur proxy demande une identification : indiquez l'utilisateur et le mot de \
-             passe du proxy dans les paramètres de connexion (votre informaticien les connaît)."
-                .to_owned(),
-        );
-    }
-    if failed(&ServerProblem::CertificateUnknownIssuer) {
-        advice.push(
-            "Si le réseau de votre structure contrôle les connexions sécurisées, demandez à \
-             votre informaticien le fichier de son autorité de certification et indiquez-le \
-             dans les paramètres de connexion."
-                .to_owned(),
-        );
+    for problem in [
+        ServerProblem::ProxyRefused,
+        ServerProblem::CertificateUnknownIssuer,
+    ] {
+        if failed(&problem)
+            && let Some(what_to_do) = problem_advice(&problem)
+        {
+            advice.push(what_to_do.to_owned());
+        }
     }
     (!advice.is_empty()).then(|| advice.join("\n"))
+}
+
+/// What to do about a problem whose cause the user (or the IT contact) can
+/// fix in the connection settings; `None` for the others.
+fn problem_advice(p: &ServerProblem) -> Option<&'static str> {
+    match p {
+        ServerProblem::ProxyRefused => Some(
+            "Le serveur proxy refuse la connexion sans identification valable : indiquez \
+             l'utilisateur et le mot de passe du proxy dans les paramètres de connexion (votre \
+             informaticien les connaît).",
+        ),
+        ServerProblem::CertificateUnknownIssuer => Some(
+            "Si le réseau de votre structure contrôle les connexions sécurisées, demandez à \
+             votre informaticien le fichier de son autorité de certification et indiquez-le \
+             dans les paramètres de connexion.",
+        ),
+        ServerProblem::CertificateExpired
+        | ServerProblem::CertificateWrongName
+        | ServerProblem::CertificateOther(_) => Some(
+            "Le certificat présenté n'est pas celui du serveur attendu : vérifiez l'adresse \
+             dans les paramètres de connexion, et l'heure de cet ordinateur ; si elles sont \
+             justes, montrez ce message à votre informaticien.",
+        ),
+        ServerProblem::SchemeRefusedInSecureMode => Some(
+            "En mode Sécurisé, remplacez « http:// » par « https:// » au début des adresses, \
+             puis cliquez sur « Enregistrer ».",
+        ),
+        _ => None,
+    }
+}
+
+/// The authentication server could not be reached just now (`auth retry`, the
+/// tray's « Relancer l'authentification »): at which step and why — an
+/// untrusted certificate said as such, as « Tester l'accès aux serveurs » says
+/// it — and whether an automatic retry is planned (`next_retry`, RFC 3339) or
+/// none, the resident service not running.
+pub fn auth_unreachable(
+    step: Step,
+    problem: &ServerProblem,
+    next_retry: Option<&str>,
+    support_address: &str,
+    version: &str,
+) -> Explanation {
+    let contact = contact_support(support_address, version);
+    let retry = match next_retry {
+        Some(at) => format!("Nouvel essai automatique le {}.", french_time(at)),
+        None => "Aucun nouvel essai automatique n'est prévu : le gestionnaire de services \
+                 n'est pas lancé."
+            .to_owned(),
+    };
+    let todo = format!(
+        "{}Vérifiez les paramètres de connexion avec « Tester l'accès aux serveurs » \
+         (iea-maintenance servers test), puis réessayez. Si malgré cette action le cœur rouge \
+         est toujours présent : {} {MEANWHILE}",
+        problem_advice(problem).map_or_else(String::new, |a| format!("{a} ")),
+        lower_first(&contact)
+    );
+    explain(
+        super::TITLE_CONNECTION_FAILED,
+        format!(
+            "Le serveur d'authentification n'a pas pu être joint (étape « {} ») : {}. {retry}",
+            server_step(step),
+            server_problem(problem)
+        ),
+        "Sans réponse du serveur, ce poste ne peut pas faire vérifier sa licence.",
+        todo,
+        format!(
+            "Étape : {}\nProblème : {problem:?}\nProchain essai : {}",
+            server_step(step),
+            next_retry.unwrap_or("non planifié")
+        ),
+    )
 }
 
 /// A failure a filtering network or proxy gives for a port it does not let
@@ -235,7 +304,7 @@ fn with_port_80(url: &url::Url) -> String {
 }
 
 /// "Contactez l'assistance … objet « Serveur de connexion 3.1.0 »".
-fn contact_support(support_address: &str, version: &str) -> String {
+pub(super) fn contact_support(support_address: &str, version: &str) -> String {
     format!(
         "Contactez l'assistance ({support_address}) en précisant en objet « Serveur de \
          connexion {version} » et vos coordonnées dans le corps du message."
@@ -243,13 +312,13 @@ fn contact_support(support_address: &str, version: &str) -> String {
 }
 
 /// "31/12/2027" from "2027-12-31", or the text as given.
-fn french_date(ymd: &str) -> String {
+pub(super) fn french_date(ymd: &str) -> String {
     chrono::NaiveDate::parse_from_str(ymd, "%Y-%m-%d")
         .map_or_else(|_| ymd.to_owned(), |d| d.format("%d/%m/%Y").to_string())
 }
 
 /// "02/05/2024 à 14:03" from an RFC 3339 time, or the text as given.
-fn french_time(rfc3339: &str) -> String {
+pub(super) fn french_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339).map_or_else(
         |_| rfc3339.to_owned(),
         |t| {
@@ -375,17 +444,20 @@ pub fn auth_outcome(o: &AuthOutcome, support_address: &str, version: &str) -> Ex
                 what,
                 "Tant que la même licence est utilisée sur deux postes, le serveur refuse la \
                  connexion de ce poste.",
-                // The licence manager (« Administrer », « Gestionnaire de
-                // licences ») is greyed in this version: the one who can free a
-                // workstation today is support, told which two they are.
+                // The seed's procedure: the licence manager frees the
+                // workstation that must no longer use the licence.
                 format!(
-                    "{contact} Indiquez-lui {} : elle réinitialise celui qui ne doit plus \
-                     utiliser la licence. Relancez ensuite Impact emploi. {MEANWHILE}",
+                    "Ouvrez le centre de maintenance, « Administrer » puis « Gestionnaire de \
+                     licences » : la fenêtre « Gestion des licences par poste » montre {}. \
+                     Sélectionnez le poste qui ne doit plus utiliser la licence et cliquez sur \
+                     « Réinitialiser poste » ; relancez ensuite Impact emploi. Si la \
+                     réinitialisation est refusée : {} {MEANWHILE}",
                     if workstations.is_empty() {
-                        "le nom des deux postes qui utilisent la licence".to_owned()
+                        "les postes qui utilisent la licence".to_owned()
                     } else {
-                        format!("les {} postes nommés ci-dessus", workstations.len())
-                    }
+                        format!("les {} postes côte à côte", workstations.len())
+                    },
+                    lower_first(&contact)
                 ),
                 details,
             )
@@ -487,7 +559,7 @@ pub fn connection_state_explanation(
     Some(auth_outcome(&outcome, support_address, version))
 }
 
-fn lower_first(s: &str) -> String {
+pub(super) fn lower_first(s: &str) -> String {
     let mut chars = s.chars();
     chars.next().map_or_else(String::new, |c| {
         c.to_lowercase().collect::<String>() + chars.as_str()
@@ -583,6 +655,7 @@ pub fn auth_error(e: &AuthError) -> Explanation {
              assistance ». Relancez ensuite l'authentification.",
             format!("Message technique : {e}"),
         ),
+        AuthError::CopiedInstallation => super::copied_installation(),
         AuthError::Config(e) => config_error(e),
         AuthError::Installation(e) => installation_error(e),
         AuthError::Secret(e) => secret_error(e),
@@ -652,7 +725,7 @@ mod tests {
             ),
             (
                 ServerProblem::ProxyRefused,
-                "Le proxy demande une identification (407)",
+                "Le proxy refuse la connexion : identification demandée ou refusée",
             ),
             (
                 ServerProblem::UnexpectedHttp(502),
@@ -935,13 +1008,17 @@ mod tests {
             duplicate.what.contains(") et « PC-ACCUEIL »."),
             "{duplicate:#?}"
         );
-        // The licence manager is greyed in this version: no sending there.
+        // The seed's procedure: the licence manager and its button.
         assert!(
-            !duplicate.todo.contains("Gestionnaire de licences"),
+            duplicate.todo.contains("« Gestionnaire de licences »"),
             "{duplicate:#?}"
         );
         assert!(
-            duplicate.todo.contains("les 2 postes nommés"),
+            duplicate.todo.contains("« Réinitialiser poste »"),
+            "{duplicate:#?}"
+        );
+        assert!(
+            duplicate.todo.contains("les 2 postes côte à côte"),
             "{duplicate:#?}"
         );
         assert!(duplicate.todo.contains(support), "{duplicate:#?}");

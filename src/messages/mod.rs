@@ -14,6 +14,7 @@
 //! trouvé", "Plus de détails", "Diagnostiquer", "contactez votre informaticien").
 //! Nothing here ever prints a password, token or key: the errors carry none.
 
+mod accounts;
 mod assistance;
 mod backup_archive;
 mod backup_destination;
@@ -21,12 +22,16 @@ mod backup_run;
 mod backup_script;
 mod closing;
 mod connection;
+mod licences;
 mod paths;
+mod queries;
 mod sessions;
 mod support;
 mod transfer;
 mod tray;
+mod updates;
 
+pub use accounts::*;
 pub use assistance::*;
 pub use backup_archive::*;
 pub use backup_destination::*;
@@ -34,11 +39,14 @@ pub use backup_run::*;
 pub use backup_script::*;
 pub use closing::*;
 pub use connection::*;
+pub use licences::*;
 pub use paths::*;
+pub use queries::*;
 pub use sessions::*;
 pub use support::*;
 pub use transfer::*;
 pub use tray::*;
+pub use updates::*;
 
 use std::fmt;
 use std::io;
@@ -74,13 +82,21 @@ pub struct Explanation {
 }
 
 impl fmt::Display for Explanation {
-    /// The title, then the what / why / what-to-do paragraphs (not the details).
+    /// The whole explanation as text: the title, the what / why / what-to-do
+    /// paragraphs, then the technical details under « Détails techniques : »
+    /// (for the IT contact or support), so that wherever it is written — the
+    /// command line, a log, a saved report — nothing of it is lost. The centre
+    /// shows the details apart, behind « Plus de détails ».
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.title)?;
         for paragraph in [&self.what, &self.why, &self.todo] {
             if !paragraph.is_empty() {
                 write!(f, "\n\n{paragraph}")?;
             }
+        }
+        let details = self.details.trim();
+        if !details.is_empty() {
+            write!(f, "\n\nDétails techniques :\n{details}")?;
         }
         Ok(())
     }
@@ -178,6 +194,15 @@ fn too_new(path: &dyn fmt::Display, found: u32, supported: u32, details: String)
 }
 
 const TITLE_UNREACHABLE: &str = "Base de données inaccessible";
+
+/// The title of a store that needs "Mise à jour de la base de données".
+pub const TITLE_NEEDS_UPDATE: &str = "Mise à jour de la base de données nécessaire";
+
+/// What to do with a store that needs its update.
+pub const TODO_NEEDS_UPDATE: &str = "Dans le centre de maintenance, cliquez sur « Maintenir » \
+     puis « Gérer les mises à jour », et enfin sur « Mise à jour de la base de données » \
+     (en ligne de commande : iea-maintenance update database). Une sauvegarde vérifiée de \
+     la base est faite avant.";
 
 /// The title of a damaged store, whether found by opening, checking or backing up.
 pub(crate) const TITLE_DAMAGED_STORE: &str = "Base de données endommagée";
@@ -288,6 +313,18 @@ pub fn phase_label(phase: Phase) -> &'static str {
         Phase::TransferCompare => "Comparaison de la base et de son archive",
         Phase::TransferCheckArchive => "Relecture de l'archive",
         Phase::TransferUpload => "Transfert vers Sharebox",
+        Phase::NetEntreprisesTests => "Test des comptes Net-entreprises",
+        Phase::QueryRun => "Exécution de la requête",
+        Phase::QueryExport => "Enregistrement du fichier",
+        Phase::UpdateDownload => "Téléchargement de la mise à jour",
+        Phase::UpdateCheck => "Vérification du téléchargement",
+        Phase::UpdateUnpack => "Décompression de la mise à jour",
+        Phase::UpdateSelfCheck => "Vérification du nouveau programme",
+        Phase::UpdateReplace => "Remplacement du programme",
+        Phase::UpdateServiceRestart => "Redémarrage du gestionnaire de services",
+        Phase::UpdateRollback => "Retour à la version précédente",
+        Phase::DatabaseMigrate => "Mise à jour de la base de données",
+        Phase::DatabaseReport => "Rapport de la mise à jour",
     }
 }
 
@@ -429,6 +466,20 @@ pub fn store_fault(f: &StoreFault) -> Explanation {
         K::TooNew {
             found, supported, ..
         } => too_new(&path, *found, *supported, store_details("", f)),
+        K::NeedsUpdate {
+            found, supported, ..
+        } => explain(
+            TITLE_NEEDS_UPDATE,
+            format!(
+                "La base de données « {path} » a été enregistrée par une version précédente \
+                 d'Impact emploi (version de base {found}) : elle doit être mise à jour pour \
+                 cette version du programme (version de base {supported})."
+            ),
+            "Le programme ne modifie jamais une base sans l'avoir sauvegardée d'abord : \
+             elle n'a pas été modifiée, et reste lisible.",
+            TODO_NEEDS_UPDATE,
+            store_details("", f),
+        ),
         K::AlreadyExists { .. } => explain(
             "Fichier déjà présent",
             format!("Un fichier existe déjà à l'emplacement « {path} »."),
@@ -736,6 +787,10 @@ pub fn job_kind(kind: JobKind) -> &'static str {
         JobKind::Restore => "une restauration",
         JobKind::Closing => "une clôture d'exercice",
         JobKind::Transfer => "un transfert des bases de données",
+        JobKind::NetEntreprisesTests => "un test de tous les comptes Net-entreprises",
+        JobKind::UpdateDownload => "le téléchargement d'une mise à jour",
+        JobKind::UpdateInstall => "l'installation d'une mise à jour",
+        JobKind::DatabaseUpdate => "la mise à jour de la base de données",
     }
 }
 
@@ -925,6 +980,7 @@ fn store_problem(p: StoreProblem) -> &'static str {
         StoreProblem::NotAStore => "ce n'est pas une base Impact emploi",
         StoreProblem::Corrupt => "la base est endommagée",
         StoreProblem::TooNew => "la base vient d'une version plus récente d'Impact emploi",
+        StoreProblem::NeedsUpdate => "la base doit être mise à jour",
         StoreProblem::DiskFull => "le disque est plein",
         StoreProblem::Other => "erreur inattendue",
     }
@@ -1306,7 +1362,10 @@ pub fn diagnosis_report(d: &Diagnosis) -> String {
     let mut lines = vec![
         "Rapport de diagnostic de la base de données – Impact emploi association".to_owned(),
         format!("Date : {}", french_date(&d.at)),
-        format!("Programme : iea-maintenance {}", env!("CARGO_PKG_VERSION")),
+        format!(
+            "Programme : iea-maintenance {}",
+            crate::updates::program_version()
+        ),
         format!("Base de données : {}", d.store_path.display()),
         String::new(),
         format!("Conclusion : {}", c.title),
@@ -1584,6 +1643,25 @@ mod tests {
         }
     }
 
+    /// Regression: `Display` dropped `details`, so the technical part of an
+    /// explanation never reached the command line or the log.
+    #[test]
+    fn an_explanation_written_out_keeps_its_details() {
+        let e = explain(
+            "Titre",
+            "Ce qui s'est passé.",
+            "Pourquoi.",
+            "Que faire.",
+            "os error 13",
+        );
+        assert_eq!(
+            e.to_string(),
+            "Titre\n\nCe qui s'est passé.\n\nPourquoi.\n\nQue faire.\n\nDétails techniques :\nos error 13"
+        );
+        let without = explain("Titre", "Quoi.", "", "", "");
+        assert_eq!(without.to_string(), "Titre\n\nQuoi.");
+    }
+
     #[test]
     fn a_real_config_error_reads_well() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -1647,9 +1725,15 @@ mod tests {
         let shown = x.to_string();
         assert_eq!(
             shown,
-            format!("{}\n\n{}\n\n{}\n\n{}", x.title, x.what, x.why, x.todo)
+            format!(
+                "{}\n\n{}\n\n{}\n\n{}\n\nDétails techniques :\n{}",
+                x.title,
+                x.what,
+                x.why,
+                x.todo,
+                x.details.trim()
+            )
         );
-        assert!(!shown.contains("Message technique"));
     }
 
     fn synthetic(conclusion: Conclusion) -> Diagnosis {
@@ -1773,7 +1857,10 @@ mod tests {
         let d = diagnose(&path);
         let report = diagnosis_report(&d);
         assert!(report.contains(&path.display().to_string()), "{report}");
-        assert!(report.contains(env!("CARGO_PKG_VERSION")), "{report}");
+        assert!(
+            report.contains(crate::updates::program_version()),
+            "{report}"
+        );
         assert!(report.contains("Base de données inaccessible"), "{report}");
         assert!(report.contains("✘ Dossier"), "{report}");
         for c in &d.checks {
@@ -1807,9 +1894,10 @@ mod tests {
             "{report}"
         );
         let labels: Vec<String> = d.checks.iter().map(check_label).collect();
+        // The store and its gate (`.paie.iea.verrou`, see `store::gate`).
         assert!(
             labels.contains(&format!(
-                "Contenu du dossier {} : lisible (1 élément)",
+                "Contenu du dossier {} : lisible (2 éléments)",
                 dir.path().display()
             )),
             "{labels:#?}"

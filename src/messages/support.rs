@@ -329,7 +329,7 @@ pub const SECRET_MASKED: &str = "(masqué)";
 
 /// The default subject the practical guides ask for.
 pub fn support_subject() -> String {
-    format!("Serveur de connexion {}", env!("CARGO_PKG_VERSION"))
+    format!("Serveur de connexion {}", crate::updates::program_version())
 }
 
 /// The connection state in French, with the server's words when it gave some.
@@ -388,7 +388,11 @@ pub fn support_body(facts: &SupportFacts) -> String {
     b.push_str("  Téléphone : \n");
     b.push_str("  Adresse e-mail : \n\n");
     b.push_str("Informations sur l'installation (remplies automatiquement) :\n");
-    let _ = writeln!(b, "  Version du programme : {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        b,
+        "  Version du programme : {}",
+        crate::updates::program_version()
+    );
     let _ = writeln!(b, "  Nom du poste : {}", facts.host_name);
     let _ = writeln!(b, "  Identifiant d'installation : {installation_id}");
     let _ = writeln!(b, "  Identifiant du poste : {workstation_id}");
@@ -435,7 +439,7 @@ fn versions_section(r: &mut String, facts: &SupportFacts) {
     let _ = writeln!(
         r,
         "Programme : iea-maintenance {}",
-        env!("CARGO_PKG_VERSION")
+        crate::updates::program_version()
     );
     let _ = writeln!(r, "Version de base prise en charge : {SCHEMA_VERSION}");
     let _ = writeln!(r, "Système : {}", facts.operating_system);

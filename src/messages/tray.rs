@@ -52,6 +52,7 @@ fn short_store_problem(problem: &StoreAlarm) -> &'static str {
             K::Locked { .. } => "base verrouillée",
             K::Corrupt { .. } => "base endommagée",
             K::TooNew { .. } => "base plus récente que le programme",
+            K::NeedsUpdate { .. } => "mise à jour de la base de données à faire",
             K::ClosingInProgress { .. } => "clôture d'exercice en cours",
             K::ClosedExercise { .. } => "exercice clôturé",
             K::AlreadyExists { .. } | K::DiskFull { .. } | K::Sqlite { .. } | K::Io { .. } => {
@@ -89,6 +90,7 @@ pub fn menu_label(action: MenuAction) -> &'static str {
         MenuAction::ChangeDatabase => "Changer de base de données…",
         MenuAction::About => "À propos du Tiers de confiance…",
         MenuAction::Quit => "Quitter le gestionnaire de services",
+        MenuAction::ManageLicences => "Gestion des licences par poste…",
     }
 }
 
@@ -124,6 +126,18 @@ pub fn state_notification(status: &TrayLine) -> Notification {
             tray_line(status)
         ),
         action: "Ouvrir le centre de maintenance",
+    }
+}
+
+/// The service found at start that its `IEA_HOME` comes from another computer.
+pub fn copied_notification() -> Notification {
+    Notification {
+        summary: "Impact emploi – dossier copié depuis un autre ordinateur",
+        body: "Ce poste utilise l'identifiant d'un autre ordinateur : il ne se connecte pas au \
+               serveur en attendant votre accord.\nCliquez ici pour ouvrir le gestionnaire de \
+               licences et donner à ce poste son propre identifiant."
+            .to_owned(),
+        action: "Ouvrir le gestionnaire de licences",
     }
 }
 

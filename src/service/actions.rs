@@ -46,6 +46,8 @@ pub fn centre_screen(action: MenuAction) -> Option<&'static str> {
         MenuAction::EnableAssistance | MenuAction::DisableAssistance => Some(screens::ASSISTANCE),
         MenuAction::ChangeDatabase => Some(screens::BASE),
         MenuAction::About => Some(screens::A_PROPOS),
+        MenuAction::ManageLicences => Some(screens::LICENCES),
+        MenuAction::UpdateNow => Some(screens::MISES_A_JOUR),
         _ => None,
     }
 }
@@ -77,7 +79,13 @@ pub fn spawn_centre(screen: &str) -> Result<(), ActionError> {
         program: "iea-maintenance".into(),
         source,
     })?;
-    spawn_detached(Command::new(exe).args(["centre", "--screen", screen]))
+    // The service runs with GTK's OpenGL off (see `service::GL_OFF`); the centre
+    // draws with its own renderer and keeps the desktop's setting.
+    spawn_detached(
+        Command::new(exe)
+            .args(["centre", "--screen", screen])
+            .env_remove(super::GL_OFF.0),
+    )
 }
 
 /// Opens `folder` in the desktop's file manager (the service's menu and the
@@ -147,16 +155,13 @@ mod tests {
     }
 
     #[test]
-    fn quit_quits_and_unbuilt_entries_do_nothing() {
+    fn quit_quits_and_update_now_opens_the_updates_screen() {
         let dir = tempfile::tempdir().expect("tempdir");
         let home = Home::at(dir.path());
         assert_eq!(
             perform(&home, MenuAction::Quit).expect("quit"),
             Effect::Quit
         );
-        assert!(matches!(
-            perform(&home, MenuAction::UpdateNow),
-            Err(ActionError::Unavailable(MenuAction::UpdateNow))
-        ));
+        assert_eq!(centre_screen(MenuAction::UpdateNow), Some("mises-a-jour"));
     }
 }

@@ -107,6 +107,7 @@ pub fn helping_screen(state: &PersistedState) -> &'static str {
     }
     match state.connection {
         ConnectionState::Unreachable { .. } => screens::CONNEXION,
+        ConnectionState::LicenceDuplicate { .. } => screens::LICENCES,
         _ => screens::ACCUEIL,
     }
 }
@@ -136,6 +137,10 @@ mod tests {
         };
         assert!(needs_user(&s));
         assert_eq!(helping_screen(&s), "accueil");
+        s.connection = ConnectionState::LicenceDuplicate {
+            message: "doublon".into(),
+        };
+        assert_eq!(helping_screen(&s), "licences");
         s.assistance = true;
         assert!(!needs_user(&s));
         assert_eq!(helping_screen(&s), "assistance");

@@ -5,8 +5,19 @@ pub mod auth_loop;
 pub mod notify;
 pub mod persist;
 pub mod presence;
+pub mod restart;
 pub mod scheduler;
 pub mod state;
+pub mod update_check;
+
+/// The environment the resident service runs with: GTK's OpenGL off. GTK 3 opens
+/// a GLX context for its windows as soon as the menu is shown, which loads Mesa
+/// (libGL, its LLVM and software rasteriser) into the process and doubled the
+/// service's memory for the rest of the day; the tray's icon and menu never
+/// draw with OpenGL. Set before GTK starts, by the service re-executing itself
+/// (`cli::service`), since a running program cannot safely change its own
+/// environment.
+pub const GL_OFF: (&str, &str) = ("GDK_GL", "disable");
 
 /// The centre's screens the service opens, by their `--screen` names. The service
 /// names them without the GUI (it never links the centre's code); a test in
@@ -28,9 +39,16 @@ pub mod screens {
     pub const A_PROPOS: &str = "a-propos";
     /// "Sauvegarder / Restaurer".
     pub const SAUVEGARDES: &str = "sauvegardes";
+    /// "Comptes utilisateurs".
+    pub const COMPTES: &str = "comptes";
+    /// "Gestionnaire de licences".
+    pub const LICENCES: &str = "licences";
+
+    /// "Gérer les mises à jour".
+    pub const MISES_A_JOUR: &str = "mises-a-jour";
 
     /// Every screen the service may open.
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 11] = [
         ACCUEIL,
         CONNEXION,
         CHEMINS,
@@ -39,6 +57,9 @@ pub mod screens {
         BASE,
         A_PROPOS,
         SAUVEGARDES,
+        COMPTES,
+        LICENCES,
+        MISES_A_JOUR,
     ];
 }
 

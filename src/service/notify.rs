@@ -22,9 +22,24 @@ pub fn state_changed(state: &PersistedState) {
     show(messages::state_notification(&status), helping_screen(state));
 }
 
+/// Shows that a new version is available (once per version); a click opens
+/// "Gérer les mises à jour". Nothing is installed without a person's click.
+pub fn new_version(release: &crate::updates::manifest::Release) {
+    show(
+        messages::new_version_notification(release),
+        screens::MISES_A_JOUR,
+    );
+}
+
 /// Shows that a script's backups fall behind; a click opens the backup module.
 pub fn backup_late(late: &LateScript) {
     show(messages::late_notification(late), screens::SAUVEGARDES);
+}
+
+/// Shows that this `IEA_HOME` comes from another computer; a click opens the
+/// licence manager, where this workstation takes its own id.
+pub fn copied_installation() {
+    show(messages::copied_notification(), screens::LICENCES);
 }
 
 /// Shows `words` on a small thread that waits for the click, which opens the

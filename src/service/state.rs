@@ -105,7 +105,7 @@ impl Capabilities {
     /// The capabilities of this build.
     pub const CURRENT: Self = Self {
         connection: true,
-        updates: false,
+        updates: true,
         support: true,
     };
 }
@@ -148,6 +148,9 @@ pub enum MenuAction {
     About,
     /// Quitter le gestionnaire de services
     Quit,
+    /// "Gestion des licences par poste": the status line of a duplicate
+    /// licence opens it.
+    ManageLicences,
 }
 
 impl MenuAction {
@@ -166,11 +169,12 @@ impl MenuAction {
             Self::ChangeDatabase => "changer-base",
             Self::About => "a-propos",
             Self::Quit => "quitter",
+            Self::ManageLicences => "gestion-licences",
         }
     }
 
     /// Every action, for looking an id up.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::ConnectionSettings,
         Self::RetryAuthentication,
         Self::ConfigurePaths,
@@ -183,6 +187,7 @@ impl MenuAction {
         Self::ChangeDatabase,
         Self::About,
         Self::Quit,
+        Self::ManageLicences,
     ];
 
     /// The action whose [`id`](Self::id) is `id`.
@@ -223,6 +228,17 @@ pub enum TrayLine {
     Backup(BackupAlarm),
     /// All is well.
     Connected,
+}
+
+impl TrayLine {
+    /// What a click on the line does, when it does something: the status line
+    /// of a duplicate licence opens the licence manager, where the fix is.
+    pub fn opens(&self) -> Option<MenuAction> {
+        match self {
+            Self::LicenceDuplicate => Some(MenuAction::ManageLicences),
+            _ => None,
+        }
+    }
 }
 
 /// One line of the tray menu.
@@ -470,12 +486,26 @@ mod tests {
     }
 
     #[test]
-    fn capabilities_not_built_are_greyed_and_the_others_work() {
+    fn every_capability_is_built_and_every_entry_works() {
         let v = tray_view(&inputs(ConnectionState::Unknown), Capabilities::CURRENT);
         for (action, enabled) in actions(&v.menu) {
-            let expected = !matches!(action, MenuAction::UpdateNow);
-            assert_eq!(enabled, expected, "{action:?}");
+            assert!(enabled, "{action:?}");
         }
+        assert!(actions(&v.menu).contains(&(MenuAction::UpdateNow, true)));
+    }
+
+    #[test]
+    fn the_status_line_of_a_duplicate_licence_opens_the_licence_manager() {
+        let v = tray_view(
+            &inputs(ConnectionState::LicenceDuplicate {
+                message: "x".into(),
+            }),
+            ALL_CAPS,
+        );
+        assert_eq!(v.status.opens(), Some(MenuAction::ManageLicences));
+        assert_eq!(v.menu[0], MenuEntry::Info(TrayLine::LicenceDuplicate));
+        let v = tray_view(&inputs(ConnectionState::Connected), ALL_CAPS);
+        assert_eq!(v.status.opens(), None);
     }
 
     #[test]

@@ -80,6 +80,15 @@ pub enum StoreFaultKind {
         /// The newest this program knows.
         supported: u32,
     },
+    /// [`StoreError::NeedsUpdate`].
+    NeedsUpdate {
+        /// The store.
+        path: PathBuf,
+        /// Its schema version.
+        found: u32,
+        /// The version this program writes.
+        supported: u32,
+    },
     /// [`StoreError::AlreadyExists`].
     AlreadyExists {
         /// The path.
@@ -131,6 +140,7 @@ impl StoreFaultKind {
             | Self::NotAStore { path }
             | Self::Corrupt { path, .. }
             | Self::TooNew { path, .. }
+            | Self::NeedsUpdate { path, .. }
             | Self::AlreadyExists { path }
             | Self::DiskFull { path }
             | Self::ClosedExercise { path }
@@ -164,6 +174,15 @@ impl From<&StoreError> for StoreFault {
                 found,
                 supported,
             } => K::TooNew {
+                path: path.clone(),
+                found: *found,
+                supported: *supported,
+            },
+            StoreError::NeedsUpdate {
+                path,
+                found,
+                supported,
+            } => K::NeedsUpdate {
                 path: path.clone(),
                 found: *found,
                 supported: *supported,

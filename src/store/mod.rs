@@ -9,6 +9,7 @@
 mod audit;
 pub mod catalog;
 mod fault;
+pub mod gate;
 mod migrate;
 pub mod sessions;
 mod summary;
@@ -20,7 +21,9 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use audit::AuditEntry;
 pub use fault::{StoreFault, StoreFaultKind};
-pub use migrate::{SCHEMA_VERSION, migrate};
+pub use migrate::{
+    Migrated, SCHEMA_VERSION, check_migrations, is_known_version, migrate, migrate_with, pending,
+};
 pub use summary::{DossierState, DossierSummary, StoreSummary};
 
 /// `PRAGMA application_id` of our stores ("IEAP"): tells them from other SQLite files.
@@ -97,6 +100,17 @@ pub enum StoreError {
         /// Its schema version.
         found: u32,
         /// The newest this program knows.
+        supported: u32,
+    },
+    /// The store was made by an older program: it needs "Mise à jour de la
+    /// base de données" (a backup, then its migrations) before it is used.
+    #[error("schema version {found} is older than this program's {supported}: update needed")]
+    NeedsUpdate {
+        /// The store.
+        path: PathBuf,
+        /// Its schema version.
+        found: u32,
+        /// The version this program writes.
         supported: u32,
     },
     /// [`Store::create`] was asked to write over an existing file.
@@ -188,6 +202,7 @@ impl StoreError {
             | Self::NotAStore { path }
             | Self::Corrupt { path, .. }
             | Self::TooNew { path, .. }
+            | Self::NeedsUpdate { path, .. }
             | Self::AlreadyExists { path }
             | Self::DiskFull { path }
             | Self::ClosedExercise { path }
@@ -244,6 +259,9 @@ fn classify_missing(path: &Path) -> Option<StoreError> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The hold on the store's gate ([`gate`]): declared after the connection,
+    /// so that it is released only once the connection is closed.
+    _gate: Option<gate::Gate>,
 }
 
 impl Drop for Store {
@@ -255,22 +273,38 @@ impl Drop for Store {
 }
 
 impl Store {
-    /// Opens an existing store for reading and writing, bringing its schema up to
-    /// date. Never creates a file.
+    /// Opens an existing store for reading and writing. Never creates a file,
+    /// and never migrates one: a store of an older schema gives
+    /// [`StoreError::NeedsUpdate`], since its migrations run only through the
+    /// database update, after a verified backup ([`crate::updates::database`]).
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, false)
+        Self::open_with(path, false, true)
+    }
+
+    /// Opens read-only the store that the caller has just put in place behind
+    /// the closed gate it holds ([`gate::close`]): the restore's check of what
+    /// it restored (a store of an older schema included).
+    pub(crate) fn open_read_only_behind_closed_gate(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, true, false)
     }
 
     /// Opens an existing store read-only, without migrating (diagnostics, backups).
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
-        Self::open_with(path, true)
+        Self::open_with(path, true, true)
     }
 
-    fn open_with(path: &Path, read_only: bool) -> Result<Self, StoreError> {
+    fn open_with(path: &Path, read_only: bool, through_gate: bool) -> Result<Self, StoreError> {
         crate::fsutil::debug_assert_not_ui_thread("Store::open");
         if let Some(err) = classify_missing(path) {
             return Err(err);
         }
+        // Held before SQLite opens anything of the store, for as long as the
+        // connection lives: the store's file is never replaced meanwhile.
+        let gate = if through_gate {
+            gate::enter(path)?
+        } else {
+            None
+        };
         // A year-end closing holds the store for itself: say so rather than wait
         // for SQLite's busy timeout and call it "locked".
         if let Some((host, started_at, _, _)) = crate::closing::closing_in_progress(path) {
@@ -302,15 +336,20 @@ impl Store {
         let mut store = Self {
             conn,
             path: path.to_path_buf(),
+            _gate: gate,
         };
         store.configure(read_only)?;
         store.check_identity()?;
-        if !read_only {
-            migrate(&mut store.conn).map_err(|e| store.err(e))?;
-        }
         let version = store.schema_version()?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if !read_only && version < SCHEMA_VERSION {
+            return Err(StoreError::NeedsUpdate {
                 path: path.to_path_buf(),
                 found: version,
                 supported: SCHEMA_VERSION,
@@ -355,6 +394,16 @@ impl Store {
             source,
         })?;
         Self::open(path)
+    }
+
+    /// Creates a new empty store at `path` as a program of schema `version`
+    /// made it (an older store, for the tests of the database update and the
+    /// demo of an older store). `version` must be one the migrations reach.
+    pub fn create_older(path: &Path, version: u32) -> Result<(), StoreError> {
+        crate::fsutil::debug_assert_not_ui_thread("Store::create_older");
+        Self::check_new_path(path)?;
+        let mut conn = Connection::open(path).map_err(|e| StoreError::from_sqlite(path, e))?;
+        init_at(&mut conn, version).map_err(|e| StoreError::from_sqlite(path, e))
     }
 
     /// Whether a new store may be created at `path`: its folder exists and no file
@@ -469,15 +518,24 @@ impl Store {
 
 /// Sets up a brand-new database file as a store of the current schema.
 pub(crate) fn init_new(conn: &mut Connection) -> rusqlite::Result<()> {
+    init_at(conn, SCHEMA_VERSION)
+}
+
+/// Sets up a brand-new database file as a store of schema `version`.
+pub(crate) fn init_at(conn: &mut Connection, version: u32) -> rusqlite::Result<()> {
     conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     conn.pragma_update(None, "foreign_keys", true)?;
-    migrate::apply_all(conn)?;
+    if version == SCHEMA_VERSION {
+        migrate::apply_all(conn)?;
+    } else {
+        migrate::apply_up_to(conn, version)?;
+    }
     let now = chrono::Local::now().to_rfc3339();
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('created_at', ?1), ('created_by', ?2)",
         (
             now,
-            format!("iea-maintenance {}", env!("CARGO_PKG_VERSION")),
+            format!("iea-maintenance {}", crate::updates::program_version()),
         ),
     )?;
     Ok(())
@@ -654,6 +712,24 @@ mod tests {
             .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
             .expect("bump");
         assert!(matches!(Store::open(&path), Err(StoreError::TooNew { .. })));
+    }
+
+    #[test]
+    fn an_older_store_is_never_migrated_by_opening_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("paie.iea");
+        Store::create_older(&path, 4).expect("older store");
+        match Store::open(&path) {
+            Err(StoreError::NeedsUpdate {
+                found, supported, ..
+            }) => {
+                assert_eq!(found, 4);
+                assert_eq!(supported, SCHEMA_VERSION);
+            }
+            other => panic!("expected an update needed, got {other:?}"),
+        }
+        let store = Store::open_read_only(&path).expect("read-only");
+        assert_eq!(store.schema_version().expect("version"), 4, "untouched");
     }
 
     #[test]

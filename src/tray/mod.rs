@@ -21,6 +21,19 @@ use crate::service::state::{self, Capabilities, MenuAction, MenuEntry, TrayIconK
 /// the store (the store itself is opened only when one of them moved).
 const REFRESH: Duration = Duration::from_secs(3);
 
+/// How the tray ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayExit {
+    /// "Quitter le gestionnaire de services".
+    Quit,
+    /// The program's file was replaced by an installation: start again on it.
+    Restart,
+}
+
+thread_local! {
+    static RESTART: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Why the tray could not be shown.
 #[derive(Debug, thiserror::Error)]
 pub enum TrayError {
@@ -56,6 +69,7 @@ fn icon(kind: TrayIconKind) -> Result<Icon, TrayError> {
 
 struct TrayState {
     home: Home,
+    program: Option<crate::service::restart::ProgramWatch>,
     auth: AuthLoop,
     watch: crate::service::ChangeWatch,
     tray: TrayIcon,
@@ -122,7 +136,7 @@ fn xembed_tray_present() -> bool {
 /// Runs the tray until "Quitter le gestionnaire de services". `requests` carries
 /// what later starts of the service ask for (a screen of the centre to open).
 #[cfg(target_os = "linux")]
-pub fn run(home: Home, requests: Receiver<String>) -> Result<(), TrayError> {
+pub fn run(home: Home, requests: Receiver<String>) -> Result<TrayExit, TrayError> {
     use gtk::glib;
 
     gtk::init().map_err(|e| TrayError::NoDisplay(e.to_string()))?;
@@ -145,6 +159,11 @@ pub fn run(home: Home, requests: Receiver<String>) -> Result<(), TrayError> {
         .build()
         .map_err(|e| TrayError::Icon(e.to_string()))?;
     tracing::info!(status = %messages::tray_line(&view.status), "icône de notification affichée");
+    // The proof an installation waits for: this version's service is up.
+    if let Err(e) = crate::updates::install::Health::record_up(&home) {
+        tracing::warn!(error = %e, "état de santé non enregistré");
+    }
+    let program = crate::service::restart::ProgramWatch::start();
     let auth = AuthLoop::start(home.clone(), |state| {
         if auth_loop::needs_user(state) {
             crate::service::notify::state_changed(state);
@@ -156,6 +175,7 @@ pub fn run(home: Home, requests: Receiver<String>) -> Result<(), TrayError> {
     TRAY.with(|t| {
         *t.borrow_mut() = Some(TrayState {
             home,
+            program,
             auth,
             watch,
             tray,
@@ -183,12 +203,16 @@ pub fn run(home: Home, requests: Receiver<String>) -> Result<(), TrayError> {
     if let Some(state) = TRAY.with(|t| t.borrow_mut().take()) {
         state.auth.stop();
     }
-    Ok(())
+    if RESTART.with(std::cell::Cell::get) {
+        Ok(TrayExit::Restart)
+    } else {
+        Ok(TrayExit::Quit)
+    }
 }
 
 /// Tray icons need a GTK-free glue on other platforms; not part of this version.
 #[cfg(not(target_os = "linux"))]
-pub fn run(_home: Home, _requests: Receiver<String>) -> Result<(), TrayError> {
+pub fn run(_home: Home, _requests: Receiver<String>) -> Result<TrayExit, TrayError> {
     Err(TrayError::NoTrayHost)
 }
 
@@ -209,13 +233,20 @@ fn build_items(entries: &[MenuEntry]) -> Vec<Box<dyn IsMenuItem>> {
     let mut out: Vec<Box<dyn IsMenuItem>> = Vec::new();
     for (n, entry) in entries.iter().enumerate() {
         match entry {
+            // A line whose click helps (the duplicate licence) is enabled and
+            // opens its screen; the others are only words.
             MenuEntry::Info(line) => {
-                out.push(Box::new(MenuItem::with_id(
-                    format!("info-{n}"),
-                    messages::tray_line(line),
-                    false,
-                    None,
-                )));
+                out.push(Box::new(match line.opens() {
+                    Some(action) => {
+                        MenuItem::with_id(action.id(), messages::tray_line(line), true, None)
+                    }
+                    None => MenuItem::with_id(
+                        format!("info-{n}"),
+                        messages::tray_line(line),
+                        false,
+                        None,
+                    ),
+                }));
             }
             MenuEntry::Separator => out.push(Box::new(PredefinedMenuItem::separator())),
             MenuEntry::Action { action, enabled } => out.push(Box::new(MenuItem::with_id(
@@ -242,6 +273,15 @@ fn refresh() {
     TRAY.with(|t| {
         let mut guard = t.borrow_mut();
         let Some(state) = guard.as_mut() else { return };
+        if state
+            .program
+            .as_ref()
+            .is_some_and(crate::service::restart::ProgramWatch::replaced)
+        {
+            RESTART.with(|r| r.set(true));
+            quit();
+            return;
+        }
         if !state.watch.changed(&state.home) {
             return;
         }

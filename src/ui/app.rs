@@ -14,7 +14,7 @@ use std::sync::mpsc::Receiver;
 use chrono::{DateTime, Local};
 use eframe::egui;
 
-use super::background::Background;
+use super::background::{self, Background};
 use super::command::Command;
 use super::ctx::{AppCtx, StoreState};
 use super::screen::{Entry, Screen, ScreenId};
@@ -45,6 +45,9 @@ pub struct CentreApp {
     inaccessible: Inaccessible,
     pub(super) background: Background,
     requests: Option<Receiver<ScreenId>>,
+    /// The program's file when the window opened: when an installation
+    /// replaces it, the centre starts again on the new program.
+    pub(super) program: Option<crate::service::restart::ProgramWatch>,
     started: bool,
     pub(super) quit_requested: bool,
 }
@@ -66,6 +69,7 @@ impl CentreApp {
             inaccessible: Inaccessible::default(),
             background: Background::default(),
             requests: None,
+            program: None,
             started: false,
             quit_requested: false,
         }
@@ -74,6 +78,39 @@ impl CentreApp {
     /// Screens asked by later starts of the centre.
     pub fn set_requests(&mut self, requests: Receiver<ScreenId>) {
         self.requests = Some(requests);
+    }
+
+    /// Restarts the centre on the program's file when an installation
+    /// replaces it (the real window does; tests do not).
+    pub fn follow_program(&mut self) {
+        self.program = crate::service::restart::ProgramWatch::start();
+    }
+
+    /// Starts the centre again on the new program, on the same screen, unless
+    /// a job runs (it is asked again at the next refresh).
+    pub(super) fn restart_on_new_program(&mut self) {
+        let busy = [
+            background::Work::Backup,
+            background::Work::Closing,
+            background::Work::Update,
+            background::Work::Action(super::Action::Restore),
+        ]
+        .into_iter()
+        .any(|w| self.background.is_pending(w));
+        let Some(program) = self.program.clone().filter(|_| !busy) else {
+            return;
+        };
+        tracing::info!("nouveau programme installé : le centre de maintenance redémarre");
+        let e = crate::service::restart::exec(
+            program.path(),
+            &[
+                "centre".to_owned(),
+                "--screen".to_owned(),
+                self.screen.slug().to_owned(),
+            ],
+        );
+        tracing::error!(error = %e, "le centre n'a pas pu redémarrer sur le nouveau programme");
+        self.program = None;
     }
 
     /// The selected screen (what the navigation panel highlights).
@@ -99,6 +136,20 @@ impl CentreApp {
     /// pictures stay the same from run to run.
     pub fn show_paths_as(&mut self, actual: &Path, shown: &Path) {
         self.ctx.paths = PathDisplay::new(actual, shown);
+    }
+
+    /// Makes every save dialog answer "`folder`, the file name proposed"
+    /// without showing the system's dialog: the screen tests cannot click in
+    /// it, and still go through the rest of the flow (the name proposed, the
+    /// question before a file is replaced).
+    pub fn answer_save_dialogs_in(&mut self, folder: &Path) {
+        self.ctx.saved_in = widgets::SavedIn(Some(folder.to_path_buf()));
+    }
+
+    /// Puts the reports meant for the desktop in `folder` instead of the
+    /// user's desktop (the screen tests give each run a folder of its own).
+    pub fn set_desktop(&mut self, folder: &Path) {
+        self.ctx.desktop = Some(folder.to_path_buf());
     }
 
     /// Whether "Quitter" was chosen.
@@ -138,6 +189,7 @@ impl CentreApp {
         let _ui_thread = fsutil::mark_ui_thread();
         let egui_ctx = ui.ctx().clone();
         self.ctx.paths.publish(&egui_ctx);
+        self.ctx.saved_in.publish(&egui_ctx);
         if !self.started {
             self.started = true;
             self.load(&egui_ctx);
@@ -256,6 +308,9 @@ impl CentreApp {
                 (_, Some(p)) if self.ctx.running_closing.is_some() => {
                     format!("Base : {p} – clôture d'exercice en cours")
                 }
+                (StoreState::Failed(crate::store::StoreError::NeedsUpdate { .. }), Some(p)) => {
+                    format!("Base à mettre à jour : {p}")
+                }
                 (StoreState::Failed(_), Some(p)) => format!("Base inaccessible : {p}"),
                 (StoreState::Opening | StoreState::Retrying(_), Some(p)) => {
                     format!("Base : {p} – ouverture…")
@@ -310,12 +365,15 @@ impl eframe::App for CentreApp {
 mod tests {
     use super::*;
     use crate::config::Config;
+    #[cfg(debug_assertions)]
     use crate::ui::NavGroup;
 
     /// A screen that reads `config.toml` while it draws: what no screen may do.
     #[derive(Debug)]
+    #[cfg(debug_assertions)]
     struct ReadsWhileDrawing;
 
+    #[cfg(debug_assertions)]
     impl Screen for ReadsWhileDrawing {
         fn id(&self) -> ScreenId {
             ScreenId::Accueil
@@ -336,6 +394,7 @@ mod tests {
 
     /// The centre of a fresh `IEA_HOME` with `screen` as its only screen, its
     /// configuration already known (so that the screen is shown at once).
+    #[cfg(debug_assertions)]
     fn centre_with(home: &Home, screen: impl Screen + 'static) -> CentreApp {
         let mut app = CentreApp::new(home.clone(), ScreenId::Accueil);
         app.screens = vec![Entry::built(screen)];

@@ -11,7 +11,7 @@ use eframe::egui;
 use super::app::CentreApp;
 use super::background::{Settled, Work, io_failure};
 use super::command::{Action, Command, PasswordChange};
-use super::ctx::{Outcome, RunningJob};
+use super::ctx::{Outcome, RunningJob, UpdateResult, UpdateStep};
 use crate::assistance::{self, AssistanceAction};
 use crate::backup::book::{BookError, ScriptBook};
 use crate::backup::restore::{self, RestoreSource};
@@ -151,7 +151,7 @@ impl CentreApp {
                     egui_ctx,
                     Work::Action(Action::Authenticate),
                     "centre-authentification",
-                    move || Settled::Authenticated(Box::new(auth::authenticate_now(&home))),
+                    move || Settled::Authenticated(Box::new(auth::authenticate_on_request(&home))),
                 );
             }
             Command::EnableAssistance(code) => {
@@ -255,6 +255,38 @@ impl CentreApp {
             } => self.start_closing(egui_ctx, CloseRequest { dossier_id, year }, &dossier),
             Command::CancelClosing => self.background.cancel(Work::Closing),
             Command::DismissClosing => self.ctx.closing_result = None,
+            Command::RefreshUpdates => {
+                self.start_work(
+                    egui_ctx,
+                    Work::Action(Action::RefreshUpdates),
+                    "centre-actualiser-mises-a-jour",
+                    move || {
+                        Settled::UpdatesRefreshed(
+                            crate::updates::manifest::refresh(&home, chrono::Utc::now())
+                                .map_err(|e| messages::manifest_error(&e)),
+                        )
+                    },
+                );
+            }
+            Command::DownloadUpdate(version) => {
+                self.start_update(egui_ctx, UpdateStep::Download, version);
+            }
+            Command::InstallUpdate(version) => {
+                self.start_update(egui_ctx, UpdateStep::Install, version);
+            }
+            Command::UpdateDatabase => {
+                self.start_update(egui_ctx, UpdateStep::Database, String::new());
+            }
+            Command::CancelUpdate => self.background.cancel(Work::Update),
+            Command::DismissUpdate => self.ctx.updates.result = None,
+            Command::OpenFile(path) => {
+                self.start_work(
+                    egui_ctx,
+                    Work::Action(Action::OpenFile),
+                    "centre-ouverture-fichier",
+                    move || Settled::Said(open_file(&path)),
+                );
+            }
             Command::DisconnectSession { id } => {
                 let Some(path) = self.ctx.store_path().map(Path::to_path_buf) else {
                     return;
@@ -274,6 +306,7 @@ impl CentreApp {
                     },
                 );
             }
+            Command::Admin(command) => self.apply_admin(egui_ctx, command),
         }
     }
 
@@ -503,6 +536,137 @@ impl CentreApp {
             self.ctx.closing_result = None;
             self.ctx.running_closing = Some(RunningJob::new(subject));
         }
+    }
+}
+
+impl CentreApp {
+    /// Starts a step of an update as a job (one at a time). The database update
+    /// takes the store out of the shell, like a restore; the store is opened
+    /// again when it ends.
+    fn start_update(&mut self, egui_ctx: &egui::Context, step: UpdateStep, version: String) {
+        if self.background.is_pending(Work::Update) {
+            return;
+        }
+        let home = self.ctx.home.clone();
+        let store = if step == UpdateStep::Database {
+            self.take_store()
+        } else {
+            None
+        };
+        let accepted = self.ctx.updates.accepted.clone();
+        let desktop = self.ctx.desktop.clone();
+        let subject = match step {
+            UpdateStep::Database => "la base de données".to_owned(),
+            _ => format!("la version {version}"),
+        };
+        let started = self.start_job_work(
+            egui_ctx,
+            Work::Update,
+            "centre-mise-a-jour",
+            move |progress, cancel| {
+                drop(store);
+                Settled::UpdateStepEnded(run_update_step(
+                    &home,
+                    step,
+                    &version,
+                    accepted.as_ref(),
+                    desktop.as_deref(),
+                    progress,
+                    cancel,
+                ))
+            },
+        );
+        if started {
+            self.ctx.updates.result = None;
+            self.ctx.updates.running = Some((step, RunningJob::new(subject)));
+        }
+    }
+}
+
+/// One step of an update, on the worker thread.
+fn run_update_step(
+    home: &Home,
+    step: UpdateStep,
+    version: &str,
+    accepted: Option<&crate::updates::manifest::Accepted>,
+    desktop: Option<&Path>,
+    progress: &dyn crate::jobs::Progress,
+    cancel: &crate::jobs::Cancel,
+) -> UpdateResult {
+    use crate::updates::{database, download, install, manifest};
+    let failed = |e: Explanation| UpdateResult::Failed(step, e);
+    if step == UpdateStep::Database {
+        return match database::update_database(home, desktop, progress, cancel) {
+            Ok(done) => UpdateResult::DatabaseUpdated(Box::new(done)),
+            Err(e) => failed(messages::database_update_error(&e)),
+        };
+    }
+    let Some(accepted) = accepted else {
+        return failed(messages::manifest_error(
+            &manifest::ManifestError::NoneAccepted,
+        ));
+    };
+    let release = match download::choose(accepted, Some(version)) {
+        Ok(r) => r.clone(),
+        Err(e) => return failed(messages::download_error(&e)),
+    };
+    if step == UpdateStep::Download {
+        let client = match manifest::UpdateClient::of_home(home) {
+            Ok(c) => c,
+            Err(e) => return failed(messages::manifest_error(&e)),
+        };
+        return match download::download(home, accepted, &release, &client, progress, cancel) {
+            Ok(done) => UpdateResult::Downloaded(done),
+            Err(e) => failed(messages::download_error(&e)),
+        };
+    }
+    let Some(package) = download::verified_package(home, &release) else {
+        return failed(messages::install_error(
+            &install::InstallError::NotDownloaded {
+                version: release.version.clone(),
+            },
+        ));
+    };
+    let opts = match install::InstallOptions::current() {
+        Ok(o) => o,
+        Err(e) => return failed(messages::install_error(&e)),
+    };
+    match install::install(home, &release, &package, &opts, progress, cancel) {
+        Ok(done) => UpdateResult::Installed(done),
+        Err(e) => failed(messages::install_error(&e)),
+    }
+}
+
+/// Opens a file with the desktop's program for it, and says only when it
+/// could not.
+fn open_file(path: &Path) -> Outcome {
+    let program = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(program)
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match spawned {
+        Ok(mut child) => {
+            let _ = std::thread::Builder::new()
+                .name("reap-child".into())
+                .spawn(move || {
+                    let _ = child.wait();
+                });
+            Outcome::Done(String::new())
+        }
+        Err(e) => Outcome::Failed(io_failure(
+            "Fichier non ouvert",
+            format!("Le fichier {} n'a pas pu être ouvert.", path.display()),
+            &e,
+        )),
     }
 }
 

@@ -18,13 +18,15 @@ use eframe::egui;
 
 use super::app::CentreApp;
 use super::command::Action;
-use super::ctx::{BackupResult, ClosingResult, Outcome, RunningJob, StoreState};
+use super::ctx::{
+    BackupResult, ClosingResult, Outcome, RunningJob, StoreState, UpdateResult, UpdateStep,
+};
 use super::task::{Task, TaskState};
 use crate::assistance::{AssistanceError, AssistanceOutcome};
 use crate::backup::book::{BookError, ScriptBook};
 use crate::backup::restore::RestoreReport;
 use crate::config::{Config, ConfigError};
-use crate::connection::auth::AuthError;
+use crate::connection::auth::{AuthError, AuthOutcome, Authentication};
 use crate::connection::servers::ServerTestReport;
 use crate::home::Home;
 use crate::jobs::{Cancel, Progress};
@@ -54,6 +56,8 @@ pub(super) enum Work {
     Backup,
     /// "Clôturer": a year-end closing.
     Closing,
+    /// A step of an update: download, install or database update.
+    Update,
     /// A command whose answer is shown next to its control (a restore too).
     Action(Action),
 }
@@ -102,6 +106,8 @@ pub(super) enum Settled {
         persisted: PersistedState,
         scripts: Result<ScriptBook, BookError>,
         store_size: Option<u64>,
+        /// An installation replaced the program's file.
+        program_replaced: bool,
     },
     /// A command's answer and nothing else to change.
     Said(Outcome),
@@ -122,7 +128,7 @@ pub(super) enum Settled {
     /// "Tester l'accès aux serveurs".
     ServerTest(Box<ServerTestReport>),
     /// "Relancer l'authentification".
-    Authenticated(Box<Result<PersistedState, AuthError>>),
+    Authenticated(Box<Result<Authentication, AuthError>>),
     /// Assistance mode switched, or not.
     Assistance(Result<AssistanceOutcome, AssistanceError>),
     /// The backup scripts changed (or not), and read again.
@@ -138,6 +144,12 @@ pub(super) enum Settled {
     Restored(Result<RestoreReport, Explanation>),
     /// [`Work::Closing`].
     Closed(ClosingResult),
+    /// "Administrer" work.
+    Admin(Box<super::admin::AdminSettled>),
+    /// « Actualiser ».
+    UpdatesRefreshed(Result<crate::updates::manifest::Accepted, Explanation>),
+    /// [`Work::Update`].
+    UpdateStepEnded(UpdateResult),
 }
 
 /// The shell's tasks, one per kind of work.
@@ -157,6 +169,11 @@ impl Background {
     /// Whether work of kind `work` runs.
     pub(super) fn is_pending(&self, work: Work) -> bool {
         self.tasks.get(&work).is_some_and(Task::is_pending)
+    }
+
+    /// The last progress of the job of kind `work` that runs.
+    pub(super) fn progress(&self, work: Work) -> Option<super::task::JobProgress> {
+        self.tasks.get(&work).and_then(|t| t.progress().cloned())
     }
 
     /// Asks the job of kind `work` to stop at its next check.
@@ -308,11 +325,13 @@ impl CentreApp {
             StoreState::Open(store) => Some(store.path().to_path_buf()),
             _ => None,
         };
+        let program = self.program.clone();
         self.start_work(egui_ctx, Work::Refresh, "centre-actualisation", move || {
             Settled::Refreshed {
                 persisted: PersistedState::load(&home),
                 scripts: ScriptBook::load(&home),
                 store_size: store.map(|path| crate::store::size_on_disk(&path)),
+                program_replaced: program.is_some_and(|p| p.replaced()),
             }
         });
     }
@@ -339,6 +358,7 @@ impl CentreApp {
             self.stopped_short(egui_ctx, key);
         }
         self.follow_jobs();
+        self.follow_admin();
     }
 
     /// Copies the progress of the jobs under way where the screens read it.
@@ -353,6 +373,12 @@ impl CentreApp {
         follow(&mut self.ctx.running_backup, Work::Backup);
         follow(&mut self.ctx.running_restore, Work::Action(Action::Restore));
         follow(&mut self.ctx.running_closing, Work::Closing);
+        if let (Some((_, running)), Some(task)) =
+            (self.ctx.updates.running.as_mut(), tasks.get(&Work::Update))
+        {
+            running.progress = task.progress().cloned();
+            running.cancelling = task.is_cancelling();
+        }
     }
 
     /// Applies what work of kind `key` came back with.
@@ -400,7 +426,11 @@ impl CentreApp {
                 persisted,
                 scripts,
                 store_size,
+                program_replaced,
             } => {
+                if program_replaced {
+                    self.restart_on_new_program();
+                }
                 self.ctx.set_persisted(persisted);
                 // The service changes the scripts' states after its runs.
                 self.ctx.set_scripts(scripts);
@@ -462,9 +492,28 @@ impl CentreApp {
             Settled::Authenticated(result) => {
                 self.ctx.state_generation += 1;
                 let outcome = match *result {
-                    Ok(state) => {
-                        self.ctx.persisted = state;
-                        self.authentication_outcome()
+                    Ok(done) => {
+                        self.ctx.persisted = done.state;
+                        match &done.outcome {
+                            // Why this time (an untrusted certificate said as
+                            // such), and whether the service will try again.
+                            AuthOutcome::Unreachable { step, problem } => {
+                                let next_retry = match &self.ctx.persisted.connection {
+                                    ConnectionState::Unreachable { next_retry } => {
+                                        next_retry.clone()
+                                    }
+                                    _ => None,
+                                };
+                                Outcome::Failed(messages::auth_unreachable(
+                                    *step,
+                                    problem,
+                                    next_retry.as_deref(),
+                                    self.ctx.support_address(),
+                                    env!("CARGO_PKG_VERSION"),
+                                ))
+                            }
+                            _ => self.authentication_outcome(),
+                        }
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "authentification non relancée");
@@ -519,6 +568,28 @@ impl CentreApp {
                 say(self, outcome);
                 self.open_store(egui_ctx);
             }
+            Settled::UpdatesRefreshed(result) => {
+                self.ctx.updates.generation += 1;
+                match result {
+                    Ok(accepted) => {
+                        self.ctx.updates.accepted = Some(accepted);
+                        say(self, Outcome::Done(String::new()));
+                    }
+                    Err(e) => say(self, Outcome::Failed(e)),
+                }
+            }
+            Settled::UpdateStepEnded(result) => {
+                self.ctx.updates.running = None;
+                let database = matches!(
+                    result,
+                    UpdateResult::DatabaseUpdated(_)
+                        | UpdateResult::Failed(UpdateStep::Database, _)
+                );
+                self.ctx.updates.result = Some(result);
+                if database {
+                    self.open_store(egui_ctx);
+                }
+            }
             Settled::Closed(result) => {
                 self.ctx.running_closing = None;
                 match &result {
@@ -533,11 +604,15 @@ impl CentreApp {
                 self.ctx.closing_result = Some(result);
                 self.open_store(egui_ctx);
             }
+            Settled::Admin(settled) => self.settle_admin(*settled),
         }
         // Commands and jobs may have changed what other programs change too
         // (the service's state, the scripts' states, the store's size): read
         // them again now rather than at the next tick.
-        if matches!(key, Work::Action(_) | Work::Backup | Work::Closing) {
+        if matches!(
+            key,
+            Work::Action(_) | Work::Backup | Work::Closing | Work::Update
+        ) {
             self.refresh(egui_ctx);
         }
     }
@@ -578,6 +653,12 @@ impl CentreApp {
             Work::Closing => {
                 if self.ctx.running_closing.take().is_some() {
                     self.ctx.closing_result = Some(Err(interrupted()));
+                }
+                self.open_store(egui_ctx);
+            }
+            Work::Update => {
+                if let Some((step, _)) = self.ctx.updates.running.take() {
+                    self.ctx.updates.result = Some(UpdateResult::Failed(step, interrupted()));
                 }
                 self.open_store(egui_ctx);
             }
@@ -640,7 +721,7 @@ impl CentreApp {
             messages::connection_state_explanation(
                 state,
                 self.ctx.support_address(),
-                env!("CARGO_PKG_VERSION"),
+                crate::updates::program_version(),
             )
             .unwrap_or_else(|| Explanation {
                 title: line.clone(),

@@ -56,6 +56,12 @@ pub enum Action {
     Restore,
     /// [`Command::DisconnectSession`].
     DisconnectSession,
+    /// The commands of "Administrer" ([`Command::Admin`]).
+    Admin(super::admin::AdminAction),
+    /// [`Command::RefreshUpdates`]: « Actualiser ».
+    RefreshUpdates,
+    /// [`Command::OpenFile`].
+    OpenFile,
 }
 
 /// An intent pushed by a screen; the shell applies it at the end of the frame.
@@ -187,6 +193,28 @@ pub enum Command {
         /// The session's row id.
         id: i64,
     },
+    /// "Administrer": accounts, Net-entreprises tests, licences (see
+    /// [`AdminCommand`](super::admin::AdminCommand)).
+    Admin(super::admin::AdminCommand),
+    /// « Actualiser »: fetch and verify the update manifest (a refusal is
+    /// explained); the answer is [`AppCtx::updates`](super::AppCtx::updates).
+    RefreshUpdates,
+    /// « Télécharger »: download the package of this version, as a job with
+    /// progress and « Annuler », resuming an earlier try.
+    DownloadUpdate(String),
+    /// « Installer » (after the assistant): install this downloaded version, as
+    /// a job; the centre restarts on the new program once it is in place.
+    InstallUpdate(String),
+    /// « Mise à jour de la base de données »: a verified backup, then the
+    /// migrations, as a job; the store is opened again after.
+    UpdateDatabase,
+    /// « Annuler » during a download or before the database update changes
+    /// anything.
+    CancelUpdate,
+    /// Forget the end of the last update step (back to the list).
+    DismissUpdate,
+    /// Open a file with the desktop's program for it (the OPCO report).
+    OpenFile(PathBuf),
 }
 
 /// A password or code typed by the user: never shown in debug output or logs.

@@ -76,6 +76,45 @@ impl RunningJob {
     }
 }
 
+/// Which step of an update runs, or ran last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateStep {
+    /// « Télécharger ».
+    Download,
+    /// « Installer ».
+    Install,
+    /// « Mise à jour de la base de données ».
+    Database,
+}
+
+/// How an update step ended.
+#[derive(Debug, Clone)]
+pub enum UpdateResult {
+    /// The package is downloaded and checked.
+    Downloaded(crate::updates::download::Downloaded),
+    /// The version is installed.
+    Installed(crate::updates::install::Installed),
+    /// The store is updated.
+    DatabaseUpdated(Box<crate::updates::database::DatabaseUpdated>),
+    /// The step failed; what happened and what to do.
+    Failed(UpdateStep, Explanation),
+}
+
+/// What the centre knows of the updates: the last « Actualiser », the step
+/// under way and how the last one ended.
+#[derive(Debug, Default)]
+pub struct UpdatesState {
+    /// The last manifest accepted by « Actualiser » (kept while a new one is
+    /// fetched).
+    pub accepted: Option<crate::updates::manifest::Accepted>,
+    /// Changes each time « Actualiser » answers.
+    pub generation: u64,
+    /// The step under way.
+    pub running: Option<(UpdateStep, RunningJob)>,
+    /// How the last step ended.
+    pub result: Option<UpdateResult>,
+}
+
 /// What a run of a script came to: the report, or why it could not start.
 pub type BackupResult = Result<RunReport, Explanation>;
 
@@ -115,6 +154,11 @@ pub struct AppCtx {
     pub(super) closing_result: Option<ClosingResult>,
     pub(super) sessions_generation: u64,
     pub(super) paths: PathDisplay,
+    pub(super) admin: super::admin::AdminState,
+    pub(super) saved_in: widgets::SavedIn,
+    pub(super) updates: UpdatesState,
+    /// Where the reports meant for the desktop go; `None`: the user's desktop.
+    pub(super) desktop: Option<PathBuf>,
 }
 
 impl AppCtx {
@@ -147,6 +191,10 @@ impl AppCtx {
             closing_result: None,
             sessions_generation: 0,
             paths: PathDisplay::default(),
+            admin: super::admin::AdminState::default(),
+            saved_in: widgets::SavedIn::default(),
+            updates: UpdatesState::default(),
+            desktop: None,
         }
     }
 
@@ -154,6 +202,13 @@ impl AppCtx {
     /// it at (so that the dates shown do not change with the day).
     pub fn now(&self) -> DateTime<Local> {
         self.clock.unwrap_or_else(Local::now)
+    }
+
+    /// Whether the clock is frozen (tests and snapshots): the durations shown
+    /// are then frozen too, at zero, so that pictures do not change with the
+    /// speed of the machine.
+    pub fn clock_is_frozen(&self) -> bool {
+        self.clock.is_some()
     }
 
     /// `text` (a sentence that may name paths) as the window writes it (see
@@ -204,6 +259,11 @@ impl AppCtx {
         self.running_restore.as_ref()
     }
 
+    /// What the centre knows of the updates.
+    pub fn updates(&self) -> &UpdatesState {
+        &self.updates
+    }
+
     /// The year-end closing under way, if any.
     pub fn running_closing(&self) -> Option<&RunningJob> {
         self.running_closing.as_ref()
@@ -219,6 +279,16 @@ impl AppCtx {
     /// closing's prerequisites are checked again.
     pub fn sessions_generation(&self) -> u64 {
         self.sessions_generation
+    }
+
+    /// What the "Administrer" screens read: tests, resets, generations.
+    pub fn admin(&self) -> &super::admin::AdminState {
+        &self.admin
+    }
+
+    /// The user identified in "Comptes utilisateurs" on the active store.
+    pub fn actor(&self) -> Option<&crate::accounts::Actor> {
+        self.admin.actor(self.store_generation)
     }
 
     /// What the last "Exécuter" of `script` in this session came to.

@@ -15,6 +15,7 @@
 
 pub mod screens;
 
+mod admin;
 mod app;
 mod apply;
 mod background;
@@ -28,9 +29,15 @@ use std::sync::mpsc::{self, Receiver};
 
 use eframe::egui;
 
+pub use admin::{
+    AdminAction, AdminCommand, AdminState, CredentialAnswer, ResetAnswer, TestAllAnswer,
+};
 pub use app::CentreApp;
 pub use command::{Action, Command, PasswordChange, Secret};
-pub use ctx::{AppCtx, BackupResult, ClosingResult, Outcome, RunningJob, StoreState};
+pub use ctx::{
+    AppCtx, BackupResult, ClosingResult, Outcome, RunningJob, StoreState, UpdateResult, UpdateStep,
+    UpdatesState,
+};
 pub use screen::{Entry, NavGroup, Planned, Screen, ScreenId, ScreenInfo};
 pub use task::JobProgress;
 
@@ -119,6 +126,7 @@ pub fn run_centre(opts: CentreOptions) -> Result<(), eframe::Error> {
             cc.egui_ctx
                 .options_mut(|o| o.fallback_theme = egui::Theme::Light);
             let mut app = CentreApp::new(home, screen);
+            app.follow_program();
             if let Some(requests) = requests {
                 app.set_requests(forward_requests(requests, cc.egui_ctx.clone()));
             }

@@ -34,6 +34,8 @@ pub enum ScreenId {
     Transfert,
     /// "Clôturer un exercice".
     Cloture,
+    /// "Extractions de données": the predefined queries and their exports.
+    Extractions,
     /// "Configurer les chemins de l'application".
     Chemins,
     /// "Changer de base de données".
@@ -52,7 +54,7 @@ pub enum ScreenId {
 
 impl ScreenId {
     /// Every screen, in the order of the navigation panel.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Accueil,
         Self::ComptesUtilisateurs,
         Self::Licences,
@@ -61,6 +63,7 @@ impl ScreenId {
         Self::MisesAJour,
         Self::Transfert,
         Self::Cloture,
+        Self::Extractions,
         Self::Connexion,
         Self::Chemins,
         Self::Base,
@@ -82,6 +85,7 @@ impl ScreenId {
             Self::MisesAJour => "mises-a-jour",
             Self::Transfert => "transfert",
             Self::Cloture => "cloture",
+            Self::Extractions => "extractions",
             Self::Chemins => "chemins",
             Self::Base => "base",
             Self::Journal => "journal",
@@ -156,6 +160,8 @@ pub enum NavGroup {
     Maintain,
     /// The year-end closing.
     Closing,
+    /// The payroll data: "Extractions de données".
+    Data,
     /// The settings of this workstation and its journal.
     Settings,
     /// "Demande de support technique".
@@ -171,7 +177,7 @@ impl NavGroup {
             Self::Administer => Some("Administrer"),
             Self::Maintain => Some("Maintenir"),
             Self::Support => Some(crate::messages::SUPPORT_SUBMENU),
-            Self::Home | Self::Closing | Self::Settings | Self::About => None,
+            Self::Home | Self::Closing | Self::Data | Self::Settings | Self::About => None,
         }
     }
 }
@@ -329,16 +335,20 @@ mod tests {
     }
 
     #[test]
-    fn built_screens_are_the_twelve_of_this_version() {
+    fn built_screens_are_the_sixteen_of_this_version() {
         let built: Vec<_> = ScreenId::ALL.into_iter().filter(|s| s.is_built()).collect();
         assert_eq!(
             built,
             [
                 ScreenId::Accueil,
+                ScreenId::ComptesUtilisateurs,
+                ScreenId::Licences,
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
+                ScreenId::MisesAJour,
                 ScreenId::Transfert,
                 ScreenId::Cloture,
+                ScreenId::Extractions,
                 ScreenId::Connexion,
                 ScreenId::Chemins,
                 ScreenId::Base,
@@ -367,8 +377,10 @@ mod tests {
         assert_eq!(
             without_store,
             [
+                ScreenId::Licences,
                 ScreenId::Sauvegardes,
                 ScreenId::Restauration,
+                ScreenId::MisesAJour,
                 ScreenId::Connexion,
                 ScreenId::Chemins,
                 ScreenId::Base,
@@ -394,5 +406,13 @@ mod tests {
         assert_eq!(ScreenId::Chemins.nav_label(), "Configurer les chemins");
         assert_eq!(ScreenId::APropos.nav_label(), "À propos");
         assert_eq!(ScreenId::Licences.title(), "Gestionnaire de licences");
+        assert_eq!(
+            ScreenId::ComptesUtilisateurs.title(),
+            "Comptes utilisateurs / Droits d'accès"
+        );
+        assert_eq!(
+            ScreenId::ComptesUtilisateurs.nav_label(),
+            "Comptes utilisateurs"
+        );
     }
 }

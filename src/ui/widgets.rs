@@ -157,10 +157,9 @@ pub fn mark_ui(ui: &mut egui::Ui, mark: Mark) -> egui::Response {
     response
 }
 
-/// The tray's icon of a state (blue ball, ball with the red heart, red beetle),
-/// the size of a line of text, so that the centre speaks of the states with the
-/// pictures users know from the seed's guides.
-pub fn state_icon_ui(ui: &mut egui::Ui, kind: TrayIconKind) -> egui::Response {
+/// The tray's picture of a state, as a texture loaded once per window, with
+/// what a screen reader says of it.
+fn state_texture(ui: &egui::Ui, kind: TrayIconKind) -> (Option<egui::TextureHandle>, &'static str) {
     let (name, png): (&str, &[u8]) = match kind {
         TrayIconKind::Ball => (
             "boule-bleue",
@@ -180,7 +179,6 @@ pub fn state_icon_ui(ui: &mut egui::Ui, kind: TrayIconKind) -> egui::Response {
         TrayIconKind::BallHeart => "Boule bleue avec un cœur rouge",
         TrayIconKind::Beetle => "Scarabée rouge",
     };
-    let side = ui.text_style_height(&egui::TextStyle::Body) * 1.5;
     let id = egui::Id::unique(("icone-etat", name));
     let texture = ui
         .ctx()
@@ -199,6 +197,15 @@ pub fn state_icon_ui(ui: &mut egui::Ui, kind: TrayIconKind) -> egui::Response {
         ui.ctx().data_mut(|d| d.insert_temp(id, loaded.clone()));
         loaded
     });
+    (texture, spoken)
+}
+
+/// The tray's icon of a state (blue ball, ball with the red heart, red beetle),
+/// the size of a line of text, so that the centre speaks of the states with the
+/// pictures users know from the seed's guides.
+pub fn state_icon_ui(ui: &mut egui::Ui, kind: TrayIconKind) -> egui::Response {
+    let (texture, spoken) = state_texture(ui, kind);
+    let side = ui.text_style_height(&egui::TextStyle::Body) * 1.5;
     let response = match texture {
         Some(texture) => ui.add(
             egui::Image::new(egui::load::SizedTexture::new(
@@ -214,6 +221,30 @@ pub fn state_icon_ui(ui: &mut egui::Ui, kind: TrayIconKind) -> egui::Response {
     };
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, spoken));
     response
+}
+
+/// A button showing the tray's picture of a state beside `label` (seed 001's
+/// blue ball button that tests the Net-entreprises credentials); its name for
+/// screen readers and tests is `label`.
+pub fn state_icon_button_ui(
+    ui: &mut egui::Ui,
+    kind: TrayIconKind,
+    label: &str,
+    enabled: bool,
+) -> egui::Response {
+    let (texture, _) = state_texture(ui, kind);
+    let side = ui.text_style_height(&egui::TextStyle::Body) * 1.4;
+    let button = match texture {
+        Some(texture) => egui::Button::image_and_text(
+            egui::Image::new(egui::load::SizedTexture::new(
+                texture.id(),
+                egui::vec2(side, side),
+            )),
+            label,
+        ),
+        None => egui::Button::new(label),
+    };
+    ui.add_enabled(enabled, button)
 }
 
 /// A spinner with what is being done.
@@ -365,6 +396,37 @@ impl PathDisplay {
     }
 }
 
+/// `text` with no-break spaces inside the French quotation marks, so that a
+/// line never ends on « nor starts with » (the typed values they quote are
+/// what users compare with the portal, letter by letter).
+pub fn unbroken_quotes(text: &str) -> String {
+    text.replace("« ", "«\u{a0}").replace(" »", "\u{a0}»")
+}
+
+/// An answer as a verdict: the green tick or the red barred circle before its
+/// title, then what happened, why, and what to do (the Net-entreprises test,
+/// the licence server's list).
+pub fn verdict_ui(ui: &mut egui::Ui, ok: bool, x: &Explanation) {
+    ui.horizontal_wrapped(|ui| {
+        mark_ui(ui, if ok { Mark::Ok } else { Mark::Failed });
+        let color = if ok { ok_color(ui) } else { error_color(ui) };
+        ui.label(RichText::new(&x.title).strong().color(color));
+    });
+    ui.add_space(4.0);
+    ui.label(unbroken_quotes(&shown(ui, &x.what)));
+    if !x.why.is_empty() {
+        ui.add_space(4.0);
+        ui.label(unbroken_quotes(&shown(ui, &x.why)));
+    }
+    if !x.todo.is_empty() {
+        ui.add_space(4.0);
+        ui.label(unbroken_quotes(&format!(
+            "Que faire : {}",
+            shown(ui, &x.todo)
+        )));
+    }
+}
+
 /// `text` (a sentence that may name paths) as the window writes it.
 pub fn shown(ui: &egui::Ui, text: &str) -> String {
     PathDisplay::of(ui).text(text).into_owned()
@@ -457,9 +519,20 @@ impl FileDialog {
     }
 
     /// Opens the dialog on a worker thread; the answer lands in `task`. A
-    /// dialog still open for `task` is left to the user.
+    /// dialog still open for `task` is left to the user. Where the screen tests
+    /// answer save dialogs themselves ([`SavedIn`]), the answer is the file
+    /// name proposed in their folder, on the same worker thread.
     pub fn open(self, task: &mut Task<Option<PathBuf>>, egui_ctx: &egui::Context) {
         if task.is_pending() {
+            return;
+        }
+        if self.kind == DialogKind::SaveFile
+            && let Some(folder) = SavedIn::of(egui_ctx).0
+        {
+            let name = self.file_name.clone().unwrap_or_default();
+            task.start(egui_ctx, "centre-choix-fichier", move || {
+                Some(folder.join(name))
+            });
             return;
         }
         task.start(egui_ctx, "centre-choix-fichier", move || self.run());
@@ -482,6 +555,33 @@ impl FileDialog {
             DialogKind::PickFolder => dialog.pick_folder(),
             DialogKind::SaveFile => dialog.save_file(),
         }
+    }
+}
+
+/// Where the save dialogs answer on their own: the screen tests cannot click
+/// in the system's dialog, so they name a folder and every save dialog answers
+/// "this folder, the file name proposed" (see
+/// [`CentreApp::answer_save_dialogs_in`](super::CentreApp::answer_save_dialogs_in)).
+/// `None` in the program: the system's dialog opens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedIn(pub Option<PathBuf>);
+
+impl SavedIn {
+    fn id() -> egui::Id {
+        egui::Id::unique("iea-dialogues-enregistrement")
+    }
+
+    /// Makes this the answer of the save dialogs opened in `egui_ctx`'s frames.
+    pub fn publish(&self, egui_ctx: &egui::Context) {
+        if self.0.is_some() {
+            egui_ctx.data_mut(|d| d.insert_temp(Self::id(), self.clone()));
+        }
+    }
+
+    fn of(egui_ctx: &egui::Context) -> Self {
+        egui_ctx
+            .data(|d| d.get_temp::<Self>(Self::id()))
+            .unwrap_or_default()
     }
 }
 

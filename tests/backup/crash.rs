@@ -251,3 +251,63 @@ fn commands_started_during_a_restore_never_settle_it() {
         );
     }
 }
+
+/// Regression: the restore replaced the store's file while other programs had
+/// the previous one open. SQLite finds a store's `-wal` and `-shm` by its name,
+/// so their log and shared index were taken for the new file's: the restore's
+/// own check then read "disk I/O error" and put the old store back (seen with
+/// `status` and `backup list` started during a restore). The file under the
+/// store's name now never changes while a connection to it is open.
+#[test]
+fn regression_a_restore_never_replaces_the_store_under_an_open_connection() {
+    use std::os::unix::fs::MetadataExt as _;
+
+    let install = Install::new(20_000);
+    let folder = install.folder("Sauvegardes");
+    install.add_script(
+        "Quotidienne",
+        5,
+        Destination::Folder {
+            path: folder.clone(),
+        },
+    );
+    timed_run(&install, "Quotidienne");
+    let whole = install.payslips();
+    let archive_path = folder.join(archives(&folder).pop().expect("archive"));
+    crate::next_second();
+    lose_a_year(&install);
+    let inode = || std::fs::metadata(install.store()).expect("store").ino();
+    let before = inode();
+
+    // Another program has the store open, as a `status` or a centre would.
+    let open = iea_maintenance::store::Store::open_read_only(&install.store()).expect("opens");
+    let mut restoring = spawn(
+        &install,
+        &[
+            "backup",
+            "restore",
+            "--file",
+            archive_path.to_str().expect("utf-8"),
+            "--yes",
+        ],
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(
+        restoring.try_wait().expect("wait").is_none(),
+        "the restore waits while the store is open"
+    );
+    assert_eq!(
+        inode(),
+        before,
+        "the store's file was replaced under an open connection"
+    );
+    drop(open);
+    let status = restoring.wait().expect("restore ends");
+    assert!(
+        status.success(),
+        "the restore goes on once the store is closed"
+    );
+    assert_ne!(inode(), before, "the restored store is in place");
+    assert_eq!(install.integrity(), "ok");
+    assert_eq!(install.payslips(), whole);
+}

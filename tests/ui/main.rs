@@ -9,11 +9,17 @@
 mod external;
 #[path = "../support/https.rs"]
 mod https;
+#[path = "../support/licence_server.rs"]
+mod licence_server;
+#[path = "../support/net_entreprises.rs"]
+mod net_entreprises;
 #[path = "../support/smtp.rs"]
 mod smtp;
 mod support;
 #[path = "../support/tus.rs"]
 mod tus;
+#[path = "../support/updates.rs"]
+mod updates;
 
 mod a_propos;
 mod accueil;
@@ -21,10 +27,14 @@ mod assistance;
 mod base;
 mod chemins;
 mod cloture;
+mod comptes;
 mod config_error;
 mod connexion;
+mod extractions;
 mod inaccessible;
 mod journal;
+mod licences;
+mod mises_a_jour;
 mod navigation;
 mod restauration;
 mod sauvegardes;

@@ -1,33 +1,28 @@
-//! The navigation panel: the original product's entries, those this version does
-//! not have greyed (disabled, never a placeholder screen), the others reachable
-//! with a click; a later start's request shows its screen; "Quitter" closes.
+//! The navigation panel: the original product's entries, every one reachable
+//! with a click (none greyed, none a placeholder screen); a later start's
+//! request shows its screen; "Quitter" closes.
 
 use crate::support::{centre, click, is_disabled, settle, shows, store_with_payroll, workstation};
 use iea_maintenance::ui::{CentreApp, ScreenId};
 
-const GREYED: [&str; 3] = [
-    "Comptes utilisateurs",
-    "Gestionnaire de licences",
-    "Gérer les mises à jour",
-];
-
 #[test]
-fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
+fn every_entry_of_the_original_is_there_and_none_is_greyed() {
     let ws = workstation();
     store_with_payroll(&ws);
-    let mut harness = centre(&ws, ScreenId::Accueil);
+    let harness = centre(&ws, ScreenId::Accueil);
     assert!(shows(&harness, "Administrer"));
     assert!(shows(&harness, "Maintenir"));
     assert!(shows(&harness, "Demande de support technique"));
-    for label in GREYED {
-        assert!(is_disabled(&harness, label), "{label} must be greyed");
-    }
     for label in [
         "Accueil",
+        "Comptes utilisateurs",
+        "Gestionnaire de licences",
         "Sauvegarder / Restaurer",
         "Restaurer une sauvegarde",
+        "Gérer les mises à jour",
         "Transfert database vers Urssaf",
         "Clôturer un exercice",
+        "Extractions de données",
         "Paramètres de connexion",
         "Demande d'assistance à distance",
         "Mode assistance",
@@ -39,9 +34,6 @@ fn screens_not_in_this_version_are_greyed_and_cannot_be_opened() {
     ] {
         assert!(!is_disabled(&harness, label), "{label} must work");
     }
-    // Clicking a greyed entry changes nothing.
-    click(&mut harness, "Comptes utilisateurs");
-    assert_eq!(harness.state().screen(), ScreenId::Accueil);
 }
 
 #[test]
@@ -82,6 +74,16 @@ fn entries_open_their_screens() {
         ),
         ("Journal", ScreenId::Journal, "Dossier des journaux :"),
         (
+            "Comptes utilisateurs",
+            ScreenId::ComptesUtilisateurs,
+            "Comptes utilisateurs / Droits d'accès",
+        ),
+        (
+            "Gestionnaire de licences",
+            ScreenId::Licences,
+            "Gestion des licences par poste",
+        ),
+        (
             "Paramètres de connexion",
             ScreenId::Connexion,
             "Tester l'accès aux serveurs",
@@ -108,7 +110,7 @@ fn entries_open_their_screens() {
 fn a_screen_not_in_this_version_opens_accueil_instead() {
     let ws = workstation();
     store_with_payroll(&ws);
-    let harness = centre(&ws, ScreenId::Licences);
+    let harness = centre(&ws, ScreenId::MisesAJour);
     assert_eq!(harness.state().screen(), ScreenId::Accueil);
     assert!(shows(&harness, "Base de données active"));
 }

@@ -370,6 +370,20 @@ pub enum Place {
     },
 }
 
+impl Place {
+    /// Where the backup `name` is at this place, as a user would look for it:
+    /// the file in the folder, or its address on the FTP site. Errors about a
+    /// copy fetched for checking name this, never the local temporary copy.
+    pub fn file(&self, name: &str) -> PathBuf {
+        match self {
+            Self::Folder { path } => path.join(name),
+            Self::Removable { folder, .. } => folder.join(name),
+            Self::RemovableFound { at, .. } => at.join(name),
+            Self::Ftp { url } => PathBuf::from(format!("{}/{name}", url.trim_end_matches('/'))),
+        }
+    }
+}
+
 /// One destination, opened for a run (an FTP session stays open across calls).
 pub trait Location {
     /// Where it is (no password).

@@ -23,7 +23,7 @@ fn facts(ctx: &AppCtx) -> Vec<(&'static str, String)> {
     let unknown = || "configuration à corriger".to_owned();
     vec![
         ("Produit", PRODUCT_NAME.to_owned()),
-        ("Version", env!("CARGO_PKG_VERSION").to_owned()),
+        ("Version", crate::updates::program_version().to_owned()),
         (
             "Version de base de données prise en charge",
             crate::store::SCHEMA_VERSION.to_string(),

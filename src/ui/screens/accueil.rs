@@ -183,7 +183,7 @@ fn connection_ui(ui: &mut egui::Ui, ctx: &mut AppCtx) {
     if let Some(e) = messages::connection_state_explanation(
         &ctx.persisted.connection,
         ctx.support_address(),
-        env!("CARGO_PKG_VERSION"),
+        crate::updates::program_version(),
     )
     .filter(|_| !unknown)
     {

@@ -427,6 +427,7 @@ fn state_label(e: &StoreError) -> &'static str {
         }
         StoreError::Corrupt { .. } => "Endommagée",
         StoreError::TooNew { .. } => "Version trop récente",
+        StoreError::NeedsUpdate { .. } => "À mettre à jour",
         StoreError::DiskFull { .. } => "Disque plein",
         StoreError::ClosingInProgress { .. } => "Clôture en cours",
         StoreError::ClosedExercise { .. } => "Exercice clôturé",

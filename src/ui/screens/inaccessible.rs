@@ -44,6 +44,7 @@ impl Inaccessible {
             _ => return,
         };
         let explanation = messages::store_error(error);
+        let needs_update = matches!(error, crate::store::StoreError::NeedsUpdate { .. });
         let path: PathBuf = error.path().to_path_buf();
         // A diagnosis of another store is not shown.
         if self
@@ -80,6 +81,14 @@ impl Inaccessible {
                     });
                 ui.add_space(10.0);
 
+                if needs_update
+                    && ui
+                        .button("Mise à jour de la base de données…")
+                        .on_hover_text(messages::UPDATES_TITLE)
+                        .clicked()
+                {
+                    ctx.push(Command::Navigate(ScreenId::MisesAJour));
+                }
                 ui.horizontal_wrapped(|ui| {
                     if ui
                         .add_enabled(!retrying, egui::Button::new("Réessayer"))

@@ -14,10 +14,14 @@ pub mod assistance;
 pub mod base;
 pub mod chemins;
 pub mod cloture;
+pub mod comptes;
 pub mod config_error;
 pub mod connexion;
+pub mod extractions;
 pub mod inaccessible;
 pub mod journal;
+pub mod licences;
+pub mod mises_a_jour;
 pub mod restauration;
 pub mod sauvegardes;
 pub mod support;
@@ -29,16 +33,20 @@ pub use assistance::AssistanceScreen;
 pub use base::BaseScreen;
 pub use chemins::Chemins;
 pub use cloture::Cloture;
+pub use comptes::Comptes;
 pub use config_error::ConfigErrorScreen;
 pub use connexion::Connexion;
+pub use extractions::Extractions;
 pub use inaccessible::Inaccessible;
 pub use journal::Journal;
+pub use licences::Licences;
+pub use mises_a_jour::MisesAJour;
 pub use restauration::Restauration;
 pub use sauvegardes::Sauvegardes;
 pub use support::SupportScreen;
 pub use transfert::Transfert;
 
-use super::screen::{Entry, NavGroup, ScreenId};
+use super::screen::Entry;
 
 /// Every entry of the navigation panel, in its order: the screens of this
 /// version, and — greyed, with nothing behind them — the screens of the
@@ -46,25 +54,14 @@ use super::screen::{Entry, NavGroup, ScreenId};
 pub fn registry() -> Vec<Entry> {
     vec![
         Entry::built(Accueil::default()),
-        Entry::planned(
-            ScreenId::ComptesUtilisateurs,
-            "Comptes utilisateurs",
-            NavGroup::Administer,
-        ),
-        Entry::planned(
-            ScreenId::Licences,
-            "Gestionnaire de licences",
-            NavGroup::Administer,
-        ),
+        Entry::built(Comptes::default()),
+        Entry::built(Licences::default()),
         Entry::built(Sauvegardes::default()),
         Entry::built(Restauration::default()),
-        Entry::planned(
-            ScreenId::MisesAJour,
-            "Gérer les mises à jour",
-            NavGroup::Maintain,
-        ),
+        Entry::built(MisesAJour::default()),
         Entry::built(Transfert::default()),
         Entry::built(Cloture::default()),
+        Entry::built(Extractions::default()),
         Entry::built(Connexion::default()),
         Entry::built(Chemins::default()),
         Entry::built(BaseScreen::default()),
