@@ -107,15 +107,6 @@ fn entries_open_their_screens() {
 }
 
 #[test]
-fn a_screen_not_in_this_version_opens_accueil_instead() {
-    let ws = workstation();
-    store_with_payroll(&ws);
-    let harness = centre(&ws, ScreenId::MisesAJour);
-    assert_eq!(harness.state().screen(), ScreenId::Accueil);
-    assert!(shows(&harness, "Base de données active"));
-}
-
-#[test]
 fn a_request_from_a_later_start_shows_its_screen() {
     let ws = workstation();
     store_with_payroll(&ws);
