@@ -222,7 +222,17 @@ pub fn postponed_at_least<Tz: TimeZone>(
     days: u32,
     now: &DateTime<Tz>,
 ) -> bool {
-    !entry.script.enabled || next_run(&entry.script, &entry.state, now) >= add_local_days(now, days)
+    if !entry.script.enabled {
+        return true;
+    }
+    // Counted in calendar days, not to the second: a script postponed while
+    // overdue counts from the instant of the postponement, and must still count
+    // as postponed a moment later, when the closing checks it.
+    let next = next_run(&entry.script, &entry.state, now).date_naive();
+    let today = now.date_naive();
+    next >= today
+        .checked_add_days(Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 // ---------------------------------------------------------------------------
@@ -574,6 +584,12 @@ mod tests {
             next_run(&e.script, &e.state, &late),
             paris(2026, 5, 14, 10, 17)
         );
+        // … and still counts as postponed when the closing checks a moment
+        // later (regression: at 23:49, a script overdue since 23:00 and
+        // postponed by 2 days was refused by the closing five seconds later).
+        assert!(postponed_at_least(&e, 2, &paris(2026, 5, 12, 10, 18)));
+        assert!(postponed_at_least(&e, 2, &paris(2026, 5, 12, 23, 59)));
+        assert!(!postponed_at_least(&e, 2, &paris(2026, 5, 13, 0, 0)));
 
         // A postponement earlier than the planned run changes nothing.
         e.state.postponed_until = Some(paris(2026, 5, 11, 12, 0).with_timezone(&Utc));
