@@ -17,18 +17,21 @@
 -- column: employeur_id | key | ordre des employeurs
 -- column: salarie_id | key | ordre des salariés
 --
--- Each half is read in the order of the index payslips (employer_id, period)
--- and SQLite merges the two (MERGE (UNION ALL)): the first rows come at once,
--- without sorting a million rows first. The key columns carry that order and
--- are neither shown nor exported.
+-- The open payslips are read in the order of the index payslips_employer_period
+-- (INDEXED BY, and CROSS JOIN keeps them the outer loop: left to itself the
+-- planner starts from the dossiers and sorts a million rows before the first
+-- one); only the rows of one employer and period are sorted by employee. SQLite
+-- merges them with the closed years' rows (MERGE (UNION ALL)): the first rows
+-- come at once. The key columns carry that order and are neither shown nor
+-- exported.
 SELECT d.name, e.name, e.siret, s.last_name, s.first_name, p.period,
        p.hours_centi, p.gross_cents, p.employee_contrib_cents,
        p.employer_contrib_cents, p.net_cents, p.pas_cents,
        p.employer_id, p.employee_id
-FROM payslips p
-JOIN employers e ON e.id = p.employer_id
-JOIN dossiers d ON d.id = e.dossier_id
-JOIN employees s ON s.id = p.employee_id
+FROM payslips p INDEXED BY payslips_employer_period
+CROSS JOIN employers e ON e.id = p.employer_id
+CROSS JOIN dossiers d ON d.id = e.dossier_id
+CROSS JOIN employees s ON s.id = p.employee_id
 WHERE (:dossier IS NULL OR e.dossier_id = :dossier)
 UNION ALL
 SELECT d.name, e.name, e.siret, s.last_name, s.first_name, p.period,
@@ -36,8 +39,8 @@ SELECT d.name, e.name, e.siret, s.last_name, s.first_name, p.period,
        p.employer_contrib_cents, p.net_cents, p.pas_cents,
        p.employer_id, p.employee_id
 FROM closed_payslips p
-JOIN employers e ON e.id = p.employer_id
-JOIN dossiers d ON d.id = e.dossier_id
-JOIN employees s ON s.id = p.employee_id
+CROSS JOIN employers e ON e.id = p.employer_id
+CROSS JOIN dossiers d ON d.id = e.dossier_id
+CROSS JOIN employees s ON s.id = p.employee_id
 WHERE (:dossier IS NULL OR e.dossier_id = :dossier)
 ORDER BY 13, 6, 14
