@@ -362,27 +362,20 @@ pub fn download(
 
     progress.phase(Phase::UpdateDownload, expected.size);
     progress.advance(offset);
-    let mut written = offset;
-    let mut buf = vec![0_u8; CHUNK_BYTES];
-    loop {
-        if let Err(e) = cancel.check() {
-            let _ = file.sync_all();
-            return Err(e.into());
-        }
-        let n = match response.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                let _ = file.sync_all();
-                return Err(DownloadError::Interrupted {
-                    done: written,
-                    size: expected.size,
-                    detail: client.redact(e.to_string()),
-                });
-            }
-        };
-        if written + n as u64 > expected.size {
+    let received = receive(
+        &mut response,
+        &mut file,
+        &mut hasher,
+        &part,
+        offset,
+        expected.size,
+        client,
+        progress,
+        cancel,
+    );
+    let written = match received {
+        Ok(written) => written,
+        Err(e @ DownloadError::SizeMismatch { .. }) => {
             drop(file);
             tracing::warn!(
                 expected = expected.size,
@@ -390,17 +383,10 @@ pub fn download(
             );
             let _ = std::fs::remove_file(&part);
             let _ = std::fs::remove_file(&record_path);
-            return Err(DownloadError::SizeMismatch {
-                expected: expected.size,
-                found: written + n as u64,
-            });
+            return Err(e);
         }
-        file.write_all(&buf[..n]).map_err(io_err(&part))?;
-        hasher.update(&buf[..n]);
-        written += n as u64;
-        progress.advance(written);
-    }
-    file.sync_all().map_err(io_err(&part))?;
+        Err(e) => return Err(e),
+    };
     drop(file);
     if written < expected.size {
         return Err(DownloadError::Interrupted {
@@ -461,6 +447,94 @@ pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
         size += n as u64;
     }
     Ok((size, crate::backup::archive::hex(&hasher.finalize())))
+}
+
+/// Bytes flushed to the disk while the download goes on, so that the flush at
+/// the end waits for the last few only.
+const SYNC_EVERY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Chunks read ahead of the writer.
+const CHUNKS_AHEAD: usize = 16;
+
+/// Receives the answer's body into `file` from `written` on, hashing it: one
+/// thread reads from the network while another writes, hashes and flushes to
+/// the disk every [`SYNC_EVERY_BYTES`]. Whatever happens, what was written is
+/// flushed before this returns, so a resumed download starts from bytes on the
+/// disk. Returns the size written, flushed.
+#[allow(clippy::too_many_arguments)]
+fn receive(
+    response: &mut impl Read,
+    file: &mut File,
+    hasher: &mut Sha256,
+    part: &Path,
+    mut written: u64,
+    size: u64,
+    client: &UpdateClient,
+    progress: &dyn Progress,
+    cancel: &Cancel,
+) -> Result<u64, DownloadError> {
+    let (to_writer, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(CHUNKS_AHEAD);
+    let (to_reader, spare) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            let mut unsynced = 0;
+            let result = (|| {
+                for chunk in chunks {
+                    file.write_all(&chunk)?;
+                    hasher.update(&chunk);
+                    unsynced += chunk.len();
+                    if unsynced >= SYNC_EVERY_BYTES {
+                        file.sync_data()?;
+                        unsynced = 0;
+                    }
+                    // The reader may have stopped: the buffer is then dropped.
+                    let _ = to_reader.send(chunk);
+                }
+                Ok(())
+            })();
+            let synced = file.sync_all();
+            result.and(synced)
+        });
+        let read = (|| {
+            loop {
+                cancel.check()?;
+                let mut buf = spare.try_recv().unwrap_or_else(|_| vec![0_u8; CHUNK_BYTES]);
+                buf.resize(CHUNK_BYTES, 0);
+                let n = match response.read(&mut buf) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        return Err(DownloadError::Interrupted {
+                            done: written,
+                            size,
+                            detail: client.redact(e.to_string()),
+                        });
+                    }
+                };
+                if written + n as u64 > size {
+                    return Err(DownloadError::SizeMismatch {
+                        expected: size,
+                        found: written + n as u64,
+                    });
+                }
+                buf.truncate(n);
+                if to_writer.send(buf).is_err() {
+                    // The writer stopped on an error, said below.
+                    return Ok(());
+                }
+                written += n as u64;
+                progress.advance(written);
+            }
+        })();
+        drop(to_writer);
+        let wrote = writer
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the writer panicked")));
+        // A disk error comes first: it is why the reading stopped.
+        wrote.map_err(io_err(part))?;
+        read.map(|()| written)
+    })
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> DownloadError + '_ {
