@@ -483,6 +483,59 @@ fn regression_help_follows_french_typography_in_every_command() {
     );
 }
 
+/// The subcommands listed under « Commandes : » in a help text.
+fn subcommands(help: &str) -> Vec<String> {
+    help.split("Commandes :\n")
+        .nth(1)
+        .map(|rest| {
+            rest.lines()
+                .take_while(|l| !l.trim().is_empty())
+                .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+                .filter_map(|l| l.split_whitespace().next())
+                .filter(|c| *c != "help")
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Regression: clap's own English (« [possible values: …] », « [default: …] »)
+/// showed in the help of `queries run` and `users add`.
+#[test]
+fn regression_no_help_of_any_command_says_clap_s_english() {
+    let home = tempfile::tempdir().expect("home");
+    let mut todo: Vec<Vec<String>> = vec![vec![]];
+    let mut seen = 0;
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let o = run(home.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        let t = text(&o);
+        for english in [
+            "Usage:",
+            "Commands:",
+            "Options:",
+            "Arguments:",
+            "[default:",
+            "[possible values:",
+            "[aliases:",
+            "[env:",
+            "Print help",
+        ] {
+            assert!(!t.contains(english), "{args:?} says {english}: {t}");
+        }
+        seen += 1;
+        for sub in subcommands(&t) {
+            let mut next = path.clone();
+            next.push(sub);
+            todo.push(next);
+        }
+    }
+    // Every command group and its commands were read, not only the top.
+    assert!(seen > 60, "{seen} helps read");
+}
+
 #[test]
 fn regression_status_in_text_says_the_connection_state_in_french() {
     let home = tempfile::tempdir().expect("home");

@@ -52,7 +52,7 @@ pub(super) enum QueriesCmd {
         #[arg(long = "param", value_name = "NOM=VALEUR")]
         params: Vec<String>,
         /// Format du fichier : xlsx, xml, txt ou json (par défaut : d'après l'extension du fichier)
-        #[arg(long, value_name = "FORMAT", value_parser = ["xlsx", "xml", "txt", "json"])]
+        #[arg(long, value_name = "FORMAT", value_parser = ["xlsx", "xml", "txt", "json"], hide_possible_values = true)]
         format: Option<String>,
         /// Le fichier à écrire
         #[arg(long, value_name = "FICHIER")]

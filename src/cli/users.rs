@@ -59,7 +59,7 @@ pub(super) enum UsersCmd {
         #[arg(long, value_name = "NOM")]
         nom: String,
         /// Le rôle : administrateur, gestionnaire (par défaut), consultation
-        #[arg(long, value_name = "RÔLE", value_parser = role, default_value = "gestionnaire")]
+        #[arg(long, value_name = "RÔLE", value_parser = role, default_value = "gestionnaire", hide_default_value = true)]
         role: Role,
         /// Lit le mot de passe sur l'entrée standard (une ligne)
         #[arg(long)]
