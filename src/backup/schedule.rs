@@ -228,11 +228,8 @@ pub fn postponed_at_least<Tz: TimeZone>(
     // Counted in calendar days, not to the second: a script postponed while
     // overdue counts from the instant of the postponement, and must still count
     // as postponed a moment later, when the closing checks it.
-    let next = next_run(&entry.script, &entry.state, now).date_naive();
-    let today = now.date_naive();
-    next >= today
-        .checked_add_days(Days::new(u64::from(days)))
-        .unwrap_or(NaiveDate::MAX)
+    next_run(&entry.script, &entry.state, now).date_naive()
+        >= add_local_days(now, days).date_naive()
 }
 
 // ---------------------------------------------------------------------------

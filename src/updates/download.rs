@@ -473,16 +473,16 @@ fn receive(
     progress: &dyn Progress,
     cancel: &Cancel,
 ) -> Result<u64, DownloadError> {
-    let (to_writer, chunks) = std::sync::mpsc::sync_channel::<Vec<u8>>(CHUNKS_AHEAD);
+    let (to_writer, chunks) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(CHUNKS_AHEAD);
     let (to_reader, spare) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> std::io::Result<()> {
             let mut unsynced = 0;
             let result = (|| {
-                for chunk in chunks {
-                    file.write_all(&chunk)?;
-                    hasher.update(&chunk);
-                    unsynced += chunk.len();
+                for (chunk, n) in chunks {
+                    file.write_all(&chunk[..n])?;
+                    hasher.update(&chunk[..n]);
+                    unsynced += n;
                     if unsynced >= SYNC_EVERY_BYTES {
                         file.sync_data()?;
                         unsynced = 0;
@@ -499,7 +499,6 @@ fn receive(
             loop {
                 cancel.check()?;
                 let mut buf = spare.try_recv().unwrap_or_else(|_| vec![0_u8; CHUNK_BYTES]);
-                buf.resize(CHUNK_BYTES, 0);
                 let n = match response.read(&mut buf) {
                     Ok(0) => return Ok(()),
                     Ok(n) => n,
@@ -518,8 +517,7 @@ fn receive(
                         found: written + n as u64,
                     });
                 }
-                buf.truncate(n);
-                if to_writer.send(buf).is_err() {
+                if to_writer.send((buf, n)).is_err() {
                     // The writer stopped on an error, said below.
                     return Ok(());
                 }
